@@ -1,0 +1,65 @@
+# Micromastery: `make run` serves the demo, `make test` runs the whole suite.
+# Python 3.11+ and make are all a fresh machine needs; everything else lands in .venv.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+
+.DEFAULT_GOAL := help
+.PHONY: help run test lint format typecheck bench migrate clean
+
+help:
+	@echo "make run        set up and serve the demo on http://127.0.0.1:8000 (web + worker + beat)"
+	@echo "make test       set up and run the whole suite"
+	@echo "make lint       ruff check and format check"
+	@echo "make typecheck  mypy with the Django and DRF plugins"
+	@echo "make bench      benchmarks (PostgreSQL + Redis: set DATABASE_URL and CELERY_BROKER_URL)"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@ $(VENV)/.installed
+
+# A generated secret for this machine only; .env is never committed.
+.env:
+	@$(PYTHON) -c "import secrets; print('DJANGO_DEBUG=true'); print('DJANGO_SECRET_KEY=' + secrets.token_urlsafe(50))" > $@
+	@echo "Wrote .env with a new development secret key."
+
+migrate: $(VENV)/.installed .env
+	$(BIN)/python manage.py migrate --noinput
+
+run: migrate
+	$(BIN)/python manage.py seed_demo
+	@echo ""
+	@echo "Micromastery: http://127.0.0.1:8000   (admin: http://127.0.0.1:8000/admin/, API docs: http://127.0.0.1:8000/api/docs/)"
+	@echo "Web, Celery worker and beat start below; stop them all with Ctrl+C."
+	@echo ""
+	$(BIN)/honcho start -f Procfile
+
+test: $(VENV)/.installed-dev
+	$(BIN)/python manage.py makemigrations --check --dry-run --settings=micromastery.test_settings
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.installed-dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+typecheck: $(VENV)/.installed-dev
+	$(BIN)/mypy .
+
+bench: $(VENV)/.installed-dev
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+
+from accounts.models import ISO_WEEKDAYS, User, time_zone_names
+
+
+class EmailAuthenticationForm(AuthenticationForm):
+    username = forms.EmailField(
+        label="Email", widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True})
+    )
+    error_messages = {
+        # One message whether the email is unknown or the password is wrong.
+        "invalid_login": "That email and password do not match an account. Check both and "
+        "try again, or reset your password.",
+        "inactive": "This account is inactive. Ask your organization's admin to reactivate it.",
+    }
+
+
+class ProfileForm(forms.Form):
+    display_name = forms.CharField(label="Your name", max_length=150)
+    time_zone = forms.ChoiceField(
+        label="Time zone",
+        help_text="Times on every page, and practice reminders, follow this zone.",
+    )
+    work_starts_at = forms.TimeField(
+        label="Working hours start", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+    work_ends_at = forms.TimeField(
+        label="Working hours end", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+    working_days = forms.TypedMultipleChoiceField(
+        label="Working days",
+        choices=list(ISO_WEEKDAYS.items()),
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Reminders only arrive inside your working hours on these days.",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["time_zone"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [(name, name.replace("_", " ")) for name in sorted(time_zone_names())]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        starts, ends = cleaned.get("work_starts_at"), cleaned.get("work_ends_at")
+        if starts and ends and ends <= starts:
+            self.add_error("work_ends_at", "Working hours must end after they start.")
+        return cleaned
+
+
+class PasswordLinkForm(PasswordResetForm):
+    """Password reset that also reaches people who never set a password.
+
+    People added by an org admin start without one; the same link lets them choose it.
+    """
+
+    def get_users(self, email: str) -> Iterator[Any]:
+        return iter(User.objects.filter(email__iexact=email.strip(), is_active=True))

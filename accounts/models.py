@@ -1,0 +1,233 @@
+from __future__ import annotations
+
+import zoneinfo
+from datetime import time
+from functools import cache
+from typing import Any, ClassVar
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from micromastery.common.models import BaseModel
+
+ISO_WEEKDAYS = {
+    1: "Monday",
+    2: "Tuesday",
+    3: "Wednesday",
+    4: "Thursday",
+    5: "Friday",
+    6: "Saturday",
+    7: "Sunday",
+}
+
+
+@cache
+def time_zone_names() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in time_zone_names():
+        raise ValidationError(
+            "“%(value)s” is not a time zone. Use a name such as Europe/Berlin or America/New_York.",
+            params={"value": value},
+            code="invalid_time_zone",
+        )
+
+
+def validate_working_days(value: Any) -> None:
+    if (
+        not isinstance(value, list)
+        or not value
+        or any(not isinstance(day, int) or day not in ISO_WEEKDAYS for day in value)
+        or len(set(value)) != len(value)
+    ):
+        raise ValidationError("Choose at least one working day.", code="invalid_working_days")
+
+
+def default_working_days() -> list[int]:
+    return [1, 2, 3, 4, 5]
+
+
+class OrganizationQuerySet(models.QuerySet["Organization"]):
+    def visible_to(self, user: Any) -> OrganizationQuerySet:
+        if user.is_superuser:
+            return self
+        return self.filter(pk=user.organization_id)
+
+
+class Organization(BaseModel):
+    """The tenant: every customer row is reachable from exactly one organization."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=80, unique=True)
+    hourly_cost_rate = models.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        default=0,
+        validators=[MinValueValidator(0)],
+        help_text="Average loaded cost of one hour of an employee's time, used to turn "
+        "time saved into money on the payoff dashboard.",
+    )
+    currency = models.CharField(
+        max_length=3,
+        default="EUR",
+        validators=[RegexValidator(r"^[A-Z]{3}$", "Use a three-letter ISO 4217 code such as EUR.")],
+    )
+
+    objects = OrganizationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class UserQuerySet(models.QuerySet["User"]):
+    def for_organization(self, organization: Organization) -> UserQuerySet:
+        return self.filter(organization=organization)
+
+
+class UserManager(BaseUserManager["User"]):
+    def get_queryset(self) -> UserQuerySet:
+        return UserQuerySet(self.model, using=self._db)
+
+    def for_organization(self, organization: Organization) -> UserQuerySet:
+        return self.get_queryset().for_organization(organization)
+
+    def get_by_natural_key(self, username: str | None) -> User:
+        # Emails are stored lower-cased; people type them any way they like.
+        return self.get(email__iexact=(username or "").strip())
+
+    def create_user(self, email: str, password: str | None = None, **fields: Any) -> User:
+        user = self.model(email=normalize_email(email), **fields)
+        user.set_password(password)
+        user.full_clean(exclude=["password"])
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **fields: Any) -> User:
+        fields.setdefault("display_name", email.split("@")[0])
+        fields["is_superuser"] = True
+        return self.create_user(email, password, **fields)
+
+
+def normalize_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person of one organization. Everyone is a learner; roles add to that.
+
+    - author: builds the organization's micromasteries in the admin;
+    - org admin: manages the organization's people and teams in the admin;
+    - manager: of the teams listed in ``Team.managers`` (no flag: it is per team).
+
+    A superuser belongs to no organization and sees all of them.
+    """
+
+    email = models.EmailField(unique=True)
+    display_name = models.CharField(max_length=150)
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="users", null=True, blank=True
+    )
+    time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+    work_starts_at = models.TimeField(default=time(9, 0))
+    work_ends_at = models.TimeField(default=time(17, 0))
+    working_days = models.JSONField(
+        default=default_working_days,
+        validators=[validate_working_days],
+        help_text="ISO weekdays, 1 is Monday.",
+    )
+    is_author = models.BooleanField(
+        "author", default=False, help_text="Builds the organization's micromasteries in the admin."
+    )
+    is_org_admin = models.BooleanField(
+        "organization admin",
+        default=False,
+        help_text="Manages the organization's people and teams in the admin.",
+    )
+    is_active = models.BooleanField(default=True)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects: ClassVar[UserManager] = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["display_name"]
+
+    class Meta:
+        ordering = ["display_name", "email"]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique"),
+            models.CheckConstraint(
+                condition=models.Q(work_ends_at__gt=models.F("work_starts_at")),
+                name="accounts_user_working_hours_order",
+                violation_error_message="Working hours must end after they start.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(is_superuser=True) | models.Q(organization__isnull=False),
+                name="accounts_user_has_organization",
+                violation_error_message="Everyone but a platform superuser belongs to an "
+                "organization.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name or self.email
+
+    def clean(self) -> None:
+        super().clean()
+        self.email = normalize_email(self.email)
+        if self.work_starts_at and self.work_ends_at and self.work_ends_at <= self.work_starts_at:
+            raise ValidationError({"work_ends_at": "Working hours must end after they start."})
+
+    @property
+    def is_staff(self) -> bool:
+        """Admin access follows the roles: there is no separate staff flag to keep in sync."""
+        return self.is_active and (self.is_superuser or self.is_author or self.is_org_admin)
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    def get_full_name(self) -> str:
+        return self.display_name
+
+    def get_short_name(self) -> str:
+        return self.display_name.split(" ")[0] if self.display_name else self.email
+
+
+class TeamQuerySet(models.QuerySet["Team"]):
+    def for_organization(self, organization: Organization) -> TeamQuerySet:
+        return self.filter(organization=organization)
+
+    def managed_by(self, user: User) -> TeamQuerySet:
+        return self.filter(managers=user)
+
+
+class Team(BaseModel):
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="teams")
+    name = models.CharField(max_length=150)
+    managers = models.ManyToManyField(User, related_name="managed_teams", blank=True)
+    members = models.ManyToManyField(User, related_name="teams", blank=True)
+
+    objects = TeamQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "name"],
+                name="accounts_team_name_unique_in_org",
+                violation_error_message="This organization already has a team with this name.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name

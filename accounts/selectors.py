@@ -1,0 +1,26 @@
+"""Reads about people and teams, scoped to the viewer."""
+
+from __future__ import annotations
+
+from django.db.models import Count, QuerySet
+
+from accounts.models import Team, User
+
+
+def team_list_managed(*, viewer: User) -> QuerySet[Team]:
+    """The teams the viewer manages in their own organization, with member counts."""
+    return (
+        Team.objects.managed_by(viewer)
+        .filter(organization__users=viewer)
+        .annotate(member_count=Count("members", distinct=True))
+        .order_by("name")
+    )
+
+
+def team_list_visible(*, viewer: User) -> QuerySet[Team]:
+    """Teams the viewer may report on: the whole org for org admins and authors, else managed."""
+    if viewer.is_superuser:
+        return Team.objects.all()
+    if viewer.is_org_admin or viewer.is_author:
+        return Team.objects.filter(organization__users=viewer)
+    return Team.objects.managed_by(viewer).filter(organization__users=viewer)

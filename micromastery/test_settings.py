@@ -1,0 +1,29 @@
+"""Test overlay: what tests need and production must never have."""
+
+import os
+
+os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-" + "x" * 50)
+os.environ.setdefault("DJANGO_DEBUG", "false")
+os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
+os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "false")
+
+from micromastery.settings import *  # noqa: F403
+from micromastery.settings import DATABASES, VAR_DIR
+
+MICROMASTERY_DEMO_DATA_ALLOWED = True
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
+
+# Tests that start a real Celery worker or a browser share the test database with another
+# process: on SQLite that needs a file rather than the default in-memory database.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+# A worker process started by a test is pointed at the test database by name.
+if os.environ.get("MICROMASTERY_TEST_DATABASE_NAME"):
+    DATABASES["default"]["NAME"] = os.environ["MICROMASTERY_TEST_DATABASE_NAME"]

@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from accounts.models import User
+from accounts.selectors import team_list_managed
+from micromastery.common.health import health_report
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Each person's starting point, with a section for every role they hold."""
+    user = request.user
+    assert isinstance(user, User)
+    context = {"managed_teams": list(team_list_managed(viewer=user))}
+    return render(request, "home.html", context)
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    healthy, report = health_report()
+    report["status"] = "ok" if healthy else "unavailable"
+    return JsonResponse(report, status=200 if healthy else 503)

@@ -1,0 +1,119 @@
+from __future__ import annotations
+
+import pytest
+from rest_framework.test import APIClient
+
+from tests.factories import OrganizationFactory, TeamFactory, UserFactory
+
+
+@pytest.fixture
+def organization():
+    return OrganizationFactory(name="Acme", slug="acme")
+
+
+@pytest.fixture
+def other_organization():
+    return OrganizationFactory(name="Globex", slug="globex")
+
+
+@pytest.fixture
+def learner(organization):
+    return UserFactory(organization=organization, email="learner@acme.example")
+
+
+@pytest.fixture
+def author(organization):
+    return UserFactory(organization=organization, email="author@acme.example", is_author=True)
+
+
+@pytest.fixture
+def org_admin(organization):
+    return UserFactory(organization=organization, email="admin@acme.example", is_org_admin=True)
+
+
+@pytest.fixture
+def manager(organization):
+    return UserFactory(organization=organization, email="manager@acme.example")
+
+
+@pytest.fixture
+def team(organization, manager, learner):
+    return TeamFactory(
+        organization=organization, name="Dispatch", managers=[manager], members=[learner]
+    )
+
+
+@pytest.fixture
+def outsider(other_organization):
+    """Someone of another organization, with every role there."""
+    return UserFactory(
+        organization=other_organization,
+        email="outsider@globex.example",
+        is_author=True,
+        is_org_admin=True,
+    )
+
+
+@pytest.fixture
+def other_team(other_organization, outsider):
+    return TeamFactory(
+        organization=other_organization, name="Globex ops", managers=[outsider], members=[outsider]
+    )
+
+
+@pytest.fixture
+def api_client():
+    return APIClient()
+
+
+@pytest.fixture
+def api_as(api_client):
+    def login(user):
+        api_client.force_authenticate(user)
+        return api_client
+
+    return login
+
+
+@pytest.fixture
+def celery_worker_queue(transactional_db):
+    """Start a real worker process on a queue of its own, pointed at the test database."""
+    import os
+    import subprocess
+    import sys
+    import uuid
+
+    from django.db import connection
+
+    queue = f"test-{uuid.uuid4().hex[:10]}"
+    env = os.environ.copy()
+    env["DJANGO_SETTINGS_MODULE"] = "micromastery.test_settings"
+    env["MICROMASTERY_TEST_DATABASE_NAME"] = str(connection.settings_dict["NAME"])
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "micromastery",
+            "worker",
+            "--pool",
+            "solo",
+            "--queues",
+            queue,
+            "--loglevel",
+            "WARNING",
+            "--without-mingle",
+            "--without-gossip",
+            "--without-heartbeat",
+        ],
+        env=env,
+    )
+    try:
+        yield queue
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            worker.kill()
