@@ -52,3 +52,82 @@ class TeamFactory(factory.django.DjangoModelFactory):
     def managers(obj, create, extracted, **kwargs):
         if create and extracted:
             obj.managers.set(extracted)
+
+
+class TopicFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "courses.Topic"
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"Topic {n}")
+    slug = factory.Sequence(lambda n: f"topic-{n}")
+
+
+class MicromasteryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "courses.Micromastery"
+
+    organization = factory.SubFactory(OrganizationFactory)
+    slug = factory.Sequence(lambda n: f"micromastery-{n}")
+
+
+class VersionFactory(factory.django.DjangoModelFactory):
+    """A complete draft: every element filled in, ready to publish once it has parts."""
+
+    class Meta:
+        model = "courses.MicromasteryVersion"
+
+    micromastery = factory.SubFactory(MicromasteryFactory)
+    number = 1
+    status = "draft"
+    title = factory.Sequence(lambda n: f"Run a better meeting {n}")
+    summary = "Shorter meetings that end with decisions."
+    estimated_minutes = 10
+    context_challenge = "Meetings drift and end without decisions."
+    context_audience = "Team leads who run weekly meetings."
+    context_why_it_matters = "Every drifting meeting costs the whole team an hour."
+    way_in_insight = "Decide the decision before the meeting starts."
+    way_in_missing_link = "People prepare topics, not decisions."
+
+
+class StepFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "courses.PracticeStep"
+
+    version = factory.SubFactory(VersionFactory)
+    key = factory.Sequence(lambda n: f"step-{n}")
+    order = factory.Sequence(lambda n: n)
+    title = factory.Sequence(lambda n: f"Step {n}")
+    action = "Write the decision you need at the top of the agenda."
+    feedback_how = "Ask one attendee whether the decision was clear."
+    tweak_prompt = "What will you cut next time?"
+    repetitions_required = 2
+    min_spacing_hours = 20
+
+
+class MetricFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "courses.PayoffMetric"
+
+    version = factory.SubFactory(VersionFactory)
+    key = factory.Sequence(lambda n: f"metric-{n}")
+    order = factory.Sequence(lambda n: n)
+    name = "Meeting length"
+    unit = "minutes"
+    direction = "lower"
+    how_to_measure = "Time the next three meetings and take the average."
+    target_change = 10
+    reported_by = "learner"
+
+
+def published_version(organization=None, *, steps=2, metrics=1, status="published", **kwargs):
+    """A version with steps and payoff metrics, published unless told otherwise."""
+    micromastery = MicromasteryFactory(organization=organization or OrganizationFactory())
+    version = VersionFactory(micromastery=micromastery, status=status, **kwargs)
+    for index in range(steps):
+        StepFactory(
+            version=version, key=f"step-{index + 1}", order=index + 1, title=f"Step {index + 1}"
+        )
+    for index in range(metrics):
+        MetricFactory(version=version, key=f"metric-{index + 1}", order=index + 1)
+    return version

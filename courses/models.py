@@ -1,0 +1,379 @@
+"""Authoring: micromasteries and their versions, practice steps, payoff metrics, courses.
+
+A ``Micromastery`` is the stable identity; each ``MicromasteryVersion`` holds the content of
+the four elements. A published version never changes: editing it means a new draft, and
+learners keep the version they enrolled on. Steps and payoff metrics carry a ``key`` that
+stays the same across versions so that progress and payoff join across versions.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from accounts.models import Organization
+from micromastery.common.models import BaseModel
+
+
+class PublicationStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PUBLISHED = "published", "Published"
+    ARCHIVED = "archived", "Archived"
+
+
+class Topic(BaseModel):
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="topics")
+    name = models.CharField(max_length=100)
+    slug = models.SlugField(max_length=100)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "slug"],
+                name="courses_topic_slug_unique_in_org",
+                violation_error_message="This organization already has a topic with this slug.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MicromasteryQuerySet(models.QuerySet["Micromastery"]):
+    def for_organization(self, organization: Organization | int | None) -> MicromasteryQuerySet:
+        return self.filter(organization=organization)
+
+    def with_published_version(self) -> MicromasteryQuerySet:
+        return self.filter(versions__status=PublicationStatus.PUBLISHED)
+
+
+class Micromastery(BaseModel):
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="micromasteries"
+    )
+    slug = models.SlugField(max_length=120)
+    topics = models.ManyToManyField(Topic, related_name="micromasteries", blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = MicromasteryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "micromasteries"
+        ordering = ["slug"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "slug"],
+                name="courses_micromastery_slug_unique_in_org",
+                violation_error_message="This organization already has a micromastery with "
+                "this slug.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.slug
+
+
+class VersionQuerySet(models.QuerySet["MicromasteryVersion"]):
+    def for_organization(self, organization: Organization | int | None) -> VersionQuerySet:
+        return self.filter(micromastery__organization=organization)
+
+    def published(self) -> VersionQuerySet:
+        return self.filter(status=PublicationStatus.PUBLISHED)
+
+    def drafts(self) -> VersionQuerySet:
+        return self.filter(status=PublicationStatus.DRAFT)
+
+
+class MicromasteryVersion(BaseModel):
+    """The content of a micromastery: the four elements. Immutable once published."""
+
+    micromastery = models.ForeignKey(
+        Micromastery, on_delete=models.CASCADE, related_name="versions"
+    )
+    number = models.PositiveIntegerField()
+    status = models.CharField(
+        max_length=10, choices=PublicationStatus.choices, default=PublicationStatus.DRAFT
+    )
+    title = models.CharField(
+        max_length=120,
+        help_text="Name the skill as a doable action, e.g. “Run a 15-minute stand-up”.",
+    )
+    summary = models.TextField(
+        blank=True, help_text="One or two sentences a busy colleague reads in the catalog."
+    )
+    estimated_minutes = models.PositiveSmallIntegerField(
+        default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(240)],
+        help_text="How long one practice takes, in minutes. Micro means minutes, not hours.",
+    )
+    # Context: the problem with the status quo.
+    context_challenge = models.TextField(
+        "the challenge",
+        blank=True,
+        help_text="Context: what goes wrong today without this skill? Describe the problem "
+        "with the status quo in the learner's own situation.",
+    )
+    context_audience = models.TextField(
+        "who it is for",
+        blank=True,
+        help_text="Context: who meets this problem, and when in their work.",
+    )
+    context_why_it_matters = models.TextField(
+        "why it matters",
+        blank=True,
+        help_text="Context: what does the problem cost the learner, their team or customers?",
+    )
+    # The Way In: the insight that unlocks the skill.
+    way_in_insight = models.TextField(
+        "the key insight",
+        blank=True,
+        help_text="The Way In: the “aha!” that those in the know know. One idea that makes "
+        "the skill click.",
+    )
+    way_in_missing_link = models.TextField(
+        "the missing link",
+        blank=True,
+        help_text="The Way In: what people usually miss, and why the insight fixes it.",
+    )
+    way_in_media_url = models.URLField(
+        "media link",
+        blank=True,
+        help_text="Optional: a short video or article that shows the insight.",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    objects = VersionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["micromastery", "-number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["micromastery", "number"], name="courses_version_number_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["micromastery"],
+                condition=models.Q(status="published"),
+                name="courses_one_published_version",
+            ),
+            models.UniqueConstraint(
+                fields=["micromastery"],
+                condition=models.Q(status="draft"),
+                name="courses_one_draft_version",
+                violation_error_message="This micromastery already has a draft: edit that one.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} (v{self.number}, {self.get_status_display().lower()})"
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status == PublicationStatus.DRAFT
+
+
+class EvidenceKind(models.TextChoices):
+    REFLECTION = "reflection", "Reflection (what happened)"
+    NUMBER = "number", "A number"
+    LINK = "link", "A link"
+    CHECKBOX = "checkbox", "Done / not done"
+
+
+class PracticeStep(models.Model):
+    """One step of the Purposeful Practice routine: act, get feedback, tweak, repeat."""
+
+    version = models.ForeignKey(MicromasteryVersion, on_delete=models.CASCADE, related_name="steps")
+    key = models.SlugField(
+        max_length=60, help_text="Stays the same across versions so progress carries over."
+    )
+    order = models.PositiveSmallIntegerField(default=0, db_index=True)
+    title = models.CharField(max_length=120)
+    action = models.TextField(
+        "the action",
+        help_text="What to do, on purpose, at work. Short, like a text message (under 1,200 "
+        "characters); explanations belong in the Way In.",
+    )
+    feedback_how = models.TextField(
+        "how to get feedback",
+        blank=True,
+        help_text="How the learner finds out whether it worked: whom to ask, what to observe.",
+    )
+    tweak_prompt = models.TextField(
+        "tweak prompt",
+        blank=True,
+        help_text="The question that helps the learner adjust next time, e.g. “What will you "
+        "cut from the next stand-up?”",
+    )
+    repetitions_required = models.PositiveSmallIntegerField(
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(20)],
+        help_text="How many times to practise before the step is done.",
+    )
+    min_spacing_hours = models.PositiveSmallIntegerField(
+        "minimum spacing (hours)",
+        default=20,
+        validators=[MaxValueValidator(24 * 30)],
+        help_text="Hours to wait between repetitions: spacing makes the skill stick.",
+    )
+    evidence_kind = models.CharField(
+        max_length=12, choices=EvidenceKind.choices, default=EvidenceKind.REFLECTION
+    )
+
+    class Meta:
+        ordering = ["order", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "key"], name="courses_step_key_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class MetricDirection(models.TextChoices):
+    HIGHER = "higher", "Higher is better"
+    LOWER = "lower", "Lower is better"
+
+
+class MetricReporter(models.TextChoices):
+    LEARNER = "learner", "The learner"
+    MANAGER = "manager", "The manager"
+
+
+class ValueBasis(models.TextChoices):
+    MONEY = "money", "Money per unit"
+    HOURS = "hours", "Hours per unit (valued at the organization's hourly cost)"
+
+
+def default_checkin_days() -> list[int]:
+    return [14, 30, 60, 90]
+
+
+class PayoffMetric(models.Model):
+    """How the Payoff is measured: one number, its unit and which way is better."""
+
+    version = models.ForeignKey(
+        MicromasteryVersion, on_delete=models.CASCADE, related_name="payoff_metrics"
+    )
+    key = models.SlugField(max_length=60, help_text="Stays the same across versions.")
+    order = models.PositiveSmallIntegerField(default=0)
+    name = models.CharField(max_length=120, help_text="e.g. “Stand-up length”.")
+    unit = models.CharField(max_length=40, blank=True, help_text="e.g. “minutes”.")
+    direction = models.CharField(
+        max_length=6, choices=MetricDirection.choices, default=MetricDirection.HIGHER
+    )
+    how_to_measure = models.TextField(
+        blank=True, help_text="How to get the number, so that before and after are comparable."
+    )
+    target_change = models.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="The change from the baseline that counts as success, in the unit, in the "
+        "good direction (e.g. 5 for “5 minutes shorter”).",
+    )
+    reported_by = models.CharField(
+        max_length=8, choices=MetricReporter.choices, default=MetricReporter.LEARNER
+    )
+    checkin_days = models.JSONField(
+        "check-in days",
+        default=default_checkin_days,
+        help_text="Days after completion when the learner (or manager) reports the value.",
+    )
+    min_value = models.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="Smallest sensible value; lower reports are refused.",
+    )
+    max_value = models.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="Largest sensible value; higher reports are refused.",
+    )
+    value_per_unit = models.DecimalField(
+        max_digits=12,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text="Optional: what one unit of improvement is worth, to show the payoff in money.",
+    )
+    value_basis = models.CharField(
+        max_length=6, choices=ValueBasis.choices, default=ValueBasis.MONEY, blank=True
+    )
+
+    class Meta:
+        ordering = ["order", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "key"], name="courses_metric_key_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.unit})" if self.unit else self.name
+
+
+class CourseQuerySet(models.QuerySet["Course"]):
+    def for_organization(self, organization: Organization | int | None) -> CourseQuerySet:
+        return self.filter(organization=organization)
+
+    def published(self) -> CourseQuerySet:
+        return self.filter(status=PublicationStatus.PUBLISHED)
+
+
+class Course(BaseModel):
+    """An ordered path of micromasteries."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="courses")
+    slug = models.SlugField(max_length=120)
+    title = models.CharField(max_length=120)
+    summary = models.TextField(blank=True)
+    status = models.CharField(
+        max_length=10, choices=PublicationStatus.choices, default=PublicationStatus.DRAFT
+    )
+    micromasteries: models.ManyToManyField[Micromastery, CourseItem] = models.ManyToManyField(
+        Micromastery, through="CourseItem", related_name="courses"
+    )
+
+    objects = CourseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["title"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "slug"],
+                name="courses_course_slug_unique_in_org",
+                violation_error_message="This organization already has a course with this slug.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class CourseItem(models.Model):
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="items")
+    micromastery = models.ForeignKey(Micromastery, on_delete=models.CASCADE, related_name="+")
+    order = models.PositiveSmallIntegerField(default=0, db_index=True)
+
+    class Meta:
+        ordering = ["order", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["course", "micromastery"], name="courses_course_item_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.course} #{self.order}"

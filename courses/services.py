@@ -1,0 +1,398 @@
+"""Writes to micromasteries: drafting, publishing, new versions, duplicates, archiving.
+
+Every rule about a version's life lives here; the admin, the API, import and the demo
+data all call these functions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from accounts.models import Organization, User
+from courses.models import (
+    Course,
+    CourseItem,
+    Micromastery,
+    MicromasteryVersion,
+    PayoffMetric,
+    PracticeStep,
+    PublicationStatus,
+    Topic,
+)
+from micromastery.common.errors import ApplicationError
+
+# A step's action is read on a phone between two tasks: microlearning platforms cap a
+# lesson at about this many characters.
+STEP_ACTION_MAX_CHARS = 1200
+
+VERSION_CONTENT_FIELDS = [
+    "title",
+    "summary",
+    "estimated_minutes",
+    "context_challenge",
+    "context_audience",
+    "context_why_it_matters",
+    "way_in_insight",
+    "way_in_missing_link",
+    "way_in_media_url",
+]
+STEP_FIELDS = [
+    "key",
+    "order",
+    "title",
+    "action",
+    "feedback_how",
+    "tweak_prompt",
+    "repetitions_required",
+    "min_spacing_hours",
+    "evidence_kind",
+]
+METRIC_FIELDS = [
+    "key",
+    "order",
+    "name",
+    "unit",
+    "direction",
+    "how_to_measure",
+    "target_change",
+    "reported_by",
+    "checkin_days",
+    "min_value",
+    "max_value",
+    "value_per_unit",
+    "value_basis",
+]
+
+
+def _raise_from(error: ValidationError, prefix: str = "") -> None:
+    fields = error.message_dict if hasattr(error, "error_dict") else {}
+    messages = [f"{prefix}{message}" for message in error.messages]
+    raise ApplicationError(" ".join(messages), fields=fields) from error
+
+
+def _require_editable(version: MicromasteryVersion) -> None:
+    if not version.is_editable:
+        raise ApplicationError(
+            f"Version {version.number} is {version.get_status_display().lower()} and cannot "
+            "change: learners may be practising it. Make a new version to edit it."
+        )
+
+
+def _unique_slug(organization: Organization, base: str) -> str:
+    base = slugify(base)[:100] or "micromastery"
+    slug, suffix = base, 2
+    while Micromastery.objects.filter(organization=organization, slug=slug).exists():
+        slug, suffix = f"{base}-{suffix}", suffix + 1
+    return slug
+
+
+def _unique_key(existing: set[str], base: str) -> str:
+    base = slugify(base)[:50] or "item"
+    key, suffix = base, 2
+    while key in existing:
+        key, suffix = f"{base}-{suffix}", suffix + 1
+    existing.add(key)
+    return key
+
+
+# --- Drafting -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def micromastery_create(
+    *,
+    organization: Organization,
+    by: User | None,
+    title: str,
+    slug: str = "",
+    topics: Iterable[Topic] = (),
+    steps: Iterable[Mapping[str, Any]] = (),
+    payoff_metrics: Iterable[Mapping[str, Any]] = (),
+    **content: Any,
+) -> MicromasteryVersion:
+    """Create a micromastery with its first version, a draft. Returns the draft."""
+    micromastery = Micromastery(
+        organization=organization,
+        slug=slugify(slug) if slug else _unique_slug(organization, title),
+        created_by=by,
+    )
+    try:
+        micromastery.full_clean()
+    except ValidationError as error:
+        _raise_from(error)
+    micromastery.save()
+    topics = list(topics)
+    if any(topic.organization_id != organization.pk for topic in topics):
+        raise ApplicationError("Topics must belong to the micromastery's organization.")
+    micromastery.topics.set(topics)
+    version = MicromasteryVersion(micromastery=micromastery, number=1, created_by=by, title=title)
+    _apply_content(version, content)
+    version.save()
+    version_replace_parts(version=version, steps=steps, payoff_metrics=payoff_metrics)
+    return version
+
+
+def _apply_content(version: MicromasteryVersion, content: Mapping[str, Any]) -> None:
+    unknown = set(content) - set(VERSION_CONTENT_FIELDS)
+    if unknown:
+        raise ApplicationError(f"Unknown fields: {', '.join(sorted(unknown))}.")
+    for field, value in content.items():
+        setattr(version, field, value)
+    try:
+        version.full_clean(exclude=["micromastery", "created_by", "published_by"])
+    except ValidationError as error:
+        _raise_from(error)
+
+
+@transaction.atomic
+def version_update(*, version: MicromasteryVersion, **content: Any) -> MicromasteryVersion:
+    version = MicromasteryVersion.objects.select_for_update().get(pk=version.pk)
+    _require_editable(version)
+    _apply_content(version, content)
+    version.save()
+    return version
+
+
+@transaction.atomic
+def version_replace_parts(
+    *,
+    version: MicromasteryVersion,
+    steps: Iterable[Mapping[str, Any]] | None = None,
+    payoff_metrics: Iterable[Mapping[str, Any]] | None = None,
+) -> MicromasteryVersion:
+    """Replace a draft's steps and/or payoff metrics (None leaves that part as it is).
+
+    Keys are kept when given and generated from the title or name otherwise, so that a
+    step keeps its identity across versions.
+    """
+    _require_editable(version)
+    if steps is not None:
+        version.steps.all().delete()
+        keys: set[str] = set()
+        for index, step_data in enumerate(steps, start=1):
+            step = _build_part(PracticeStep, STEP_FIELDS, step_data, f"Practice step {index}: ")
+            step.version = version
+            step.key = _unique_key(keys, step.key or step.title)
+            step.order = step_data.get("order") or index
+            _clean_part(step, f"Practice step {index}: ")
+            step.save()
+    if payoff_metrics is not None:
+        version.payoff_metrics.all().delete()
+        keys = set()
+        for index, metric_data in enumerate(payoff_metrics, start=1):
+            metric = _build_part(
+                PayoffMetric, METRIC_FIELDS, metric_data, f"Payoff metric {index}: "
+            )
+            metric.version = version
+            metric.key = _unique_key(keys, metric.key or metric.name)
+            metric.order = metric_data.get("order") or index
+            _clean_part(metric, f"Payoff metric {index}: ")
+            metric.save()
+    return version
+
+
+def _build_part(model: type[Any], fields: list[str], data: Mapping[str, Any], prefix: str) -> Any:
+    unknown = set(data) - set(fields) - {"id"}
+    if unknown:
+        raise ApplicationError(f"{prefix}unknown fields: {', '.join(sorted(unknown))}.")
+    return model(**{field: value for field, value in data.items() if field in fields})
+
+
+def _clean_part(part: Any, prefix: str) -> None:
+    try:
+        part.full_clean(exclude=["version"], validate_constraints=False)
+    except ValidationError as error:
+        _raise_from(error, prefix)
+
+
+# --- Publishing ---------------------------------------------------------------------------
+
+
+def version_publish_problems(version: MicromasteryVersion) -> list[str]:
+    """What stops this version from being published, in the author's words."""
+    problems: list[str] = []
+    if not version.title.strip():
+        problems.append("Title is empty.")
+    if not version.context_challenge.strip():
+        problems.append("Context: the challenge is empty.")
+    if not version.context_audience.strip():
+        problems.append("Context: who it is for is empty.")
+    if not version.context_why_it_matters.strip():
+        problems.append("Context: why it matters is empty.")
+    if not version.way_in_insight.strip():
+        problems.append("Way In: the key insight is empty.")
+    steps = list(version.steps.all())
+    if not steps:
+        problems.append("Practice: add at least one step.")
+    for index, step in enumerate(steps, start=1):
+        label = f"Practice: step {index} “{step.title}”"
+        if not step.action.strip():
+            problems.append(f"{label} has no action.")
+        elif len(step.action) > STEP_ACTION_MAX_CHARS:
+            problems.append(
+                f"{label}: the action is {len(step.action):,} characters; keep it under "
+                f"{STEP_ACTION_MAX_CHARS:,} and move explanations to the Way In."
+            )
+        if not step.feedback_how.strip():
+            problems.append(f"{label} does not say how to get feedback.")
+        if not step.tweak_prompt.strip():
+            problems.append(f"{label} has no tweak prompt.")
+    metrics = list(version.payoff_metrics.all())
+    if not any(metric.unit.strip() for metric in metrics):
+        problems.append("Payoff: add at least one metric with a unit.")
+    for metric in metrics:
+        label = f"Payoff: metric “{metric.name}”"
+        if metrics and not metric.unit.strip():
+            problems.append(f"{label} has no unit.")
+        if not metric.how_to_measure.strip():
+            problems.append(f"{label} does not say how to measure it.")
+        if not metric.checkin_days:
+            problems.append(f"{label} has no check-in days.")
+    return problems
+
+
+@transaction.atomic
+def version_publish(*, version: MicromasteryVersion, by: User | None) -> MicromasteryVersion:
+    """Publish a complete draft. The version it replaces is archived: no new enrolments,
+    while learners who enrolled on it keep practising exactly what they started."""
+    version = MicromasteryVersion.objects.select_for_update().get(pk=version.pk)
+    if version.status != PublicationStatus.DRAFT:
+        raise ApplicationError(
+            f"Version {version.number} is {version.get_status_display().lower()}; only a draft "
+            "can be published."
+        )
+    problems = version_publish_problems(version)
+    if problems:
+        raise ApplicationError(
+            "Not published yet. " + " ".join(problems), fields={"publish": problems}
+        )
+    MicromasteryVersion.objects.filter(
+        micromastery_id=version.micromastery_id, status=PublicationStatus.PUBLISHED
+    ).update(status=PublicationStatus.ARCHIVED, updated_at=timezone.now())
+    version.status = PublicationStatus.PUBLISHED
+    version.published_by = by
+    version.published_at = timezone.now()
+    version.save(update_fields=["status", "published_by", "published_at", "updated_at"])
+    return version
+
+
+def _copy_version(
+    source: MicromasteryVersion,
+    *,
+    micromastery: Micromastery,
+    number: int,
+    by: User | None,
+    title: str | None = None,
+) -> MicromasteryVersion:
+    copy = MicromasteryVersion(micromastery=micromastery, number=number, created_by=by)
+    for field in VERSION_CONTENT_FIELDS:
+        setattr(copy, field, getattr(source, field))
+    if title is not None:
+        copy.title = title
+    copy.save()
+    PracticeStep.objects.bulk_create(
+        PracticeStep(version=copy, **{field: getattr(step, field) for field in STEP_FIELDS})
+        for step in source.steps.all()
+    )
+    PayoffMetric.objects.bulk_create(
+        PayoffMetric(version=copy, **{field: getattr(metric, field) for field in METRIC_FIELDS})
+        for metric in source.payoff_metrics.all()
+    )
+    return copy
+
+
+@transaction.atomic
+def version_create_draft(*, version: MicromasteryVersion, by: User | None) -> MicromasteryVersion:
+    """Start the next version as a draft copy of ``version`` (keys kept)."""
+    micromastery = Micromastery.objects.select_for_update().get(pk=version.micromastery_id)
+    existing = micromastery.versions.filter(status=PublicationStatus.DRAFT).first()
+    if existing is not None:
+        raise ApplicationError(
+            f"Version {existing.number} is already a draft: edit that one, or publish it first."
+        )
+    latest = micromastery.versions.order_by("-number").values_list("number", flat=True).first()
+    return _copy_version(version, micromastery=micromastery, number=(latest or 0) + 1, by=by)
+
+
+@transaction.atomic
+def micromastery_duplicate(*, version: MicromasteryVersion, by: User | None) -> MicromasteryVersion:
+    """A new micromastery whose first draft copies ``version``."""
+    source = version.micromastery
+    title = f"Copy of {version.title}"[:120]
+    micromastery = Micromastery.objects.create(
+        organization_id=source.organization_id,
+        slug=_unique_slug(source.organization, f"{source.slug}-copy"),
+        created_by=by,
+    )
+    micromastery.topics.set(source.topics.all())
+    return _copy_version(version, micromastery=micromastery, number=1, by=by, title=title)
+
+
+@transaction.atomic
+def micromastery_archive(*, micromastery: Micromastery, by: User | None) -> Micromastery:
+    """Take a micromastery out of the catalog; learners already on it keep their version."""
+    changed = MicromasteryVersion.objects.filter(
+        micromastery=micromastery, status=PublicationStatus.PUBLISHED
+    ).update(status=PublicationStatus.ARCHIVED, updated_at=timezone.now())
+    if not changed:
+        raise ApplicationError("Only a published micromastery can be archived.")
+    return micromastery
+
+
+# --- Topics and courses -------------------------------------------------------------------
+
+
+@transaction.atomic
+def topic_upsert(*, organization: Organization, name: str) -> Topic:
+    topic, _ = Topic.objects.get_or_create(
+        organization=organization, slug=slugify(name)[:100], defaults={"name": name}
+    )
+    return topic
+
+
+@transaction.atomic
+def course_upsert(
+    *,
+    organization: Organization,
+    slug: str,
+    title: str,
+    summary: str = "",
+    micromasteries: Iterable[Micromastery] = (),
+) -> Course:
+    micromasteries = list(micromasteries)
+    if any(item.organization_id != organization.pk for item in micromasteries):
+        raise ApplicationError("A course can only contain its organization's micromasteries.")
+    course, _ = Course.objects.update_or_create(
+        organization=organization, slug=slug, defaults={"title": title, "summary": summary}
+    )
+    course.items.all().delete()
+    CourseItem.objects.bulk_create(
+        CourseItem(course=course, micromastery=micromastery, order=index)
+        for index, micromastery in enumerate(micromasteries, start=1)
+    )
+    return course
+
+
+@transaction.atomic
+def course_publish(*, course: Course) -> Course:
+    items = list(course.items.select_related("micromastery"))
+    if not items:
+        raise ApplicationError("Add at least one micromastery before publishing the course.")
+    unpublished = [
+        item.micromastery.slug
+        for item in items
+        if not item.micromastery.versions.filter(status=PublicationStatus.PUBLISHED).exists()
+    ]
+    if unpublished:
+        raise ApplicationError(
+            "Publish these micromasteries first: " + ", ".join(unpublished) + "."
+        )
+    course.status = PublicationStatus.PUBLISHED
+    course.save(update_fields=["status", "updated_at"])
+    return course
