@@ -131,3 +131,12 @@ def published_version(organization=None, *, steps=2, metrics=1, status="publishe
     for index in range(metrics):
         MetricFactory(version=version, key=f"metric-{index + 1}", order=index + 1)
     return version
+
+
+class EnrollmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "practice.Enrollment"
+
+    learner = factory.SubFactory(UserFactory)
+    version = factory.LazyAttribute(lambda o: published_version(o.learner.organization))
+    micromastery = factory.LazyAttribute(lambda o: o.version.micromastery)

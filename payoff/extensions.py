@@ -1,0 +1,26 @@
+"""Payoff's part of the enrolment page: the baseline of each learner-reported metric."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from accounts.models import User
+from courses.models import MicromasteryVersion
+from payoff.forms import BaselineForm
+from payoff.services import baseline_record
+from practice.models import Enrollment
+
+
+class BaselineEnrollmentExtension:
+    def enrollment_form(
+        self, *, version: MicromasteryVersion, data: Any = None, prefix: str
+    ) -> forms.Form | None:
+        form = BaselineForm(data, version=version, prefix=prefix)
+        return form if form.fields else None
+
+    def enrollment_save(self, *, form: forms.Form, enrollment: Enrollment, by: User) -> None:
+        assert isinstance(form, BaselineForm)
+        for metric, value in form.baselines():
+            baseline_record(enrollment=enrollment, metric=metric, value=value, by=by)

@@ -1,0 +1,172 @@
+"""How far a learner is, computed from the attempts alone (no queries here).
+
+The rules, in one place:
+
+- A step is **unlocked** when every step before it is done; the first step always is.
+- An attempt **counts as a repetition** when it is on an unlocked step that is not done yet
+  and at least the step's ``min_spacing_hours`` after the step's previous repetition.
+  Earlier attempts are kept as extra practice: the reflection is never lost, but spacing
+  is what makes a skill stick.
+- A step is **done** after ``repetitions_required`` repetitions. Learners may go back and
+  practise a done step again (extra practice).
+- The micromastery is **complete** when every step is done.
+- After completion come the "learn long" **refreshers**: the routine is due again
+  ``REFRESHER_INTERVALS_DAYS`` apart, each interval counted from the previous refresher (or
+  from completion), so the gaps expand: 3, 7, 21 and 60 days. A refresher is one attempt
+  logged while it is due; the step to refresh rotates through the routine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Protocol
+
+REFRESHER_INTERVALS_DAYS = (3, 7, 21, 60)
+
+
+class StepLike(Protocol):
+    pk: int
+    key: str
+    order: int
+    title: str
+    repetitions_required: int
+    min_spacing_hours: int
+
+
+class AttemptLike(Protocol):
+    step_id: int
+    practiced_at: datetime
+    counts_as_repetition: bool
+    is_refresher: bool
+
+
+@dataclass
+class StepProgress:
+    step: StepLike
+    number: int
+    repetitions_done: int
+    repetitions_required: int
+    unlocked: bool
+    last_repetition_at: datetime | None
+    attempts: list[AttemptLike] = field(default_factory=list)
+
+    @property
+    def done(self) -> bool:
+        return self.repetitions_done >= self.repetitions_required
+
+    @property
+    def next_due_at(self) -> datetime | None:
+        """When the next repetition counts; None when the step is done or still locked."""
+        if self.done or not self.unlocked:
+            return None
+        if self.last_repetition_at is None:
+            return None  # due now: nothing to wait for
+        return self.last_repetition_at + timedelta(hours=self.step.min_spacing_hours)
+
+    def is_due(self, now: datetime) -> bool:
+        if self.done or not self.unlocked:
+            return False
+        due = self.next_due_at
+        return due is None or due <= now
+
+    @property
+    def repetitions_left(self) -> int:
+        return max(self.repetitions_required - self.repetitions_done, 0)
+
+
+@dataclass
+class Progress:
+    steps: list[StepProgress]
+    completed_at: datetime | None
+    refreshers_done: int
+    last_refresher_at: datetime | None
+
+    @property
+    def repetitions_done(self) -> int:
+        return sum(min(step.repetitions_done, step.repetitions_required) for step in self.steps)
+
+    @property
+    def repetitions_required(self) -> int:
+        return sum(step.repetitions_required for step in self.steps)
+
+    @property
+    def percent(self) -> int:
+        required = self.repetitions_required
+        return round(100 * self.repetitions_done / required) if required else 0
+
+    @property
+    def is_complete(self) -> bool:
+        return bool(self.steps) and all(step.done for step in self.steps)
+
+    @property
+    def current_step(self) -> StepProgress | None:
+        """The step to practise next: the first unlocked step not done yet."""
+        return next((step for step in self.steps if step.unlocked and not step.done), None)
+
+    @property
+    def next_due_at(self) -> datetime | None:
+        current = self.current_step
+        if current is not None:
+            return current.next_due_at
+        return self.refresher_due_at
+
+    @property
+    def refresher_due_at(self) -> datetime | None:
+        if self.completed_at is None or self.refreshers_done >= len(REFRESHER_INTERVALS_DAYS):
+            return None
+        since = self.last_refresher_at or self.completed_at
+        return since + timedelta(days=REFRESHER_INTERVALS_DAYS[self.refreshers_done])
+
+    @property
+    def refresher_step(self) -> StepProgress | None:
+        if self.refresher_due_at is None or not self.steps:
+            return None
+        return self.steps[self.refreshers_done % len(self.steps)]
+
+    def is_refresher_due(self, now: datetime) -> bool:
+        due = self.refresher_due_at
+        return due is not None and due <= now
+
+    def step_by_id(self, step_id: int) -> StepProgress | None:
+        return next((step for step in self.steps if step.step.pk == step_id), None)
+
+
+def progress_compute(
+    *,
+    steps: Sequence[StepLike],
+    attempts: Iterable[AttemptLike],
+    completed_at: datetime | None = None,
+) -> Progress:
+    """Progress of one enrolment from its version's steps and its attempts (any order)."""
+    ordered_steps = sorted(steps, key=lambda step: (step.order, step.pk))
+    by_step: dict[int, list[AttemptLike]] = {step.pk: [] for step in ordered_steps}
+    refreshers: list[AttemptLike] = []
+    for attempt in sorted(attempts, key=lambda attempt: attempt.practiced_at):
+        by_step.setdefault(attempt.step_id, []).append(attempt)
+        if attempt.is_refresher:
+            refreshers.append(attempt)
+
+    result: list[StepProgress] = []
+    previous_done = True
+    for number, step in enumerate(ordered_steps, start=1):
+        step_attempts = by_step[step.pk]
+        repetitions = [attempt for attempt in step_attempts if attempt.counts_as_repetition]
+        progress = StepProgress(
+            step=step,
+            number=number,
+            repetitions_done=len(repetitions),
+            repetitions_required=step.repetitions_required,
+            unlocked=previous_done,
+            last_repetition_at=repetitions[-1].practiced_at if repetitions else None,
+            attempts=list(reversed(step_attempts)),
+        )
+        result.append(progress)
+        previous_done = previous_done and progress.done
+    return Progress(
+        steps=result,
+        completed_at=completed_at,
+        refreshers_done=len(refreshers),
+        last_refresher_at=refreshers[-1].practiced_at if refreshers else None,
+    )

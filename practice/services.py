@@ -1,0 +1,245 @@
+"""Writes of the practice flow: enrolling, logging attempts, pausing, dropping, resuming."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from courses.models import Micromastery, MicromasteryVersion, PracticeStep, PublicationStatus
+from micromastery.common.errors import ApplicationError
+from practice.models import Enrollment, EnrollmentStatus, PracticeAttempt
+from practice.progress import Progress, progress_compute
+
+# Clocks of phones and servers disagree a little; more than this ahead is a typo.
+FUTURE_TOLERANCE = timedelta(minutes=5)
+
+
+@dataclass
+class AttemptLogged:
+    attempt: PracticeAttempt
+    progress: Progress
+    created: bool
+    completed_now: bool
+
+
+def enrollment_progress(enrollment: Enrollment) -> Progress:
+    """Progress from the database; lists use selectors that prefetch instead."""
+    return progress_compute(
+        steps=list(enrollment.version.steps.all()),
+        attempts=list(
+            enrollment.attempts.only(
+                "pk", "step_id", "practiced_at", "counts_as_repetition", "is_refresher"
+            )
+        ),
+        completed_at=enrollment.completed_at,
+    )
+
+
+@transaction.atomic
+def enrollment_create(
+    *, learner: User, micromastery: Micromastery, personal_payoff: str = ""
+) -> Enrollment:
+    """Enrol the learner on the micromastery's published version.
+
+    Enrolling again after dropping resumes the same enrolment (history kept). Enrolling
+    twice while enrolled is refused.
+    """
+    if micromastery.organization_id != learner.organization_id:
+        raise ApplicationError("This micromastery is not offered in your organization.")
+    version = (
+        MicromasteryVersion.objects.filter(
+            micromastery=micromastery, status=PublicationStatus.PUBLISHED
+        )
+        .order_by("-number")
+        .first()
+    )
+    existing = (
+        Enrollment.objects.select_for_update()
+        .filter(learner=learner, micromastery=micromastery)
+        .first()
+    )
+    if existing is not None:
+        if existing.status != EnrollmentStatus.DROPPED:
+            raise ApplicationError(
+                "You are already enrolled in this micromastery.",
+                fields={"micromastery": ["You are already enrolled in this micromastery."]},
+            )
+        existing.personal_payoff = personal_payoff or existing.personal_payoff
+        return _resume(existing)
+    if version is None:
+        raise ApplicationError(
+            "This micromastery is not published, so it is not open for enrolment.",
+            fields={"micromastery": ["This micromastery is not open for enrolment."]},
+        )
+    enrollment = Enrollment(
+        learner=learner,
+        micromastery=micromastery,
+        version=version,
+        personal_payoff=personal_payoff.strip(),
+    )
+    enrollment.save()
+    return enrollment
+
+
+@transaction.atomic
+def enrollment_update_personal_payoff(
+    *, enrollment: Enrollment, personal_payoff: str
+) -> Enrollment:
+    enrollment.personal_payoff = personal_payoff.strip()
+    enrollment.save(update_fields=["personal_payoff", "updated_at"])
+    return enrollment
+
+
+def _lock(enrollment: Enrollment) -> Enrollment:
+    return (
+        Enrollment.objects.select_for_update()
+        .select_related("version", "micromastery")
+        .get(pk=enrollment.pk)
+    )
+
+
+@transaction.atomic
+def enrollment_pause(*, enrollment: Enrollment) -> Enrollment:
+    enrollment = _lock(enrollment)
+    if enrollment.status != EnrollmentStatus.ACTIVE:
+        raise ApplicationError("Only a micromastery you are practising can be paused.")
+    enrollment.status = EnrollmentStatus.PAUSED
+    enrollment.paused_at = timezone.now()
+    enrollment.save(update_fields=["status", "paused_at", "updated_at"])
+    return enrollment
+
+
+@transaction.atomic
+def enrollment_drop(*, enrollment: Enrollment) -> Enrollment:
+    enrollment = _lock(enrollment)
+    if enrollment.status == EnrollmentStatus.DROPPED:
+        return enrollment
+    enrollment.status = EnrollmentStatus.DROPPED
+    enrollment.dropped_at = timezone.now()
+    enrollment.save(update_fields=["status", "dropped_at", "updated_at"])
+    return enrollment
+
+
+@transaction.atomic
+def enrollment_resume(*, enrollment: Enrollment) -> Enrollment:
+    enrollment = _lock(enrollment)
+    if enrollment.status not in (EnrollmentStatus.PAUSED, EnrollmentStatus.DROPPED):
+        raise ApplicationError("This micromastery is not paused or dropped.")
+    return _resume(enrollment)
+
+
+def _resume(enrollment: Enrollment) -> Enrollment:
+    enrollment.status = (
+        EnrollmentStatus.COMPLETED if enrollment.completed_at else EnrollmentStatus.ACTIVE
+    )
+    enrollment.paused_at = None
+    enrollment.dropped_at = None
+    enrollment.save()
+    return enrollment
+
+
+@transaction.atomic
+def attempt_log(
+    *,
+    enrollment: Enrollment,
+    step: PracticeStep,
+    what_i_did: str,
+    confidence: int,
+    minutes: int,
+    what_happened: str = "",
+    feedback_from: str = "",
+    what_i_will_tweak: str = "",
+    evidence: str = "",
+    practiced_at: datetime | None = None,
+    submission_key: uuid.UUID | None = None,
+) -> AttemptLogged:
+    """Log one practice attempt and move progress on (see practice.progress for the rules).
+
+    The enrolment row is locked so that two attempts logged at once are judged one after
+    the other. The same ``submission_key`` twice returns the first attempt.
+    """
+    now = timezone.now()
+    enrollment = _lock(enrollment)
+    if submission_key is not None:
+        duplicate = enrollment.attempts.filter(submission_key=submission_key).first()
+        if duplicate is not None:
+            return AttemptLogged(duplicate, enrollment_progress(enrollment), False, False)
+
+    if enrollment.status == EnrollmentStatus.DROPPED:
+        raise ApplicationError("You dropped this micromastery. Resume it to practise again.")
+    if step.version_id != enrollment.version_id:
+        raise ApplicationError(
+            "This step is not part of your version of the micromastery.",
+            fields={"step": ["This step is not part of your version of the micromastery."]},
+        )
+    practiced_at = practiced_at or now
+    if practiced_at > now + FUTURE_TOLERANCE:
+        raise ApplicationError(
+            "When you practised cannot be in the future.",
+            fields={"practiced_at": ["When you practised cannot be in the future."]},
+        )
+
+    progress = enrollment_progress(enrollment)
+    step_progress = progress.step_by_id(step.pk)
+    assert step_progress is not None
+    if not step_progress.unlocked:
+        current = progress.current_step
+        waiting = f"step {current.number}, “{current.step.title}”" if current else "earlier steps"
+        raise ApplicationError(
+            f"This step unlocks when you have finished {waiting}.",
+            fields={"step": [f"This step unlocks when you have finished {waiting}."]},
+        )
+    last = step_progress.last_repetition_at
+    counts = not step_progress.done and (
+        last is None or practiced_at >= last + timedelta(hours=step_progress.step.min_spacing_hours)
+    )
+    is_refresher = progress.is_refresher_due(practiced_at)
+
+    attempt = PracticeAttempt(
+        enrollment=enrollment,
+        step=step,
+        practiced_at=practiced_at,
+        what_i_did=what_i_did.strip(),
+        what_happened=what_happened.strip(),
+        feedback_from=feedback_from.strip(),
+        what_i_will_tweak=what_i_will_tweak.strip(),
+        confidence=confidence,
+        minutes=minutes,
+        evidence=evidence.strip(),
+        counts_as_repetition=counts,
+        is_refresher=is_refresher,
+        submission_key=submission_key or uuid.uuid4(),
+    )
+    try:
+        attempt.full_clean(exclude=["enrollment", "step"])
+    except ValidationError as error:
+        raise ApplicationError(" ".join(error.messages), fields=error.message_dict) from error
+    if not attempt.what_i_did:
+        raise ApplicationError("Say what you did.", fields={"what_i_did": ["Say what you did."]})
+    attempt.save()
+
+    updated_fields = []
+    if enrollment.started_at is None:
+        enrollment.started_at = practiced_at
+        updated_fields.append("started_at")
+    if enrollment.status == EnrollmentStatus.PAUSED:
+        # Practising is the clearest way of saying "I'm back".
+        enrollment.status = EnrollmentStatus.ACTIVE
+        enrollment.paused_at = None
+        updated_fields += ["status", "paused_at"]
+    progress = enrollment_progress(enrollment)
+    completed_now = progress.is_complete and enrollment.completed_at is None
+    if completed_now:
+        enrollment.completed_at = now
+        enrollment.status = EnrollmentStatus.COMPLETED
+        updated_fields += ["completed_at", "status"]
+        progress.completed_at = now
+    if updated_fields:
+        enrollment.save(update_fields=[*set(updated_fields), "updated_at"])
+    return AttemptLogged(attempt, progress, True, completed_now)
