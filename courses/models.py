@@ -8,6 +8,8 @@ stays the same across versions so that progress and payoff join across versions.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -57,6 +59,15 @@ class Micromastery(BaseModel):
     topics = models.ManyToManyField(Topic, related_name="micromasteries", blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    nudge_holdout_ratio = models.DecimalField(
+        "holdout share",
+        max_digits=3,
+        decimal_places=2,
+        default=0,
+        validators=[MinValueValidator(0), MaxValueValidator(Decimal("0.5"))],
+        help_text="Share of enrolments, drawn at random, that get no practice nudges (e.g. 0.2): "
+        "the control group that shows whether nudging pays off.",
     )
 
     objects = MicromasteryQuerySet.as_manager()

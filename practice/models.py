@@ -55,6 +55,9 @@ class Enrollment(BaseModel):
     mastered_at = models.DateTimeField(null=True, blank=True)
     paused_at = models.DateTimeField(null=True, blank=True)
     dropped_at = models.DateTimeField(null=True, blank=True)
+    # Drawn once at enrolment with the micromastery's holdout share: the control group
+    # gets no practice nudges, so that the payoff of nudging can be measured.
+    holdout = models.BooleanField(default=False)
 
     objects = EnrollmentQuerySet.as_manager()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -82,6 +83,7 @@ def enrollment_create(
         micromastery=micromastery,
         version=version,
         personal_payoff=personal_payoff.strip(),
+        holdout=random.random() < float(micromastery.nudge_holdout_ratio),
     )
     enrollment.save()
     return enrollment

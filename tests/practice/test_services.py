@@ -246,3 +246,17 @@ def test_baseline_recorded_and_validated(enrollment, version, learner, other_org
     stranger = UserFactory(organization=learner.organization)
     with pytest.raises(ApplicationError):
         baseline_record(enrollment=enrollment, metric=metric, value=Decimal("1"), by=stranger)
+
+
+def test_holdout_share_is_drawn_at_enrolment(organization):
+    version = published_version(organization)
+    micromastery = version.micromastery
+    micromastery.nudge_holdout_ratio = Decimal("0.2")
+    micromastery.save()
+    learners = [UserFactory(organization=organization) for _ in range(300)]
+    holdouts = sum(
+        services.enrollment_create(learner=learner, micromastery=micromastery).holdout
+        for learner in learners
+    )
+    # 300 draws at 20%: 60 expected; 30..95 is far outside any plausible chance.
+    assert 30 <= holdouts <= 95
