@@ -12,6 +12,7 @@ app = Celery("micromastery")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 app.autodiscover_tasks(["micromastery.common"])
+app.autodiscover_tasks(["practice.cohorts"])
 
 app.conf.beat_schedule = {
     # Proves beat -> broker -> worker -> database works end to end; /healthz reports its age.
@@ -19,5 +20,12 @@ app.conf.beat_schedule = {
         "task": "micromastery.common.tasks.heartbeat_task",
         "schedule": 60.0,
         "options": {"expires": 55},
+    },
+    # Enrols people who joined a cohort's team since it was assigned (team changes made in
+    # the admin or by an import do not call the cohort services themselves).
+    "cohorts-sync": {
+        "task": "practice.cohorts.tasks.cohorts_sync_task",
+        "schedule": 15 * 60.0,
+        "options": {"expires": 14 * 60},
     },
 }

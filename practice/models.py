@@ -118,3 +118,16 @@ class PracticeAttempt(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.step} at {self.practiced_at:%Y-%m-%d %H:%M}"
+
+
+# Cohorts live in their own module; importing them here registers them with the app.
+from practice.cohorts.models import Cohort, CohortEnrollment, CohortMembership  # noqa: E402
+
+__all__ = [
+    "Cohort",
+    "CohortEnrollment",
+    "CohortMembership",
+    "Enrollment",
+    "EnrollmentStatus",
+    "PracticeAttempt",
+]
