@@ -140,3 +140,18 @@ class EnrollmentFactory(factory.django.DjangoModelFactory):
     learner = factory.SubFactory(UserFactory)
     version = factory.LazyAttribute(lambda o: published_version(o.learner.organization))
     micromastery = factory.LazyAttribute(lambda o: o.version.micromastery)
+
+
+def published_course(organization, versions, *, status="published", title="Meetings that work"):
+    """A course whose items are the micromasteries of ``versions``, in that order."""
+    from courses.models import Course, CourseItem
+
+    course = Course.objects.create(
+        organization=organization,
+        slug=f"course-{Course.objects.count() + 1}",
+        title=title,
+        status=status,
+    )
+    for order, version in enumerate(versions, start=1):
+        CourseItem.objects.create(course=course, micromastery=version.micromastery, order=order)
+    return course
