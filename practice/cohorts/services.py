@@ -343,8 +343,9 @@ def cohort_sync(*, cohort: Cohort) -> SyncOutcome:
     times: the cohort row is locked, each learner is enrolled and emailed at most once.
     A micromastery unpublished since the assignment is skipped until it is published.
     """
+    # Lock only the cohort row: PostgreSQL cannot lock the empty side of the outer joins.
     cohort = (
-        Cohort.objects.select_for_update()
+        Cohort.objects.select_for_update(of=("self",))
         .select_related("micromastery", "course", "organization")
         .get(pk=cohort.pk)
     )
