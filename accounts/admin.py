@@ -234,7 +234,7 @@ class UserAdmin(OrganizationScopedAdmin):
             {
                 "form": form,
                 "columns": COLUMN_TITLES,
-                "max_rows": MAX_ROWS,
+                "max_rows": f"{MAX_ROWS:,}",
                 "max_megabytes": MAX_FILE_BYTES // (1024 * 1024),
             }
         )
