@@ -140,3 +140,21 @@ class EnrollmentFactory(factory.django.DjangoModelFactory):
     learner = factory.SubFactory(UserFactory)
     version = factory.LazyAttribute(lambda o: published_version(o.learner.organization))
     micromastery = factory.LazyAttribute(lambda o: o.version.micromastery)
+
+
+class CourseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "courses.Course"
+        skip_postgeneration_save = True
+
+    organization = factory.SubFactory(OrganizationFactory)
+    slug = factory.Sequence(lambda n: f"course-{n}")
+    title = factory.Sequence(lambda n: f"Course {n}")
+    status = "published"
+
+    @factory.post_generation
+    def micromasteries(obj, create, extracted, **kwargs):
+        """``micromasteries=[...]`` become the course's items, in that order."""
+        if create and extracted:
+            for order, micromastery in enumerate(extracted, start=1):
+                obj.items.create(micromastery=micromastery, order=order)
