@@ -16,6 +16,8 @@ from courses.models import (
     CourseItem,
     Micromastery,
     MicromasteryVersion,
+    PayoffMetric,
+    PracticeStep,
     PublicationStatus,
     Topic,
     VersionQuerySet,
@@ -135,3 +137,31 @@ def course_get(*, viewer: User, course_id: int) -> Course:
     if course is None:
         raise Http404("No published course with this id.")
     return course
+
+
+def user_can_author(user: User) -> bool:
+    return bool(user.is_active and (user.is_superuser or user.is_author))
+
+
+def version_list_for_author(*, viewer: User) -> QuerySet[MicromasteryVersion]:
+    """Every version, of any status, that the viewer may author: none unless they are one."""
+    if not user_can_author(viewer):
+        return MicromasteryVersion.objects.none()
+    versions = MicromasteryVersion.objects.all()
+    if not viewer.is_superuser:
+        versions = versions.for_organization(viewer.organization_id)
+    return versions
+
+
+def version_get_for_preview(*, viewer: User, version_id: int) -> MicromasteryVersion | None:
+    """A version with what the learner's view shows (steps and payoff metrics in order)."""
+    return (
+        version_list_for_author(viewer=viewer)
+        .select_related("micromastery")
+        .prefetch_related(
+            Prefetch("steps", PracticeStep.objects.order_by("order", "pk")),
+            Prefetch("payoff_metrics", PayoffMetric.objects.order_by("order", "pk")),
+        )
+        .filter(pk=version_id)
+        .first()
+    )

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "axes",
     "csp",
+    "adminsortable2",
     "micromastery.common",
     "micromastery.demo",
     "accounts",
