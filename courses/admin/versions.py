@@ -25,6 +25,7 @@ from courses.admin.authoring import (
     formset_rows,
     refusal_message,
 )
+from courses.admin.transfer import VersionTransferMixin
 from courses.models import (
     MicromasteryVersion,
     PayoffMetric,
@@ -195,7 +196,9 @@ VERSION_ACTION_MESSAGES: dict[str, tuple[str, str]] = {
 
 
 @admin.register(MicromasteryVersion)
-class MicromasteryVersionAdmin(SortableAdminBase, MarkdownPreviewMixin, OrganizationScopedAdmin):
+class MicromasteryVersionAdmin(
+    VersionTransferMixin, SortableAdminBase, MarkdownPreviewMixin, OrganizationScopedAdmin
+):
     roles = AUTHOR_ROLES
     organization_lookup = "micromastery__organization"
     inlines = [PracticeStepInline, PayoffMetricInline]
@@ -213,7 +216,14 @@ class MicromasteryVersionAdmin(SortableAdminBase, MarkdownPreviewMixin, Organiza
     search_fields = ["title", "micromastery__slug"]
     ordering = ["-updated_at"]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
-    actions = ["publish_selected", "new_version_selected", "duplicate_selected", "archive_selected"]
+    actions = [
+        "publish_selected",
+        "new_version_selected",
+        "duplicate_selected",
+        "archive_selected",
+        "export_json",
+        "export_yaml",
+    ]
     readonly_fields = [
         "micromastery",
         "number",
@@ -365,7 +375,7 @@ class MicromasteryVersionAdmin(SortableAdminBase, MarkdownPreviewMixin, Organiza
             )
             for name in ("publish", "new_version", "duplicate", "archive")
         ]
-        return object_actions + super().get_urls()
+        return self.transfer_urls() + object_actions + super().get_urls()
 
     def _object_action_view(self, name: str) -> Callable[..., HttpResponse]:
         def view(request: HttpRequest, object_id: str) -> HttpResponse:
