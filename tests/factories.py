@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import factory
+from django.utils import timezone
 
 from accounts.models import Organization, Team, User
 
@@ -140,3 +141,29 @@ class EnrollmentFactory(factory.django.DjangoModelFactory):
     learner = factory.SubFactory(UserFactory)
     version = factory.LazyAttribute(lambda o: published_version(o.learner.organization))
     micromastery = factory.LazyAttribute(lambda o: o.version.micromastery)
+
+
+class CourseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "courses.Course"
+
+    organization = factory.SubFactory(OrganizationFactory)
+    slug = factory.Sequence(lambda n: f"course-{n}")
+    title = factory.Sequence(lambda n: f"Course {n}")
+    status = "published"
+
+
+class AttemptFactory(factory.django.DjangoModelFactory):
+    """An attempt written straight to the table (for lists); flows use attempt_log."""
+
+    class Meta:
+        model = "practice.PracticeAttempt"
+
+    enrollment = factory.SubFactory(EnrollmentFactory)
+    step = factory.LazyAttribute(lambda o: o.enrollment.version.steps.first())
+    practiced_at = factory.LazyFunction(timezone.now)
+    what_i_did = "Opened the meeting with the decision we needed."
+    what_happened = "We decided in ten minutes."
+    confidence = 3
+    minutes = 10
+    counts_as_repetition = False
