@@ -111,12 +111,16 @@ def micromastery_create(
     by: User | None,
     title: str,
     slug: str = "",
-    topics: Iterable[Topic] = (),
+    topics: Iterable[Topic | str] = (),
     steps: Iterable[Mapping[str, Any]] = (),
     payoff_metrics: Iterable[Mapping[str, Any]] = (),
     **content: Any,
 ) -> MicromasteryVersion:
-    """Create a micromastery with its first version, a draft. Returns the draft."""
+    """Create a micromastery with its first version, a draft. Returns the draft.
+
+    Topics are ``Topic`` rows or names; a name the organization does not use yet becomes a
+    new topic.
+    """
     micromastery = Micromastery(
         organization=organization,
         slug=slugify(slug) if slug else _unique_slug(organization, title),
@@ -127,15 +131,22 @@ def micromastery_create(
     except ValidationError as error:
         _raise_from(error)
     micromastery.save()
-    topics = list(topics)
-    if any(topic.organization_id != organization.pk for topic in topics):
-        raise ApplicationError("Topics must belong to the micromastery's organization.")
-    micromastery.topics.set(topics)
+    micromastery.topics.set(_resolve_topics(organization, topics))
     version = MicromasteryVersion(micromastery=micromastery, number=1, created_by=by, title=title)
     _apply_content(version, content)
     version.save()
     version_replace_parts(version=version, steps=steps, payoff_metrics=payoff_metrics)
     return version
+
+
+def _resolve_topics(organization: Organization, topics: Iterable[Topic | str]) -> list[Topic]:
+    resolved = [
+        topic_upsert(organization=organization, name=topic) if isinstance(topic, str) else topic
+        for topic in topics
+    ]
+    if any(topic.organization_id != organization.pk for topic in resolved):
+        raise ApplicationError("Topics must belong to the micromastery's organization.")
+    return resolved
 
 
 def _apply_content(version: MicromasteryVersion, content: Mapping[str, Any]) -> None:
@@ -193,6 +204,7 @@ def version_replace_parts(
             metric.key = _unique_key(keys, metric.key or metric.name)
             metric.order = metric_data.get("order") or index
             _clean_part(metric, f"Payoff metric {index}: ")
+            _check_checkin_days(metric.checkin_days, f"Payoff metric {index}: ")
             metric.save()
     return version
 
@@ -209,6 +221,40 @@ def _clean_part(part: Any, prefix: str) -> None:
         part.full_clean(exclude=["version"], validate_constraints=False)
     except ValidationError as error:
         _raise_from(error, prefix)
+
+
+@transaction.atomic
+def version_edit(
+    *,
+    version: MicromasteryVersion,
+    topics: Iterable[Topic | str] | None = None,
+    steps: Iterable[Mapping[str, Any]] | None = None,
+    payoff_metrics: Iterable[Mapping[str, Any]] | None = None,
+    **content: Any,
+) -> MicromasteryVersion:
+    """Change a draft in one go: content fields, topics, steps and payoff metrics.
+
+    Whatever is left out (None) stays as it is; a list replaces the whole part. Topics
+    belong to the micromastery, so they change for every version of it.
+    """
+    version = version_update(version=version, **content)
+    if topics is not None:
+        micromastery = version.micromastery
+        micromastery.topics.set(_resolve_topics(micromastery.organization, topics))
+    return version_replace_parts(version=version, steps=steps, payoff_metrics=payoff_metrics)
+
+
+def _check_checkin_days(checkin_days: Any, prefix: str) -> None:
+    # A JSON column takes anything; the check-in planner needs whole days after completion.
+    if not isinstance(checkin_days, list) or any(
+        isinstance(day, bool) or not isinstance(day, int) or not 1 <= day <= 3650
+        for day in checkin_days
+    ):
+        raise ApplicationError(
+            f"{prefix}check-in days must be a list of whole days after completion, "
+            "such as [14, 30, 60, 90].",
+            fields={"checkin_days": ["Use a list of whole days, such as [14, 30, 60, 90]."]},
+        )
 
 
 # --- Publishing ---------------------------------------------------------------------------

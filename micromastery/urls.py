@@ -53,6 +53,7 @@ auth_patterns = [
 
 api_v1_patterns = [
     path("", include("accounts.api.urls")),
+    path("", include("courses.api.urls")),
 ]
 
 urlpatterns = [

@@ -58,6 +58,21 @@ class Enrollment(BaseModel):
     # Drawn once at enrolment with the micromastery's holdout share: the control group
     # gets no practice nudges, so that the payoff of nudging can be measured.
     holdout = models.BooleanField(default=False)
+    # Who taught whom: set when a colleague enrols from a teach-back they attended.
+    taught_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="enrollments_taught",
+    )
+    taught_in = models.ForeignKey(
+        "practice.TeachBackSession",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="enrollments_started",
+    )
 
     objects = EnrollmentQuerySet.as_manager()
 
@@ -118,3 +133,22 @@ class PracticeAttempt(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.step} at {self.practiced_at:%Y-%m-%d %H:%M}"
+
+
+# Teach-back models live in their own module; importing them here registers them.
+from practice.teachback.models import (  # noqa: E402
+    Rsvp,
+    SessionStatus,
+    TeachBackInvite,
+    TeachBackSession,
+)
+
+__all__ = [
+    "Enrollment",
+    "EnrollmentStatus",
+    "PracticeAttempt",
+    "Rsvp",
+    "SessionStatus",
+    "TeachBackInvite",
+    "TeachBackSession",
+]

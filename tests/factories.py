@@ -146,11 +146,19 @@ class EnrollmentFactory(factory.django.DjangoModelFactory):
 class CourseFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = "courses.Course"
+        skip_postgeneration_save = True
 
     organization = factory.SubFactory(OrganizationFactory)
     slug = factory.Sequence(lambda n: f"course-{n}")
     title = factory.Sequence(lambda n: f"Course {n}")
     status = "published"
+
+    @factory.post_generation
+    def micromasteries(obj, create, extracted, **kwargs):
+        """``micromasteries=[...]`` become the course's items, in that order."""
+        if create and extracted:
+            for order, micromastery in enumerate(extracted, start=1):
+                obj.items.create(micromastery=micromastery, order=order)
 
 
 class AttemptFactory(factory.django.DjangoModelFactory):
