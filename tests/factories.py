@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import factory
+from django.utils import timezone
 
 from accounts.models import Organization, Team, User
 
@@ -158,3 +159,19 @@ class CourseFactory(factory.django.DjangoModelFactory):
         if create and extracted:
             for order, micromastery in enumerate(extracted, start=1):
                 obj.items.create(micromastery=micromastery, order=order)
+
+
+class AttemptFactory(factory.django.DjangoModelFactory):
+    """An attempt written straight to the table (for lists); flows use attempt_log."""
+
+    class Meta:
+        model = "practice.PracticeAttempt"
+
+    enrollment = factory.SubFactory(EnrollmentFactory)
+    step = factory.LazyAttribute(lambda o: o.enrollment.version.steps.first())
+    practiced_at = factory.LazyFunction(timezone.now)
+    what_i_did = "Opened the meeting with the decision we needed."
+    what_happened = "We decided in ten minutes."
+    confidence = 3
+    minutes = 10
+    counts_as_repetition = False
