@@ -4,12 +4,31 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path
 
-from accounts.forms import PasswordLinkForm
-from accounts.models import Organization, Team, User
+from accounts import services
+from accounts.forms import PasswordLinkForm, PeopleImportForm
+from accounts.models import Organization, PeopleImport, Team, User
+from accounts.people_import import (
+    COLUMN_TITLES,
+    EXAMPLE_CSV,
+    MAX_FILE_BYTES,
+    MAX_ROWS,
+    ImportRow,
+    parse_people_csv,
+    people_import_plan,
+)
 from micromastery.common.admin import OrganizationScopedAdmin
+from micromastery.common.errors import ApplicationError
+
+# The preview lists every line to fix and the first changes; the counts cover the rest.
+PREVIEW_REJECTED_SHOWN = 1000
+PREVIEW_CHANGES_SHOWN = 500
 
 
 @admin.register(Organization)
@@ -158,3 +177,118 @@ class UserAdmin(OrganizationScopedAdmin):
                 )
                 sent += 1
         self.message_user(request, f"Sent {sent} password link(s).", messages.SUCCESS)
+
+    # --- People import from CSV -------------------------------------------------------------
+
+    def get_urls(self) -> list[URLPattern]:
+        wrap = self.admin_site.admin_view
+        return [
+            path("import/", wrap(self.people_import_upload_view), name="accounts_user_import"),
+            path(
+                "import/example.csv",
+                wrap(self.people_import_example_view),
+                name="accounts_user_import_example",
+            ),
+            path(
+                "import/<int:import_id>/",
+                wrap(self.people_import_preview_view),
+                name="accounts_user_import_preview",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _require_people_importer(self, request: HttpRequest) -> User:
+        if not self.has_role(request):
+            raise PermissionDenied
+        user = request.user
+        assert isinstance(user, User)
+        return user
+
+    def _import_context(self, request: HttpRequest, title: str) -> dict[str, Any]:
+        return {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": title,
+        }
+
+    def people_import_upload_view(self, request: HttpRequest) -> HttpResponse:
+        viewer = self._require_people_importer(request)
+        if request.method not in ("GET", "POST"):
+            return HttpResponse(status=405)
+        form = PeopleImportForm(request.POST or None, request.FILES or None, viewer=viewer)
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                people_import = services.people_import_create(
+                    organization=form.cleaned_data["organization"],
+                    uploaded_by=viewer,
+                    file_name=upload.name or "people.csv",
+                    rows=parse_people_csv(upload.read(MAX_FILE_BYTES + 1)),
+                )
+            except ApplicationError as error:
+                form.add_error("file", error.message)
+            else:
+                return redirect("admin:accounts_user_import_preview", people_import.pk)
+        context = self._import_context(request, "Import people from CSV")
+        context.update(
+            {
+                "form": form,
+                "columns": COLUMN_TITLES,
+                "max_rows": f"{MAX_ROWS:,}",
+                "max_megabytes": MAX_FILE_BYTES // (1024 * 1024),
+            }
+        )
+        return TemplateResponse(request, "admin/accounts/user/import_upload.html", context)
+
+    def people_import_example_view(self, request: HttpRequest) -> HttpResponse:
+        self._require_people_importer(request)
+        response = HttpResponse(EXAMPLE_CSV, content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="people-example.csv"'
+        return response
+
+    def people_import_preview_view(self, request: HttpRequest, import_id: int) -> HttpResponse:
+        viewer = self._require_people_importer(request)
+        if request.method not in ("GET", "POST"):
+            return HttpResponse(status=405)
+        people_import = get_object_or_404(
+            PeopleImport.objects.visible_to(viewer).select_related("organization"),
+            pk=import_id,
+        )
+        if request.method == "POST":
+            try:
+                result = services.people_import_apply(people_import=people_import, by=viewer)
+            except ApplicationError as error:
+                self.message_user(request, error.message, messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    (
+                        "This import was already applied: nothing changed this time. "
+                        if result.already_applied
+                        else ""
+                    )
+                    + f"{result.created} created, {result.updated} updated, "
+                    f"{result.unchanged} unchanged, {result.teams_created} new team(s). "
+                    + ("" if result.already_applied else "New people were sent an invitation."),
+                    messages.SUCCESS,
+                )
+                return redirect("admin:accounts_user_changelist")
+        context = self._import_context(request, f"Preview: {people_import.file_name}")
+        context["people_import"] = people_import
+        if people_import.applied_at is None:
+            plan = people_import_plan(
+                organization=people_import.organization,
+                rows=[ImportRow.from_dict(row) for row in people_import.rows],
+            )
+            context.update(
+                {
+                    "plan": plan,
+                    "counts": plan.counts,
+                    "rejected_rows": plan.rejected_rows[:PREVIEW_REJECTED_SHOWN],
+                    "rejected_hidden": max(0, len(plan.rejected_rows) - PREVIEW_REJECTED_SHOWN),
+                    "changed_rows": plan.changed_rows[:PREVIEW_CHANGES_SHOWN],
+                    "changed_hidden": max(0, len(plan.changed_rows) - PREVIEW_CHANGES_SHOWN),
+                    "teams_to_create": sorted(plan.teams_to_create.values()),
+                }
+            )
+        return TemplateResponse(request, "admin/accounts/user/import_preview.html", context)

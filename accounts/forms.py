@@ -6,7 +6,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 
-from accounts.models import ISO_WEEKDAYS, User, time_zone_names
+from accounts.models import ISO_WEEKDAYS, Organization, User, time_zone_names
 
 
 class EmailAuthenticationForm(AuthenticationForm):
@@ -63,3 +63,31 @@ class PasswordLinkForm(PasswordResetForm):
 
     def get_users(self, email: str) -> Iterator[Any]:
         return iter(User.objects.filter(email__iexact=email.strip(), is_active=True))
+
+
+class PeopleImportForm(forms.Form):
+    """Upload a people CSV. Org admins import into their own organization; a platform
+    superuser, who belongs to none, chooses one."""
+
+    organization = forms.ModelChoiceField(
+        queryset=Organization.objects.all(),
+        label="Organization",
+        help_text="The organization the people join.",
+    )
+    file = forms.FileField(
+        label="CSV file",
+        help_text="UTF-8, comma or semicolon separated, with the column names on the first line.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+    )
+
+    def __init__(self, *args: Any, viewer: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.viewer = viewer
+        if not viewer.is_superuser:
+            del self.fields["organization"]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if not self.viewer.is_superuser:
+            cleaned["organization"] = self.viewer.organization
+        return cleaned

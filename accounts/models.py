@@ -231,3 +231,41 @@ class Team(BaseModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class PeopleImportQuerySet(models.QuerySet["PeopleImport"]):
+    def visible_to(self, user: Any) -> PeopleImportQuerySet:
+        if user.is_superuser:
+            return self
+        return self.filter(organization_id=user.organization_id)
+
+
+class PeopleImport(BaseModel):
+    """An uploaded people CSV, kept server-side between its preview and its confirmation.
+
+    The parsed rows live here rather than in the browser, so what is confirmed is exactly
+    what was previewed, and a second confirmation (a double click) finds ``applied_at`` set
+    and changes nothing.
+    """
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="people_imports"
+    )
+    uploaded_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    file_name = models.CharField(max_length=255)
+    rows = models.JSONField(help_text="The file's rows as parsed at upload time.")
+    applied_at = models.DateTimeField(null=True, blank=True)
+    applied_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    result = models.JSONField(
+        default=dict, blank=True, help_text="How many people were created, updated, unchanged."
+    )
+
+    objects = PeopleImportQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.organization})"

@@ -2,15 +2,34 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import time
 from decimal import Decimal
+from functools import partial
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
-from accounts.models import Organization, Team, User, normalize_email
+from accounts.models import Organization, PeopleImport, Team, User, normalize_email
+from accounts.people_import import (
+    OTHER_ORGANIZATION_EMAIL,
+    ImportRow,
+    people_import_plan,
+    users_by_email,
+)
+from accounts.tokens import INVITATION_MAX_AGE, invitation_token_generator
 from micromastery.common.errors import ApplicationError
+
+logger = logging.getLogger(__name__)
 
 
 def _raise_from(error: ValidationError) -> None:
@@ -54,7 +73,7 @@ def user_upsert(
     if user is not None and user.organization_id != organization.pk:
         raise ApplicationError(
             f"{email} already belongs to another organization.",
-            fields={"email": ["This email belongs to another organization."]},
+            fields={"email": [OTHER_ORGANIZATION_EMAIL]},
         )
     if user is None:
         user = User(email=email, organization=organization)
@@ -126,3 +145,189 @@ def team_upsert(
     team.managers.set(managers)
     team.members.set(members)
     return team
+
+
+@transaction.atomic
+def people_import_create(
+    *, organization: Organization, uploaded_by: User, file_name: str, rows: Sequence[ImportRow]
+) -> PeopleImport:
+    """Keep a parsed file until it is confirmed; it changes no person or team yet."""
+    if not rows:
+        raise ApplicationError(
+            "The file has a header but no people. Add one line per person below the header."
+        )
+    return PeopleImport.objects.create(
+        organization=organization,
+        uploaded_by=uploaded_by,
+        file_name=file_name[:255],
+        rows=[row.as_dict() for row in rows],
+    )
+
+
+@dataclass(frozen=True)
+class PeopleImportResult:
+    created: int
+    updated: int
+    unchanged: int
+    teams_created: int
+    already_applied: bool = False
+
+
+@transaction.atomic
+def people_import_apply(*, people_import: PeopleImport, by: User) -> PeopleImportResult:
+    """Apply a previewed import in one transaction, then invite the new people.
+
+    The plan is made again against the current data, so what is applied is what the
+    preview would show now; if any row is rejected nothing is written. Applying the same
+    import twice (a double click) returns the first result and writes and sends nothing.
+    Re-importing the same file as a new import finds every row unchanged.
+    """
+    locked = PeopleImport.objects.select_for_update().get(pk=people_import.pk)
+    if locked.applied_at is not None:
+        return PeopleImportResult(**locked.result, already_applied=True)
+    organization = locked.organization
+    plan = people_import_plan(
+        organization=organization, rows=[ImportRow.from_dict(row) for row in locked.rows]
+    )
+    rejected = plan.rejected_rows
+    if rejected:
+        lines = ", ".join(str(row.line) for row in rejected[:20])
+        more = f" and {len(rejected) - 20} more" if len(rejected) > 20 else ""
+        raise ApplicationError(
+            f"Nothing was imported: {len(rejected)} line(s) need fixing first (line {lines}"
+            f"{more}). Correct the file and upload it again."
+        )
+
+    new_teams = [
+        Team(organization=organization, name=name) for name in plan.teams_to_create.values()
+    ]
+    new_people = []
+    for row in plan.people_to_create:
+        person = User(
+            organization=organization,
+            email=row.email,
+            display_name=row.name,
+            time_zone=row.time_zone,
+        )
+        # New people choose their password through the invitation link.
+        person.set_unusable_password()
+        new_people.append(person)
+    changed_people = []
+    for row in plan.people_to_update:
+        person = plan.users[row.email]
+        person.display_name = row.name
+        person.time_zone = row.time_zone
+        changed_people.append(person)
+    try:
+        Team.objects.bulk_create(new_teams)
+        User.objects.bulk_create(new_people)
+        if changed_people:
+            User.objects.bulk_update(changed_people, ["display_name", "time_zone"])
+    except IntegrityError as error:
+        raise ApplicationError(
+            "Someone changed these people or teams while you were looking at the preview. "
+            "Upload the file again to see the current changes."
+        ) from error
+
+    teams = dict(plan.teams)
+    teams.update({key: team for key, team in zip(plan.teams_to_create, new_teams, strict=True)})
+    people = dict(plan.users)
+    people.update({person.email: person for person in new_people})
+    if any(person.pk is None for person in new_people):
+        # Databases that cannot return the new ids from a bulk insert.
+        people.update(users_by_email(person.email for person in new_people))
+    Team.members.through.objects.bulk_create(
+        [
+            Team.members.through(team_id=teams[key].pk, user_id=people[email].pk)
+            for key, email in plan.memberships_to_add
+        ],
+        ignore_conflicts=True,
+    )
+    Team.managers.through.objects.bulk_create(
+        [
+            Team.managers.through(team_id=teams[key].pk, user_id=people[email].pk)
+            for key, email in plan.managerships_to_add
+        ],
+        ignore_conflicts=True,
+    )
+
+    counts = plan.counts
+    result = PeopleImportResult(
+        created=counts["create"],
+        updated=counts["update"],
+        unchanged=counts["unchanged"],
+        teams_created=len(new_teams),
+    )
+    locked.applied_at = timezone.now()
+    locked.applied_by = by
+    locked.result = {
+        "created": result.created,
+        "updated": result.updated,
+        "unchanged": result.unchanged,
+        "teams_created": result.teams_created,
+    }
+    locked.save(update_fields=["applied_at", "applied_by", "result", "updated_at"])
+    new_ids = [people[person.email].pk for person in new_people]
+    if new_ids:
+        transaction.on_commit(partial(invitation_send_many, user_ids=new_ids))
+    return result
+
+
+def invitation_link(*, user: User) -> str:
+    path = reverse(
+        "accounts:invitation_accept",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": invitation_token_generator.make_token(user),
+        },
+    )
+    return f"{settings.SITE_URL}{path}"
+
+
+def invitation_send_many(*, user_ids: Sequence[int]) -> int:
+    """Email each person an invitation to choose their password; returns how many went out.
+
+    Called once the import has committed, so nobody is invited to an account that was
+    rolled back. A mail server failure is logged, not raised: the people exist, and an
+    org admin can send them a fresh link with the "Send a link to set a password" action.
+    """
+    people = list(
+        User.objects.filter(pk__in=user_ids, is_active=True).select_related("organization")
+    )
+    messages = []
+    for person in people:
+        context = {
+            "person": person,
+            "organization": person.organization,
+            "link": invitation_link(user=person),
+            "days": INVITATION_MAX_AGE.days,
+            "sign_in_url": f"{settings.SITE_URL}{reverse('login')}",
+        }
+        subject = render_to_string("accounts/email/invitation_subject.txt", context)
+        message = EmailMultiAlternatives(
+            subject=" ".join(subject.split()),
+            body=render_to_string("accounts/email/invitation.txt", context),
+            to=[person.email],
+        )
+        message.attach_alternative(
+            render_to_string("accounts/email/invitation.html", context), "text/html"
+        )
+        messages.append(message)
+    try:
+        return get_connection().send_messages(messages) or 0
+    except OSError:
+        logger.exception("Sending %d invitation(s) failed", len(messages))
+        return 0
+
+
+@transaction.atomic
+def invitation_accept(*, user: User, token: str, password: str) -> User:
+    """Set the invited person's password; the link is spent by doing so."""
+    if not user.is_active or not invitation_token_generator.check_token(user, token):
+        raise ApplicationError(
+            "This invitation link no longer works: it was used already or it is more than "
+            f"{INVITATION_MAX_AGE.days} days old."
+        )
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    return user

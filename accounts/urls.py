@@ -6,4 +6,5 @@ app_name = "accounts"
 
 urlpatterns = [
     path("", views.account, name="account"),
+    path("welcome/<uidb64>/<token>/", views.invitation_accept, name="invitation_accept"),
 ]

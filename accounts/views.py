@@ -1,14 +1,21 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import SetPasswordForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.encoding import force_str
+from django.utils.http import urlsafe_base64_decode
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from accounts import services
 from accounts.forms import ProfileForm
 from accounts.models import User
+from accounts.tokens import INVITATION_MAX_AGE, invitation_token_generator
 from micromastery.common.errors import ApplicationError
 from micromastery.common.forms import form_add_application_error
 
@@ -37,3 +44,43 @@ def account(request: HttpRequest) -> HttpResponse:
             messages.success(request, "Your profile is saved.")
             return redirect("accounts:account")
     return render(request, "accounts/account.html", {"form": form})
+
+
+def _invited_person(uidb64: str) -> User | None:
+    try:
+        pk = int(force_str(urlsafe_base64_decode(uidb64)))
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return User.objects.filter(pk=pk).first()
+
+
+@sensitive_post_parameters("new_password1", "new_password2")
+@never_cache
+@require_http_methods(["GET", "POST"])
+def invitation_accept(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
+    """The page an invitation email links to: choose a password, then you are signed in."""
+    person = _invited_person(uidb64)
+    if (
+        person is None
+        or not person.is_active
+        or not invitation_token_generator.check_token(person, token)
+    ):
+        return render(
+            request,
+            "accounts/invitation_invalid.html",
+            {"days": INVITATION_MAX_AGE.days},
+            status=400,
+        )
+    form = SetPasswordForm(person, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.invitation_accept(
+                user=person, token=token, password=form.cleaned_data["new_password1"]
+            )
+        except ApplicationError as error:
+            form_add_application_error(form, error)
+        else:
+            login(request, person, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, f"Welcome, {person.get_short_name()}. Your password is set.")
+            return redirect("home")
+    return render(request, "accounts/invitation_accept.html", {"form": form, "person": person})

@@ -48,6 +48,10 @@ CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 # seed_demo creates accounts with a known password: only ever on a local machine.
 MICROMASTERY_DEMO_DATA_ALLOWED = DEBUG
 
+# A learner has mastered a micromastery when they completed its practice and held a
+# teach-back with at least this many attendees' feedback.
+TEACHBACK_MASTERY_MIN_FEEDBACK = env.int("TEACHBACK_MASTERY_MIN_FEEDBACK", default=1)
+
 # Where links in emails and calendar invitations point to.
 SITE_URL = env.str("MICROMASTERY_SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
@@ -67,6 +71,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "axes",
     "csp",
+    "adminsortable2",
     "micromastery.common",
     "micromastery.demo",
     "accounts",
@@ -251,9 +256,11 @@ CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
 CELERY_BROKER_DIR = VAR_DIR / "celery-broker"
 if CELERY_BROKER_URL.startswith("filesystem://"):
     CELERY_BROKER_DIR.mkdir(parents=True, exist_ok=True)
+    (VAR_DIR / "celery-control").mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(CELERY_BROKER_DIR),
         "data_folder_out": str(CELERY_BROKER_DIR),
+        "control_folder": str(VAR_DIR / "celery-control"),
         "store_processed": False,
     }
 else:

@@ -53,6 +53,7 @@ auth_patterns = [
 
 api_v1_patterns = [
     path("", include("accounts.api.urls")),
+    path("", include("courses.api.urls")),
     path("", include("practice.cohorts.api.urls")),
 ]
 
@@ -63,6 +64,8 @@ urlpatterns = [
     path("account/", include("accounts.urls")),
     path("teams/", include("practice.cohorts.urls")),
     path("admin/", admin.site.urls),
+    path("author/", include("courses.authoring_urls")),
+    path("", include("practice.urls")),
     path("api/v1/", include(api_v1_patterns)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),

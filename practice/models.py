@@ -58,6 +58,21 @@ class Enrollment(BaseModel):
     # Drawn once at enrolment with the micromastery's holdout share: the control group
     # gets no practice nudges, so that the payoff of nudging can be measured.
     holdout = models.BooleanField(default=False)
+    # Who taught whom: set when a colleague enrols from a teach-back they attended.
+    taught_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="enrollments_taught",
+    )
+    taught_in = models.ForeignKey(
+        "practice.TeachBackSession",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="enrollments_started",
+    )
 
     objects = EnrollmentQuerySet.as_manager()
 
@@ -120,8 +135,14 @@ class PracticeAttempt(BaseModel):
         return f"{self.step} at {self.practiced_at:%Y-%m-%d %H:%M}"
 
 
-# Cohorts live in their own module; importing them here registers them with the app.
+# Cohorts and teach-back live in their own modules; importing them here registers them.
 from practice.cohorts.models import Cohort, CohortEnrollment, CohortMembership  # noqa: E402
+from practice.teachback.models import (  # noqa: E402
+    Rsvp,
+    SessionStatus,
+    TeachBackInvite,
+    TeachBackSession,
+)
 
 __all__ = [
     "Cohort",
@@ -130,4 +151,8 @@ __all__ = [
     "Enrollment",
     "EnrollmentStatus",
     "PracticeAttempt",
+    "Rsvp",
+    "SessionStatus",
+    "TeachBackInvite",
+    "TeachBackSession",
 ]

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import factory
+from django.utils import timezone
 
 from accounts.models import Organization, Team, User
 
@@ -142,16 +143,44 @@ class EnrollmentFactory(factory.django.DjangoModelFactory):
     micromastery = factory.LazyAttribute(lambda o: o.version.micromastery)
 
 
-def published_course(organization, versions, *, status="published", title="Meetings that work"):
-    """A course whose items are the micromasteries of ``versions``, in that order."""
-    from courses.models import Course, CourseItem
+class CourseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "courses.Course"
+        skip_postgeneration_save = True
 
-    course = Course.objects.create(
+    organization = factory.SubFactory(OrganizationFactory)
+    slug = factory.Sequence(lambda n: f"course-{n}")
+    title = factory.Sequence(lambda n: f"Course {n}")
+    status = "published"
+
+    @factory.post_generation
+    def micromasteries(obj, create, extracted, **kwargs):
+        """``micromasteries=[...]`` become the course's items, in that order."""
+        if create and extracted:
+            for order, micromastery in enumerate(extracted, start=1):
+                obj.items.create(micromastery=micromastery, order=order)
+
+
+class AttemptFactory(factory.django.DjangoModelFactory):
+    """An attempt written straight to the table (for lists); flows use attempt_log."""
+
+    class Meta:
+        model = "practice.PracticeAttempt"
+
+    enrollment = factory.SubFactory(EnrollmentFactory)
+    step = factory.LazyAttribute(lambda o: o.enrollment.version.steps.first())
+    practiced_at = factory.LazyFunction(timezone.now)
+    what_i_did = "Opened the meeting with the decision we needed."
+    what_happened = "We decided in ten minutes."
+    confidence = 3
+    minutes = 10
+    counts_as_repetition = False
+
+
+def published_course(organization, versions, *, status="published"):
+    """A course whose items are the micromasteries of ``versions``, in that order."""
+    return CourseFactory(
         organization=organization,
-        slug=f"course-{Course.objects.count() + 1}",
-        title=title,
         status=status,
+        micromasteries=[version.micromastery for version in versions],
     )
-    for order, version in enumerate(versions, start=1):
-        CourseItem.objects.create(course=course, micromastery=version.micromastery, order=order)
-    return course

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('accounts', '0001_initial'),
         ('courses', '0002_micromastery_nudge_holdout_ratio'),
-        ('practice', '0002_enrollment_holdout'),
+        ('practice', '0003_enrollment_taught_by_teachbacksession_and_more'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

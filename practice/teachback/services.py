@@ -1,0 +1,378 @@
+"""Teach-back: proposing, confirming, rescheduling, cancelling, RSVP, attendance, feedback,
+and the mastery rule."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.models import Team, User
+from micromastery.common.errors import ApplicationError
+from practice.models import Enrollment, EnrollmentStatus
+from practice.services import enrollment_create
+from practice.teachback import emails
+from practice.teachback.models import Rsvp, SessionStatus, TeachBackInvite, TeachBackSession
+from practice.teachback.slots import Availability, slots_find
+
+AUDIENCE_MIN = 3
+AUDIENCE_MAX = 6
+# Invites beyond this are a lecture, not a teach-back.
+AUDIENCE_LIMIT = 20
+
+
+def _availability(person: User, busy: Iterable[tuple[datetime, datetime]]) -> Availability:
+    return Availability(
+        zone=person.zone,
+        starts=person.work_starts_at,
+        ends=person.work_ends_at,
+        days=frozenset(person.working_days or [1, 2, 3, 4, 5]),
+        busy=tuple(busy),
+    )
+
+
+def _busy_by_person(
+    people: list[User], now: datetime
+) -> dict[int, list[tuple[datetime, datetime]]]:
+    """Other teach-back sessions each person teaches or is invited to (and did not decline)."""
+    ids = [person.pk for person in people]
+    sessions = (
+        TeachBackSession.objects.filter(
+            status=SessionStatus.SCHEDULED, starts_at__gte=now - timedelta(hours=3)
+        )
+        .filter(
+            Q(teacher_id__in=ids)
+            | Q(invites__invitee_id__in=ids, invites__rsvp__in=[Rsvp.PENDING, Rsvp.ACCEPTED])
+        )
+        .distinct()
+        .prefetch_related("invites")
+    )
+    busy: dict[int, list[tuple[datetime, datetime]]] = {pk: [] for pk in ids}
+    for session in sessions:
+        assert session.starts_at is not None
+        assert session.ends_at is not None
+        interval = (session.starts_at, session.ends_at)
+        involved = {session.teacher_id} | {
+            invite.invitee_id for invite in session.invites.all() if invite.rsvp != Rsvp.DECLINED
+        }
+        for pk in involved & set(ids):
+            busy[pk].append(interval)
+    return busy
+
+
+def audience_suggest(*, enrollment: Enrollment, size: int = AUDIENCE_MAX) -> list[User]:
+    """Colleagues who would gain from the teach-back: same team first, then the organization.
+
+    Left out: the teacher, inactive people, anyone who completed this micromastery, and
+    anyone who paused or dropped it.
+    """
+    teacher = enrollment.learner
+    skip_ids = set(
+        Enrollment.objects.filter(micromastery_id=enrollment.micromastery_id)
+        .filter(
+            Q(completed_at__isnull=False)
+            | Q(status__in=[EnrollmentStatus.PAUSED, EnrollmentStatus.DROPPED])
+        )
+        .values_list("learner_id", flat=True)
+    ) | {teacher.pk}
+    colleagues = User.objects.filter(organization=teacher.organization, is_active=True)
+    team_ids = list(Team.objects.filter(members=teacher).values_list("pk", flat=True))
+    chosen: list[User] = []
+    for queryset in (
+        colleagues.filter(teams__in=team_ids).distinct().order_by("display_name"),
+        colleagues.order_by("display_name"),
+    ):
+        for person in queryset.exclude(pk__in=skip_ids | {p.pk for p in chosen})[:size]:
+            chosen.append(person)
+            if len(chosen) == size:
+                return chosen
+    return chosen
+
+
+def slots_suggest(
+    *, teacher: User, audience: list[User], now: datetime, duration_minutes: int = 30
+) -> list[datetime]:
+    people = [teacher, *audience]
+    busy = _busy_by_person(people, now)
+    return slots_find(
+        [_availability(person, busy[person.pk]) for person in people],
+        now=now,
+        duration=timedelta(minutes=duration_minutes),
+    )
+
+
+@transaction.atomic
+def teachback_propose(*, enrollment: Enrollment, now: datetime | None = None) -> TeachBackSession:
+    """Propose a teach-back to a learner who completed the practice (idempotent).
+
+    The proposal holds an audience of 3-6 colleagues and 3 candidate slots inside
+    everyone's working hours; with no common slot the list is empty and the teacher
+    sets a time by hand.
+    """
+    now = now or timezone.now()
+    enrollment = (
+        Enrollment.objects.select_for_update().select_related("learner").get(pk=enrollment.pk)
+    )
+    if enrollment.completed_at is None:
+        raise ApplicationError("A teach-back follows the practice: complete every step first.")
+    existing = TeachBackSession.objects.filter(
+        enrollment=enrollment, status=SessionStatus.PROPOSED
+    ).first()
+    if existing is not None:
+        return existing
+    audience = audience_suggest(enrollment=enrollment)
+    slots = slots_suggest(teacher=enrollment.learner, audience=audience, now=now)
+    session = TeachBackSession.objects.create(
+        teacher=enrollment.learner,
+        micromastery_id=enrollment.micromastery_id,
+        enrollment=enrollment,
+        proposed_slots=[slot.isoformat() for slot in slots],
+    )
+    # The proposed audience is stored as pending invites that are only sent on confirm.
+    TeachBackInvite.objects.bulk_create(
+        TeachBackInvite(session=session, invitee=person) for person in audience
+    )
+    return session
+
+
+def _validate_schedule(
+    session: TeachBackSession, *, starts_at: datetime, location: str, video_url: str
+) -> None:
+    fields: dict[str, list[str]] = {}
+    if starts_at <= timezone.now():
+        fields["starts_at"] = ["Pick a time in the future."]
+    if not (location.strip() or video_url.strip()):
+        fields["location"] = ["Add a place or a video link so people know where to go."]
+    if video_url and not video_url.startswith(("https://", "http://")):
+        fields["video_url"] = ["Enter a web address starting with https://."]
+    if fields:
+        raise ApplicationError(" ".join(m for ms in fields.values() for m in ms), fields=fields)
+
+
+def _require_teacher(session: TeachBackSession, by: User) -> None:
+    if session.teacher_id != by.pk:
+        raise ApplicationError("Only the teacher can change this teach-back.")
+
+
+@transaction.atomic
+def teachback_confirm(
+    *,
+    session: TeachBackSession,
+    by: User,
+    starts_at: datetime,
+    audience: Iterable[User],
+    location: str = "",
+    video_url: str = "",
+    duration_minutes: int | None = None,
+) -> TeachBackSession:
+    """Schedule the session and send the invitations (email with a calendar file)."""
+    session = TeachBackSession.objects.select_for_update().get(pk=session.pk)
+    _require_teacher(session, by)
+    if session.status != SessionStatus.PROPOSED:
+        raise ApplicationError("This teach-back is already scheduled or cancelled.")
+    audience = list({person.pk: person for person in audience}.values())
+    if not audience:
+        raise ApplicationError(
+            "Invite at least one colleague.",
+            fields={"audience": ["Invite at least one colleague."]},
+        )
+    if len(audience) > AUDIENCE_LIMIT:
+        raise ApplicationError(
+            f"Invite at most {AUDIENCE_LIMIT} colleagues: a teach-back works in a small group.",
+            fields={"audience": [f"Invite at most {AUDIENCE_LIMIT} colleagues."]},
+        )
+    if any(p.organization_id != by.organization_id or p.pk == by.pk for p in audience):
+        raise ApplicationError(
+            "Invite colleagues of your organization (not yourself).",
+            fields={"audience": ["Invite colleagues of your organization (not yourself)."]},
+        )
+    _validate_schedule(session, starts_at=starts_at, location=location, video_url=video_url)
+    session.invites.exclude(invitee__in=audience).delete()
+    existing = set(session.invites.values_list("invitee_id", flat=True))
+    TeachBackInvite.objects.bulk_create(
+        TeachBackInvite(session=session, invitee=person)
+        for person in audience
+        if person.pk not in existing
+    )
+    session.starts_at = starts_at
+    session.location = location.strip()
+    session.video_url = video_url.strip()
+    if duration_minutes:
+        session.duration_minutes = duration_minutes
+    session.status = SessionStatus.SCHEDULED
+    session.confirmed_at = timezone.now()
+    session.save()
+    transaction.on_commit(
+        lambda: emails.send_calendar_email(
+            TeachBackSession.objects.get(pk=session.pk), method="REQUEST", kind="invite"
+        )
+    )
+    return session
+
+
+@transaction.atomic
+def teachback_reschedule(
+    *,
+    session: TeachBackSession,
+    by: User,
+    starts_at: datetime,
+    location: str | None = None,
+    video_url: str | None = None,
+) -> TeachBackSession:
+    """Move a scheduled session; invitees get an update with a higher SEQUENCE."""
+    session = TeachBackSession.objects.select_for_update().get(pk=session.pk)
+    _require_teacher(session, by)
+    if session.status != SessionStatus.SCHEDULED:
+        raise ApplicationError("Only a scheduled teach-back can be moved.")
+    if session.starts_at and session.starts_at <= timezone.now():
+        raise ApplicationError("This teach-back has started; it can no longer be moved.")
+    location = session.location if location is None else location
+    video_url = session.video_url if video_url is None else video_url
+    _validate_schedule(session, starts_at=starts_at, location=location, video_url=video_url)
+    session.starts_at = starts_at
+    session.location = location.strip()
+    session.video_url = video_url.strip()
+    session.sequence += 1
+    session.save()
+    transaction.on_commit(
+        lambda: emails.send_calendar_email(
+            TeachBackSession.objects.get(pk=session.pk), method="REQUEST", kind="update"
+        )
+    )
+    return session
+
+
+@transaction.atomic
+def teachback_cancel(*, session: TeachBackSession, by: User) -> TeachBackSession:
+    session = TeachBackSession.objects.select_for_update().get(pk=session.pk)
+    _require_teacher(session, by)
+    if session.status == SessionStatus.CANCELLED:
+        return session
+    was_scheduled = session.status == SessionStatus.SCHEDULED
+    session.status = SessionStatus.CANCELLED
+    session.cancelled_at = timezone.now()
+    session.sequence += 1
+    session.save()
+    if was_scheduled:
+        transaction.on_commit(
+            lambda: emails.send_calendar_email(
+                TeachBackSession.objects.get(pk=session.pk), method="CANCEL", kind="cancel"
+            )
+        )
+    return session
+
+
+@transaction.atomic
+def invite_respond(*, invite: TeachBackInvite, accept: bool) -> TeachBackInvite:
+    """Accept or decline; answering the same way twice changes nothing."""
+    invite = TeachBackInvite.objects.select_for_update().select_related("session").get(pk=invite.pk)
+    session = invite.session
+    if session.status != SessionStatus.SCHEDULED:
+        raise ApplicationError("This teach-back is not scheduled any more.")
+    if session.starts_at and session.starts_at <= timezone.now():
+        raise ApplicationError("This teach-back has already started.")
+    answer = Rsvp.ACCEPTED if accept else Rsvp.DECLINED
+    if invite.rsvp != answer:
+        invite.rsvp = answer
+        invite.rsvp_at = timezone.now()
+        invite.save(update_fields=["rsvp", "rsvp_at", "updated_at"])
+    return invite
+
+
+@transaction.atomic
+def attendance_mark(
+    *, session: TeachBackSession, by: User, attended: Iterable[User]
+) -> TeachBackSession:
+    """The teacher says who came; attendees are then asked for feedback (once)."""
+    session = TeachBackSession.objects.select_for_update().get(pk=session.pk)
+    _require_teacher(session, by)
+    if session.status != SessionStatus.SCHEDULED or session.starts_at is None:
+        raise ApplicationError("Only a scheduled teach-back has attendees.")
+    if session.starts_at > timezone.now():
+        raise ApplicationError("Mark who attended once the session has started.")
+    attended_ids = {person.pk for person in attended}
+    invited = set(session.invites.values_list("invitee_id", flat=True))
+    if attended_ids - invited:
+        raise ApplicationError(
+            "Only invited colleagues can be marked as attended.",
+            fields={"attended": ["Only invited colleagues can be marked as attended."]},
+        )
+    newly_attended = list(
+        session.invites.filter(invitee_id__in=attended_ids)
+        .exclude(attended=True)
+        .values_list("pk", flat=True)
+    )
+    session.invites.filter(invitee_id__in=attended_ids).update(attended=True)
+    session.invites.exclude(invitee_id__in=attended_ids).update(attended=False)
+    if newly_attended:
+        transaction.on_commit(lambda: _request_feedback(session.pk, newly_attended))
+    return session
+
+
+def _request_feedback(session_id: int, invite_ids: list[int]) -> None:
+    session = TeachBackSession.objects.get(pk=session_id)
+    emails.send_feedback_requests(session, invite_ids=invite_ids)
+
+
+@transaction.atomic
+def feedback_give(
+    *, invite: TeachBackInvite, by: User, clarity: int, will_try: bool, comment: str = ""
+) -> TeachBackInvite:
+    invite = TeachBackInvite.objects.select_for_update().select_related("session").get(pk=invite.pk)
+    if invite.invitee_id != by.pk:
+        raise ApplicationError("Only the attendee can give their feedback.")
+    if not invite.attended:
+        raise ApplicationError("Feedback opens once the teacher marks you as attended.")
+    if not 1 <= clarity <= 5:
+        raise ApplicationError(
+            "Rate clarity from 1 to 5.", fields={"clarity": ["Rate clarity from 1 to 5."]}
+        )
+    invite.feedback_clarity = clarity
+    invite.feedback_will_try = will_try
+    invite.feedback_comment = comment.strip()
+    invite.feedback_at = timezone.now()
+    invite.save()
+    enrollment_mastery_refresh(enrollment=invite.session.enrollment)
+    return invite
+
+
+def enrollment_is_mastered(*, enrollment: Enrollment) -> bool:
+    """The mastery rule: the practice is complete and the learner held at least one
+    teach-back with at least ``TEACHBACK_MASTERY_MIN_FEEDBACK`` attendees' feedback."""
+    if enrollment.completed_at is None:
+        return False
+    needed = settings.TEACHBACK_MASTERY_MIN_FEEDBACK
+    sessions = TeachBackSession.objects.filter(
+        enrollment=enrollment, status=SessionStatus.SCHEDULED
+    )
+    return any(
+        session.invites.filter(attended=True, feedback_at__isnull=False).count() >= needed
+        for session in sessions
+    )
+
+
+@transaction.atomic
+def enrollment_mastery_refresh(*, enrollment: Enrollment) -> Enrollment:
+    enrollment = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
+    if enrollment.mastered_at is None and enrollment_is_mastered(enrollment=enrollment):
+        enrollment.mastered_at = timezone.now()
+        enrollment.save(update_fields=["mastered_at", "updated_at"])
+    return enrollment
+
+
+@transaction.atomic
+def enroll_from_teachback(*, invite: TeachBackInvite, by: User) -> Enrollment:
+    """An attendee starts the micromastery in one click; the enrolment records its teacher."""
+    if invite.invitee_id != by.pk:
+        raise ApplicationError("Only the attendee can enrol from their invitation.")
+    session = invite.session
+    enrollment = enrollment_create(learner=by, micromastery=session.micromastery)
+    if enrollment.taught_by_id is None:
+        enrollment.taught_by_id = session.teacher_id
+        enrollment.taught_in = session
+        enrollment.save(update_fields=["taught_by", "taught_in", "updated_at"])
+    return enrollment
