@@ -49,7 +49,7 @@ def test_home_query_count_does_not_grow_with_teams(
             name=f"Team {index}",
         )
     # Session, user, teams and the (empty) list of the manager's own enrolments.
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(6):
         assert client.get(reverse("home")).status_code == 200
 
 

@@ -7,7 +7,6 @@ from tests.factories import OrganizationFactory, TeamFactory, UserFactory, publi
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.mark.xfail(strict=False, reason="home integration")
 def test_manager_assigns_a_micromastery_and_the_learner_sees_it_on_home(page, live_server, sign_in):
     organization = OrganizationFactory(name="Acme", slug="acme")
     manager = UserFactory(organization=organization, email="manager@acme.example")

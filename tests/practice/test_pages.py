@@ -642,8 +642,9 @@ def test_learner_pages_query_counts_do_not_grow(
     )
     client.force_login(learner)
     with time_machine.travel(START, tick=False):
-        # Session, user, organization, teams, enrolments + steps + attempts, streak, recent.
-        with django_assert_num_queries(9):
+        # Session, user, organization, teams, enrolments + steps + attempts, streak, recent,
+        # assigned work.
+        with django_assert_num_queries(10):
             assert client.get(reverse("home")).status_code == 200
         # Session, user, topics, versions + their topics, my enrolments.
         with django_assert_num_queries(6):
