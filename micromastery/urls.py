@@ -53,6 +53,7 @@ auth_patterns = [
 
 api_v1_patterns = [
     path("", include("accounts.api.urls")),
+    path("", include("practice.nudges.api")),
 ]
 
 urlpatterns = [
@@ -60,6 +61,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include(auth_patterns)),
     path("account/", include("accounts.urls")),
+    path("", include("practice.nudges.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1_patterns)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

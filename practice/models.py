@@ -118,3 +118,23 @@ class PracticeAttempt(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.step} at {self.practiced_at:%Y-%m-%d %H:%M}"
+
+
+# Nudge models live in their own module; importing them here makes them practice's.
+from practice.nudges.models import (  # noqa: E402
+    Notification,
+    Nudge,
+    NudgePreference,
+    TeamWebhook,
+)
+
+__all__ = [
+    "Enrollment",
+    "EnrollmentQuerySet",
+    "EnrollmentStatus",
+    "Notification",
+    "Nudge",
+    "NudgePreference",
+    "PracticeAttempt",
+    "TeamWebhook",
+]

@@ -140,3 +140,19 @@ class EnrollmentFactory(factory.django.DjangoModelFactory):
     learner = factory.SubFactory(UserFactory)
     version = factory.LazyAttribute(lambda o: published_version(o.learner.organization))
     micromastery = factory.LazyAttribute(lambda o: o.version.micromastery)
+
+
+class TeamWebhookFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "practice.TeamWebhook"
+
+    team = factory.SubFactory(TeamFactory)
+    url = "https://hooks.example.com/services/T000/B000/xyz"
+    secret = "team-webhook-secret"
+
+
+class NudgePreferenceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "practice.NudgePreference"
+
+    user = factory.SubFactory(UserFactory)
