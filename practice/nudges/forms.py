@@ -48,6 +48,13 @@ class NudgePreferencesForm(ProfileForm):
 
 
 class TeamWebhookAdminForm(forms.ModelForm[TeamWebhook]):
+    url = forms.URLField(
+        label="Webhook URL",
+        max_length=500,
+        assume_scheme="https",
+        help_text="The incoming-webhook URL from Slack or Microsoft Teams.",
+    )
+
     class Meta:
         model = TeamWebhook
         fields = ["team", "url", "is_active"]
