@@ -10,7 +10,8 @@ from celery import shared_task
 from practice.nudges import dispatch, planning
 from practice.nudges.channels import TransientSendError
 
-# Backoff 1, 2, 4, 8, 16 s (with jitter), then the failure and its reason are recorded.
+# After the batch's attempt: one more, then retries backing off 1, 2, 4, 8, 16 s (with
+# jitter); then the failure and its reason are recorded (SEND_MAX_RETRIES + 2 attempts).
 SEND_MAX_RETRIES = 5
 
 
@@ -61,12 +62,12 @@ def nudge_send_task(self: Any, nudge_id: int, token: str, lease_seconds: int) ->
         return
     from practice.nudges.models import Nudge
 
-    reason = Nudge.objects.filter(pk=nudge_id).values_list("last_error", flat=True).first() or ""
+    attempts, reason = Nudge.objects.filter(pk=nudge_id).values_list(
+        "attempts", "last_error"
+    ).first() or (0, "")
     if self.request.retries >= self.max_retries:
         dispatch.nudge_fail(
-            nudge_id=nudge_id,
-            token=token,
-            reason=f"Gave up after {self.request.retries + 1} attempts. {reason}",
+            nudge_id=nudge_id, token=token, reason=f"Gave up after {attempts} attempts. {reason}"
         )
         return
     raise TransientSendError(reason)
