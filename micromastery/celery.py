@@ -13,6 +13,7 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 app.autodiscover_tasks(["micromastery.common"])
 app.autodiscover_tasks(["practice.cohorts"])
+app.autodiscover_tasks(["practice.nudges"])
 
 app.conf.beat_schedule = {
     # Proves beat -> broker -> worker -> database works end to end; /healthz reports its age.
@@ -27,5 +28,19 @@ app.conf.beat_schedule = {
         "task": "practice.cohorts.tasks.cohorts_sync_task",
         "schedule": 15 * 60.0,
         "options": {"expires": 14 * 60},
+    },
+    # Plans each learner's next nudge (time zone, working hours, daily cap). Idempotent:
+    # a run that overlaps the previous one, or a second beat, plans nothing twice.
+    "nudges-plan": {
+        "task": "practice.nudges.tasks.nudges_plan_task",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    # Claims due nudges in batches and hands them to send tasks; also reclaims nudges
+    # whose worker died mid-send (expired lease), so a lost message never loses a nudge.
+    "nudges-dispatch": {
+        "task": "practice.nudges.tasks.nudges_dispatch_task",
+        "schedule": 60.0,
+        "options": {"expires": 55},
     },
 }

@@ -112,6 +112,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
                 "accounts.context_processors.roles",
+                "practice.nudges.context_processors.notifications",
             ],
         },
     },
@@ -279,6 +280,13 @@ CELERY_TASK_TIME_LIMIT = 60 * 6
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="micromastery")
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+
+# --- Nudges -------------------------------------------------------------------------------
+# Team webhooks may only reach public addresses, except on a developer's machine.
+NUDGE_WEBHOOK_ALLOW_PRIVATE_TARGETS = env.bool(
+    "MICROMASTERY_WEBHOOK_ALLOW_PRIVATE_TARGETS", default=DEBUG
+)
+NUDGE_WEBHOOK_TIMEOUT_SECONDS = env.float("MICROMASTERY_WEBHOOK_TIMEOUT", default=5.0)
 
 # --- Security in production ---------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

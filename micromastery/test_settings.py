@@ -12,7 +12,12 @@ from micromastery.settings import DATABASES, VAR_DIR
 
 MICROMASTERY_DEMO_DATA_ALLOWED = True
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Worker processes started by reliability tests deliver to a local SMTP server instead.
+EMAIL_BACKEND = os.environ.get(
+    "MICROMASTERY_TEST_EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend"
+)
+# Webhook tests post to a receiver on 127.0.0.1.
+NUDGE_WEBHOOK_ALLOW_PRIVATE_TARGETS = True
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

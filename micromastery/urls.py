@@ -55,6 +55,7 @@ api_v1_patterns = [
     path("", include("accounts.api.urls")),
     path("", include("courses.api.urls")),
     path("", include("practice.cohorts.api.urls")),
+    path("", include("practice.nudges.api")),
 ]
 
 urlpatterns = [
@@ -63,6 +64,7 @@ urlpatterns = [
     path("accounts/", include(auth_patterns)),
     path("account/", include("accounts.urls")),
     path("teams/", include("practice.cohorts.urls")),
+    path("", include("practice.nudges.urls")),
     path("admin/", admin.site.urls),
     path("author/", include("courses.authoring_urls")),
     path("", include("practice.urls")),

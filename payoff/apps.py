@@ -10,3 +10,8 @@ class PayoffConfig(AppConfig):
         from practice.extensions import enrollment_extension_register
 
         enrollment_extension_register(BaselineEnrollmentExtension())
+
+        from payoff.nudges import PayoffCheckinNudgeSource
+        from practice.nudges.sources import nudge_source_register
+
+        nudge_source_register(PayoffCheckinNudgeSource())

@@ -135,8 +135,15 @@ class PracticeAttempt(BaseModel):
         return f"{self.step} at {self.practiced_at:%Y-%m-%d %H:%M}"
 
 
-# Cohorts and teach-back live in their own modules; importing them here registers them.
+# Cohorts, nudges and teach-back live in their own modules; importing them here registers
+# them as practice's models.
 from practice.cohorts.models import Cohort, CohortEnrollment, CohortMembership  # noqa: E402
+from practice.nudges.models import (  # noqa: E402
+    Notification,
+    Nudge,
+    NudgePreference,
+    TeamWebhook,
+)
 from practice.teachback.models import (  # noqa: E402
     Rsvp,
     SessionStatus,
@@ -149,10 +156,15 @@ __all__ = [
     "CohortEnrollment",
     "CohortMembership",
     "Enrollment",
+    "EnrollmentQuerySet",
     "EnrollmentStatus",
+    "Notification",
+    "Nudge",
+    "NudgePreference",
     "PracticeAttempt",
     "Rsvp",
     "SessionStatus",
     "TeachBackInvite",
     "TeachBackSession",
+    "TeamWebhook",
 ]

@@ -75,21 +75,19 @@ def api_as(api_client):
     return login
 
 
-@pytest.fixture
-def celery_worker_queue(transactional_db):
-    """Start a real worker process on a queue of its own, pointed at the test database."""
+def start_celery_worker(queue, extra_env=None):
+    """A real worker process consuming ``queue``, pointed at the test database."""
     import os
     import subprocess
     import sys
-    import uuid
 
     from django.db import connection
 
-    queue = f"test-{uuid.uuid4().hex[:10]}"
     env = os.environ.copy()
     env["DJANGO_SETTINGS_MODULE"] = "micromastery.test_settings"
     env["MICROMASTERY_TEST_DATABASE_NAME"] = str(connection.settings_dict["NAME"])
-    worker = subprocess.Popen(
+    env.update(extra_env or {})
+    return subprocess.Popen(
         [
             sys.executable,
             "-m",
@@ -109,11 +107,55 @@ def celery_worker_queue(transactional_db):
         ],
         env=env,
     )
+
+
+def stop_celery_worker(worker):
+    import subprocess
+
+    if worker.poll() is None:
+        worker.terminate()
+    try:
+        worker.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait()
+
+
+@pytest.fixture
+def celery_worker_queue(transactional_db):
+    """Start a real worker process on a queue of its own, pointed at the test database."""
+    import uuid
+
+    queue = f"test-{uuid.uuid4().hex[:10]}"
+    worker = start_celery_worker(queue)
     try:
         yield queue
     finally:
-        worker.terminate()
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            worker.kill()
+        stop_celery_worker(worker)
+
+
+@pytest.fixture
+def celery_workers(transactional_db):
+    """Start (and restart) real worker processes on a queue of this test's own."""
+    import uuid
+
+    queue = f"test-{uuid.uuid4().hex[:10]}"
+    started = []
+
+    class Workers:
+        def __init__(self):
+            self.queue = queue
+
+        def start(self, extra_env=None):
+            worker = start_celery_worker(queue, extra_env)
+            started.append(worker)
+            return worker
+
+        def stop(self, worker):
+            stop_celery_worker(worker)
+
+    try:
+        yield Workers()
+    finally:
+        for worker in started:
+            stop_celery_worker(worker)

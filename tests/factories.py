@@ -184,3 +184,19 @@ def published_course(organization, versions, *, status="published"):
         status=status,
         micromasteries=[version.micromastery for version in versions],
     )
+
+
+class TeamWebhookFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "practice.TeamWebhook"
+
+    team = factory.SubFactory(TeamFactory)
+    url = "https://hooks.example.com/services/T000/B000/xyz"
+    secret = "team-webhook-secret"
+
+
+class NudgePreferenceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "practice.NudgePreference"
+
+    user = factory.SubFactory(UserFactory)

@@ -63,7 +63,7 @@ def test_version_preview_query_count_does_not_grow_with_steps(
     version = published_version(author.organization, steps=12, metrics=4)
     client.force_login(author)
     # Session, user, the version, its steps, its payoff metrics.
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         assert client.get(preview_url(version)).status_code == 200
 
 

@@ -161,11 +161,11 @@ def test_cohort_list_and_detail_queries_do_not_grow_with_members(
         )
     client.force_login(manager)
     # session, user, the manager's teams check, then five for the reports
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         response = client.get(reverse("cohorts:list"))
     assert response.content.decode().count('<h2 id="cohort-') == 2
     cohort = Cohort.objects.first()
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         response = client.get(reverse("cohorts:detail", args=[cohort.pk]))
     assert response.status_code == 200
 

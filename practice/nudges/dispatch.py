@@ -1,0 +1,288 @@
+"""Dispatch: claim due nudges in bounded batches, send each once, record what happened.
+
+The database is the source of truth; the broker only carries work.
+
+**Claiming.** ``nudges_dispatch`` moves due ``planned`` nudges to ``sending`` in batches,
+each under a fresh claim token and a lease, and hands every batch to one send task (one
+broker message per batch, not per nudge). On PostgreSQL the claim uses
+``SELECT ... FOR UPDATE SKIP LOCKED``, so several dispatchers share the work; on SQLite
+the IMMEDIATE transaction serialises writers, which has the same effect. A ``sending``
+nudge whose lease has run out (its worker died, its message was lost with the broker) is
+put back to ``planned`` and claimed again under a new token.
+
+**Sending.** For each nudge the send task first records the attempt *conditionally on its
+token* (``attempts + 1`` and a fresh lease, only if the nudge is still ``sending`` under
+this token). A stale or redelivered task, or one whose nudge was reclaimed, matches no
+row and sends nothing. Then it delivers, then marks the nudge ``sent`` (again under the
+token). In-app notifications are created in the same transaction that marks them sent:
+exactly once, always.
+
+**The residual window (email and webhook).** Delivery to an SMTP server or a webhook and
+the database update that follows cannot be one transaction. If the worker is killed
+(SIGKILL, power loss) after the receiver accepted the message and before ``sent`` is
+committed, the lease runs out and the nudge is sent again: at least once, never lost.
+The window is one ``UPDATE`` long, and at most one nudge per killed worker process can be
+in it (a worker sends one nudge at a time). To let receivers close even that window,
+every attempt of a nudge carries the same ``Message-ID``/``X-Micromastery-Nudge`` header
+(email) or ``Idempotency-Key`` (webhook). A send that takes longer than the lease could
+also be duplicated; the lease (minutes) is far longer than the SMTP and webhook timeouts
+(seconds), and each nudge renews it when its attempt starts.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import F, Max
+from django.utils import timezone
+
+from accounts.models import User
+from practice.nudges.channels import PermanentSendError, SendError, TransientSendError
+from practice.nudges.models import Nudge, NudgeChannel, NudgeStatus, TeamWebhook
+from practice.nudges.planning import QUIET_AFTER_PRACTICE, nudge_content, preference_of
+from practice.nudges.sources import due_items_collect
+
+CLAIM_BATCH_SIZE = 50
+MAX_BATCHES_PER_CYCLE = 200
+SEND_LEASE = timedelta(minutes=5)
+
+
+@dataclass
+class DispatchResult:
+    reclaimed: int = 0
+    claimed: int = 0
+    batches: int = 0
+
+
+@dataclass
+class SendOutcome:
+    sent: int = 0
+    skipped: int = 0
+    cancelled: int = 0
+    failed: int = 0
+    postponed: int = 0
+    retry: list[int] = field(default_factory=list)
+
+
+def nudges_reclaim_expired(*, now: datetime) -> int:
+    """Put ``sending`` nudges whose lease ran out back to ``planned``."""
+    return Nudge.objects.filter(status=NudgeStatus.SENDING, lease_expires_at__lt=now).update(
+        status=NudgeStatus.PLANNED, claim_token=None, lease_expires_at=None
+    )
+
+
+def nudges_claim(
+    *, now: datetime, batch_size: int = CLAIM_BATCH_SIZE, lease: timedelta = SEND_LEASE
+) -> tuple[list[int], str]:
+    """Move up to ``batch_size`` due nudges to ``sending`` under a new token: (ids, token)."""
+    with transaction.atomic():
+        due = Nudge.objects.filter(status=NudgeStatus.PLANNED, due_at__lte=now).order_by(
+            "due_at", "pk"
+        )
+        if connection.features.has_select_for_update_skip_locked:
+            due = due.select_for_update(skip_locked=True)
+        ids = list(due.values_list("pk", flat=True)[:batch_size])
+        if not ids:
+            return [], ""
+        token = uuid.uuid4()
+        Nudge.objects.filter(pk__in=ids, status=NudgeStatus.PLANNED).update(
+            status=NudgeStatus.SENDING, claim_token=token, lease_expires_at=now + lease
+        )
+    return ids, str(token)
+
+
+def nudges_dispatch(
+    *,
+    now: datetime | None = None,
+    batch_size: int = CLAIM_BATCH_SIZE,
+    max_batches: int = MAX_BATCHES_PER_CYCLE,
+    lease: timedelta = SEND_LEASE,
+    queue: str | None = None,
+) -> DispatchResult:
+    """One dispatcher cycle: reclaim expired leases, then claim and hand out due nudges.
+
+    A batch is committed as ``sending`` before its task is published: if publishing fails
+    or this process dies in between, the lease runs out and the next cycle reclaims it.
+    """
+    from practice.nudges.tasks import nudges_send_batch_task
+
+    now = now or timezone.now()
+    result = DispatchResult(reclaimed=nudges_reclaim_expired(now=now))
+    for _ in range(max_batches):
+        ids, token = nudges_claim(now=now, batch_size=batch_size, lease=lease)
+        if not ids:
+            break
+        result.batches += 1
+        result.claimed += len(ids)
+        options: dict[str, Any] = {"queue": queue} if queue else {}
+        nudges_send_batch_task.apply_async(args=(ids, token, int(lease.total_seconds())), **options)
+    return result
+
+
+def _begin_attempt(nudge_id: int, token: str, lease: timedelta) -> bool:
+    """Record the attempt if this task still owns the nudge; False means hands off."""
+    return bool(
+        Nudge.objects.filter(pk=nudge_id, status=NudgeStatus.SENDING, claim_token=token).update(
+            attempts=F("attempts") + 1, lease_expires_at=timezone.now() + lease
+        )
+    )
+
+
+def _finish(nudge: Nudge, token: str, status: str, **fields: object) -> bool:
+    return bool(
+        Nudge.objects.filter(pk=nudge.pk, status=NudgeStatus.SENDING, claim_token=token).update(
+            status=status, claim_token=None, lease_expires_at=None, **fields
+        )
+    )
+
+
+def _still_wanted(
+    nudge: Nudge, now: datetime, last_attempt_at: datetime | None
+) -> tuple[str, str] | None:
+    """(new status, reason) when the nudge must not go out now, else None."""
+    recipient = nudge.recipient
+    preference = preference_of(recipient)
+    local = now.astimezone(recipient.zone)
+    if not recipient.is_active or preference.unsubscribed_at is not None:
+        return NudgeStatus.SUPPRESSED, "The recipient unsubscribed from nudges."
+    if not preference.channel_enabled(nudge.channel):
+        return NudgeStatus.CANCELLED, f"The recipient turned {nudge.get_channel_display()} off."
+    if preference.is_paused_on(local.date()):
+        return NudgeStatus.CANCELLED, "The recipient paused nudges."
+    starts, ends = recipient.work_starts_at, recipient.work_ends_at
+    if (
+        local.isoweekday() not in (recipient.working_days or [1, 2, 3, 4, 5])
+        or not starts <= local.time() < ends
+    ):
+        return (
+            NudgeStatus.CANCELLED,
+            "Outside the recipient's working hours by the time it was due.",
+        )
+    if last_attempt_at and last_attempt_at + QUIET_AFTER_PRACTICE > now:
+        return NudgeStatus.PLANNED, "The recipient practised less than an hour ago."
+    return None
+
+
+def nudges_send(
+    *, nudge_ids: Sequence[int], token: str, lease: timedelta = SEND_LEASE
+) -> SendOutcome:
+    """Send the claimed nudges of one batch; see the module docstring for the guarantee.
+
+    A transient failure leaves the nudge ``sending`` under its token and lists it in
+    ``outcome.retry`` for a retrying task; a permanent one marks it ``failed`` with the
+    reason. Content is refreshed from the sources: items no longer due are left out, and
+    a nudge with nothing left is cancelled.
+    """
+    from django.core.mail import get_connection
+
+    from practice.nudges.channels import email, in_app, webhook
+
+    outcome = SendOutcome()
+    now = timezone.now()
+    nudges = list(
+        Nudge.objects.filter(pk__in=nudge_ids, status=NudgeStatus.SENDING, claim_token=token)
+        .select_related("recipient__nudge_preference", "webhook")
+        .order_by("pk")
+    )
+    outcome.skipped = len(set(nudge_ids)) - len(nudges)
+    if not nudges:
+        return outcome
+    recipients: dict[int, User] = {nudge.recipient_id: nudge.recipient for nudge in nudges}
+    due = due_items_collect(learners=list(recipients.values()), now=now)
+    last_attempt_at = dict(
+        User.objects.filter(pk__in=list(recipients))
+        .annotate(last=Max("enrollments__attempts__practiced_at"))
+        .values_list("pk", "last")
+    )
+    mail_connection = None
+    try:
+        for nudge in nudges:
+            hold = _still_wanted(nudge, now, last_attempt_at.get(nudge.recipient_id))
+            if hold is None and not due.get(nudge.recipient_id):
+                hold = (NudgeStatus.CANCELLED, "Nothing is due any more.")
+            if hold is not None:
+                status, reason = hold
+                if status == NudgeStatus.PLANNED:
+                    later = (last_attempt_at[nudge.recipient_id] or now) + QUIET_AFTER_PRACTICE
+                    _finish(nudge, token, status, due_at=later, last_error=reason)
+                    outcome.postponed += 1
+                else:
+                    _finish(nudge, token, status, last_error=reason)
+                    outcome.cancelled += 1
+                continue
+            items = due[nudge.recipient_id]
+            _, _, subject = nudge_content(items)
+            nudge.payload = {"subject": subject, "items": [item.as_payload() for item in items]}
+            if not _begin_attempt(nudge.pk, token, lease):
+                outcome.skipped += 1
+                continue
+            try:
+                if nudge.channel == NudgeChannel.IN_APP:
+                    with transaction.atomic():
+                        in_app.send(nudge)
+                        _finish(
+                            nudge,
+                            token,
+                            NudgeStatus.SENT,
+                            sent_at=timezone.now(),
+                            payload=nudge.payload,
+                            last_error="",
+                        )
+                    outcome.sent += 1
+                    continue
+                if nudge.channel == NudgeChannel.EMAIL:
+                    if mail_connection is None:
+                        mail_connection = get_connection()
+                        mail_connection.open()  # one SMTP session for the whole batch
+                    email.send(nudge, connection=mail_connection)
+                else:
+                    target = (
+                        nudge.webhook
+                        or TeamWebhook.objects.filter(
+                            team__members=nudge.recipient_id, is_active=True
+                        ).first()
+                    )
+                    if target is None:
+                        raise PermanentSendError("The recipient's team has no webhook any more.")
+                    webhook.send(nudge, target)
+            except TransientSendError as error:
+                Nudge.objects.filter(pk=nudge.pk, claim_token=token).update(
+                    last_error=str(error)[:1000]
+                )
+                outcome.retry.append(nudge.pk)
+                continue
+            except SendError as error:
+                _finish(nudge, token, NudgeStatus.FAILED, last_error=str(error)[:1000])
+                outcome.failed += 1
+                continue
+            # Delivered: record it at once (the residual window is this one statement).
+            _finish(
+                nudge,
+                token,
+                NudgeStatus.SENT,
+                sent_at=timezone.now(),
+                payload=nudge.payload,
+                last_error="",
+            )
+            outcome.sent += 1
+    finally:
+        if mail_connection is not None:
+            mail_connection.close()
+    return outcome
+
+
+def nudge_fail(*, nudge_id: int, token: str, reason: str) -> bool:
+    """Record the final failure of a nudge that ran out of retries."""
+    return bool(
+        Nudge.objects.filter(pk=nudge_id, status=NudgeStatus.SENDING, claim_token=token).update(
+            status=NudgeStatus.FAILED,
+            claim_token=None,
+            lease_expires_at=None,
+            last_error=reason[:1000],
+        )
+    )

@@ -1,0 +1,197 @@
+"""Nudges, the learner's nudge preferences, in-app notifications and team webhooks.
+
+Imported by ``practice.models`` so that they belong to the practice app.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date
+
+from django.conf import settings
+from django.db import models
+
+from accounts.models import Team
+from micromastery.common.models import BaseModel
+
+
+class NudgeKind(models.TextChoices):
+    PRACTICE_DUE = "practice_due", "Practice due"
+    START = "start_nudge", "Time to start"
+    STREAK_AT_RISK = "streak_at_risk", "Streak at risk"
+    REFRESHER_DUE = "refresher_due", "Refresher due"
+    PAYOFF_CHECKIN_DUE = "payoff_checkin_due", "Payoff check-in due"
+    DIGEST = "digest", "Several things due"
+
+
+class NudgeChannel(models.TextChoices):
+    EMAIL = "email", "Email"
+    IN_APP = "in_app", "In-app notification"
+    WEBHOOK = "webhook", "Team chat (Slack/Teams)"
+
+
+class NudgeStatus(models.TextChoices):
+    PLANNED = "planned", "Planned"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+    SUPPRESSED = "suppressed", "Suppressed"
+
+
+# A nudge in one of these states no longer counts towards the daily cap.
+NOT_COUNTING_STATUSES = (NudgeStatus.CANCELLED, NudgeStatus.SUPPRESSED)
+
+
+class NudgePreference(BaseModel):
+    """How a learner wants to be nudged. Missing row: every channel on, no pause."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="nudge_preference"
+    )
+    email_enabled = models.BooleanField("email", default=True)
+    in_app_enabled = models.BooleanField("in-app notifications", default=True)
+    webhook_enabled = models.BooleanField("team chat (Slack or Teams)", default=True)
+    paused_until = models.DateField(
+        null=True, blank=True, help_text="No nudges up to and including this day."
+    )
+    unsubscribed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Nudge preferences of {self.user}"
+
+    def is_paused_on(self, day: date) -> bool:
+        return self.paused_until is not None and day <= self.paused_until
+
+    def channel_enabled(self, channel: str) -> bool:
+        return {
+            NudgeChannel.EMAIL: self.email_enabled,
+            NudgeChannel.IN_APP: self.in_app_enabled,
+            NudgeChannel.WEBHOOK: self.webhook_enabled,
+        }.get(NudgeChannel(channel), False)
+
+
+class NudgeQuerySet(models.QuerySet["Nudge"]):
+    def counting(self) -> NudgeQuerySet:
+        return self.exclude(status__in=NOT_COUNTING_STATUSES)
+
+
+class Nudge(BaseModel):
+    """One message to one learner over one channel, planned for a moment of their day.
+
+    The same day's message goes out over every channel the learner turned on; the daily
+    cap is "one local day, one message", enforced by a constraint on
+    (recipient, local_date, channel) for nudges that still count.
+    """
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="nudges"
+    )
+    kind = models.CharField(max_length=24, choices=NudgeKind.choices)
+    channel = models.CharField(max_length=10, choices=NudgeChannel.choices)
+    # What the nudge is about, e.g. "enrollment:12:step:40"; "day" for a digest.
+    subject_ref = models.CharField(max_length=120)
+    local_date = models.DateField(help_text="The recipient's own calendar day it is for.")
+    due_at = models.DateTimeField()
+    status = models.CharField(
+        max_length=10, choices=NudgeStatus.choices, default=NudgeStatus.PLANNED
+    )
+    dedupe_key = models.CharField(max_length=200, unique=True)
+    # Set by the dispatcher when it claims the nudge; a send task only acts on a nudge
+    # whose token is the one it was given, so a redelivered or stale task never sends.
+    claim_token = models.UUIDField(null=True, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    opened_at = models.DateTimeField(null=True, blank=True)
+    clicked_at = models.DateTimeField(null=True, blank=True)
+    payload = models.JSONField(default=dict, blank=True)
+    webhook = models.ForeignKey(
+        "practice.TeamWebhook", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = NudgeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-due_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "local_date", "channel"],
+                condition=~models.Q(status__in=["cancelled", "suppressed"]),
+                name="practice_nudge_one_per_day_and_channel",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["status", "due_at"], name="practice_nudge_due"),
+            models.Index(fields=["status", "lease_expires_at"], name="practice_nudge_lease"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for {self.recipient_id} ({self.channel}, {self.status})"
+
+    @property
+    def idempotency_key(self) -> str:
+        """Sent with every email and webhook post, so that a receiver can drop a repeat."""
+        return f"nudge-{self.pk}"
+
+    @property
+    def items(self) -> list[dict[str, str]]:
+        return list(self.payload.get("items", []))
+
+
+class NotificationQuerySet(models.QuerySet["Notification"]):
+    def unread(self) -> NotificationQuerySet:
+        return self.filter(read_at__isnull=True)
+
+
+class Notification(BaseModel):
+    """An in-app nudge: what the bell counts and the notification centre lists."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    # One notification per in-app nudge, whatever happens to the task that creates it.
+    nudge = models.OneToOneField(
+        Nudge, on_delete=models.SET_NULL, null=True, blank=True, related_name="notification"
+    )
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    url = models.CharField(max_length=500, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["recipient", "read_at"], name="practice_notif_unread")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+def new_webhook_secret() -> str:
+    return secrets.token_hex(32)
+
+
+class TeamWebhook(BaseModel):
+    """A team's incoming webhook (Slack or Microsoft Teams) that receives its nudges."""
+
+    team = models.OneToOneField(Team, on_delete=models.CASCADE, related_name="nudge_webhook")
+    url = models.URLField(
+        "webhook URL",
+        max_length=500,
+        help_text="The incoming-webhook URL from Slack or Microsoft Teams (https).",
+    )
+    secret = models.CharField(
+        max_length=128,
+        default=new_webhook_secret,
+        help_text="Signs each post (HMAC-SHA256 in X-Micromastery-Signature).",
+    )
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["team__name"]
+
+    def __str__(self) -> str:
+        return f"Webhook of {self.team}"

@@ -1,0 +1,246 @@
+"""The nudge planner: one service, run by beat every minute, that decides who gets what when.
+
+The rules, in one place:
+
+1. **What is due** comes from the registered nudge sources (``practice.nudges.sources``):
+   practice due (a repetition's spacing has passed), time to start (enrolled, nothing
+   practised a day later), streak at risk (a running streak of working days and no
+   practice yet today, from the middle of the working day), "learn long" refresher due,
+   and whatever downstream apps register (payoff check-ins). Holdout enrolments produce no
+   practice items: they are the control group that shows whether nudging pays off.
+2. **When**: in the recipient's own time zone, inside their working hours on one of their
+   working days, never on a paused day (a pause shifts the next nudge to the first working
+   day after it), at least ``MIN_GAP`` after their previous nudge and at least
+   ``QUIET_AFTER_PRACTICE`` after their last attempt.
+3. **How often**: at most one nudge per recipient per local day across all channels. When
+   several things are due they are combined into one digest. A recipient with a nudge
+   still planned or being sent gets nothing new: that nudge's content is refreshed when
+   it is sent.
+4. **Where**: every channel the recipient has on (email, in-app, their team's webhook),
+   the same message, one row per channel; the daily cap is also a database constraint on
+   (recipient, local day, channel), so two planners running at once cannot both plan.
+5. Nobody unsubscribed, inactive or without an organization is planned for.
+
+Learners are planned in batches by primary key with a fixed number of queries per batch.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.db.models import Max, Q
+from django.utils import timezone
+
+from accounts.models import User
+from practice.models import EnrollmentStatus
+from practice.nudges.models import (
+    Nudge,
+    NudgeChannel,
+    NudgeKind,
+    NudgePreference,
+    NudgeStatus,
+    TeamWebhook,
+)
+from practice.nudges.sources import DueItem, due_items_collect
+
+MIN_GAP = timedelta(hours=3)
+QUIET_AFTER_PRACTICE = timedelta(hours=1)
+PLANNER_BATCH_SIZE = 500
+# How far ahead a slot is searched for (a long pause plans nothing until it nears its end).
+HORIZON_DAYS = 14
+
+
+@dataclass
+class PlanResult:
+    learners_seen: int = 0
+    nudges_offered: int = 0  # rows handed to the database; duplicates are dropped there
+    batches: int = 0
+
+
+def preference_of(user: User) -> NudgePreference:
+    """The saved preference, or the defaults (every channel on) when there is none."""
+    try:
+        return user.nudge_preference
+    except NudgePreference.DoesNotExist:
+        return NudgePreference(user=user)
+
+
+def next_slot(
+    *, earliest: datetime, user: User, preference: NudgePreference, skip_days: Iterable[date] = ()
+) -> datetime | None:
+    """The first moment at or after ``earliest`` the recipient may be nudged, or None.
+
+    Inside working hours on a working day, in their own time zone, not on a paused day
+    and not on ``skip_days`` (days that already have their nudge).
+    """
+    zone = user.zone
+    skipped = set(skip_days)
+    working_days = set(user.working_days or [1, 2, 3, 4, 5])
+    local = earliest.astimezone(zone)
+    day = local.date()
+    for _ in range(HORIZON_DAYS + 1):
+        start = datetime.combine(day, user.work_starts_at, tzinfo=zone)
+        end = datetime.combine(day, user.work_ends_at, tzinfo=zone)
+        if (
+            day.isoweekday() in working_days
+            and not preference.is_paused_on(day)
+            and day not in skipped
+        ):
+            candidate = max(start, local)
+            if candidate < end:
+                return candidate.astimezone(earliest.tzinfo)
+        day += timedelta(days=1)
+        local = datetime.combine(day, user.work_starts_at, tzinfo=zone)
+    return None
+
+
+def nudge_channels(
+    *, preference: NudgePreference, webhook: TeamWebhook | None
+) -> list[tuple[str, TeamWebhook | None]]:
+    channels: list[tuple[str, TeamWebhook | None]] = []
+    if preference.email_enabled:
+        channels.append((NudgeChannel.EMAIL, None))
+    if preference.in_app_enabled:
+        channels.append((NudgeChannel.IN_APP, None))
+    if preference.webhook_enabled and webhook is not None:
+        channels.append((NudgeChannel.WEBHOOK, webhook))
+    return channels
+
+
+def plannable_learners() -> Q:
+    return Q(
+        is_active=True,
+        organization__isnull=False,
+        enrollments__status__in=(EnrollmentStatus.ACTIVE, EnrollmentStatus.COMPLETED),
+    ) & (Q(nudge_preference__isnull=True) | Q(nudge_preference__unsubscribed_at__isnull=True))
+
+
+def team_webhooks_of(learner_ids: Sequence[int]) -> dict[int, TeamWebhook]:
+    """Each learner's team webhook (the first of their teams, by team name, that has one)."""
+    webhooks: dict[int, TeamWebhook] = {}
+    rows = (
+        TeamWebhook.objects.filter(is_active=True, team__members__in=learner_ids)
+        .select_related("team")
+        .order_by("team__name", "pk")
+        .values_list("team__members", "pk", "url", "secret", "team_id")
+    )
+    for learner_id, pk, url, secret, team_id in rows:
+        if learner_id not in webhooks:
+            webhooks[learner_id] = TeamWebhook(pk=pk, url=url, secret=secret, team_id=team_id)
+    return webhooks
+
+
+def nudge_content(items: Sequence[DueItem]) -> tuple[str, str, str]:
+    """(kind, subject_ref, subject line) of the nudge that carries these items."""
+    if len(items) == 1:
+        item = items[0]
+        return item.kind, item.subject_ref, f"{item.title}: {item.text}"
+    return NudgeKind.DIGEST, "day", f"{len(items)} things to practise today"
+
+
+def _plan_batch(learners: list[User], now: datetime) -> list[Nudge]:
+    learner_ids = [learner.pk for learner in learners]
+    due = due_items_collect(learners=learners, now=now)
+    if not due:
+        return []
+    busy: set[int] = set()
+    counted_days: dict[int, set[date]] = defaultdict(set)
+    last_nudge_at: dict[int, datetime] = {}
+    for recipient_id, status, local_date, due_at, sent_at in Nudge.objects.filter(
+        recipient__in=list(due), due_at__gte=now - timedelta(days=2)
+    ).values_list("recipient_id", "status", "local_date", "due_at", "sent_at"):
+        if status in (NudgeStatus.CANCELLED, NudgeStatus.SUPPRESSED):
+            continue
+        if status in (NudgeStatus.PLANNED, NudgeStatus.SENDING):
+            busy.add(recipient_id)
+        counted_days[recipient_id].add(local_date)
+        moment = sent_at or due_at
+        if moment > last_nudge_at.get(recipient_id, moment - timedelta(seconds=1)):
+            last_nudge_at[recipient_id] = moment
+    last_attempt_at = dict(
+        User.objects.filter(pk__in=list(due))
+        .annotate(last=Max("enrollments__attempts__practiced_at"))
+        .values_list("pk", "last")
+    )
+    webhooks = team_webhooks_of(learner_ids)
+
+    nudges: list[Nudge] = []
+    for learner in learners:
+        items = due.get(learner.pk)
+        if not items or learner.pk in busy:
+            continue
+        preference = preference_of(learner)
+        earliest = now
+        if learner.pk in last_nudge_at:
+            earliest = max(earliest, last_nudge_at[learner.pk] + MIN_GAP)
+        if last_attempt_at.get(learner.pk):
+            earliest = max(earliest, last_attempt_at[learner.pk] + QUIET_AFTER_PRACTICE)
+        slot = next_slot(
+            earliest=earliest,
+            user=learner,
+            preference=preference,
+            skip_days=counted_days[learner.pk],
+        )
+        if slot is None:
+            continue
+        local_date = slot.astimezone(learner.zone).date()
+        kind, subject_ref, subject = nudge_content(items)
+        payload = {"subject": subject, "items": [item.as_payload() for item in items]}
+        for channel, webhook in nudge_channels(
+            preference=preference, webhook=webhooks.get(learner.pk)
+        ):
+            nudges.append(
+                Nudge(
+                    recipient=learner,
+                    kind=kind,
+                    channel=channel,
+                    subject_ref=subject_ref,
+                    local_date=local_date,
+                    due_at=slot,
+                    dedupe_key=(
+                        f"{learner.pk}:{kind}:{subject_ref}:{local_date.isoformat()}:{channel}"
+                    ),
+                    payload=payload,
+                    webhook=webhook,
+                )
+            )
+    return nudges
+
+
+def nudges_plan(*, now: datetime | None = None, batch_size: int = PLANNER_BATCH_SIZE) -> PlanResult:
+    """Plan the next nudge of every learner who has something due (rules: module docstring).
+
+    Safe to run from several processes at once: inserts that would break the dedupe key or
+    the daily cap are dropped by the database.
+    """
+    now = now or timezone.now()
+    result = PlanResult()
+    last_pk = 0
+    while True:
+        learners = list(
+            User.objects.filter(plannable_learners(), pk__gt=last_pk)
+            .select_related("nudge_preference")
+            .distinct()
+            .order_by("pk")[:batch_size]
+        )
+        if not learners:
+            return result
+        last_pk = learners[-1].pk
+        result.batches += 1
+        result.learners_seen += len(learners)
+        nudges = _plan_batch(learners, now)
+        if nudges:
+            created = Nudge.objects.bulk_create(nudges, ignore_conflicts=True)
+            result.nudges_offered += len(created)
+
+
+def nudges_replan_for(*, user: User) -> int:
+    """Drop the recipient's planned nudges so the planner plans again under new preferences.
+
+    A nudge already claimed for sending checks the preferences again before it goes out.
+    """
+    deleted, _ = Nudge.objects.filter(recipient=user, status=NudgeStatus.PLANNED).delete()
+    return deleted

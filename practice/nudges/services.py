@@ -1,0 +1,122 @@
+"""Writes of the nudge feature: preferences, unsubscribe, notifications, tracking, webhooks."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Team, User
+from accounts.services import user_update_profile
+from micromastery.common.errors import ApplicationError
+from practice.nudges.channels.webhook import webhook_url_problem
+from practice.nudges.models import Notification, Nudge, NudgePreference, TeamWebhook
+from practice.nudges.planning import nudges_replan_for
+
+
+def _preference_for_update(user: User) -> NudgePreference:
+    preference, _ = NudgePreference.objects.select_for_update().get_or_create(user=user)
+    return preference
+
+
+@transaction.atomic
+def nudge_preferences_update(
+    *,
+    user: User,
+    email_enabled: bool,
+    in_app_enabled: bool,
+    webhook_enabled: bool,
+    paused_until: date | None,
+    subscribed: bool,
+    time_zone: str,
+    work_starts_at: time,
+    work_ends_at: time,
+    working_days: list[int],
+    today: date | None = None,
+) -> NudgePreference:
+    """Save how the learner wants to be nudged and re-plan their planned nudges.
+
+    Working hours, days and time zone are the profile's (same rules as the account
+    page). Planned nudges are dropped and planned again by the next planner run under
+    the new rules; a nudge already being sent checks the preferences before it goes out.
+    """
+    today = today or timezone.localdate(timezone=user.zone)
+    if paused_until is not None and paused_until < today:
+        raise ApplicationError(
+            "A pause ends today or later. Leave the date empty to keep nudges on.",
+            fields={"paused_until": ["Choose today or a later day, or leave it empty."]},
+        )
+    user_update_profile(
+        user=user,
+        display_name=user.display_name,
+        time_zone=time_zone,
+        work_starts_at=work_starts_at,
+        work_ends_at=work_ends_at,
+        working_days=working_days,
+    )
+    preference = _preference_for_update(user)
+    preference.email_enabled = email_enabled
+    preference.in_app_enabled = in_app_enabled
+    preference.webhook_enabled = webhook_enabled
+    preference.paused_until = paused_until
+    if not subscribed and preference.unsubscribed_at is None:
+        preference.unsubscribed_at = timezone.now()
+    elif subscribed:
+        preference.unsubscribed_at = None
+    preference.save()
+    nudges_replan_for(user=user)
+    return preference
+
+
+@transaction.atomic
+def nudges_unsubscribe(*, user: User) -> NudgePreference:
+    """Stop every nudge to this person (the one-click link in each email)."""
+    preference = _preference_for_update(user)
+    if preference.unsubscribed_at is None:
+        preference.unsubscribed_at = timezone.now()
+        preference.save(update_fields=["unsubscribed_at", "updated_at"])
+    nudges_replan_for(user=user)
+    return preference
+
+
+@transaction.atomic
+def notification_mark_read(*, notification: Notification, now: datetime | None = None) -> None:
+    if notification.read_at is None:
+        notification.read_at = now or timezone.now()
+        notification.save(update_fields=["read_at", "updated_at"])
+
+
+@transaction.atomic
+def notifications_mark_all_read(*, user: User) -> int:
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+
+
+def nudge_record_click(*, nudge: Nudge) -> None:
+    """First click counts (effectiveness is "practised within 24 hours of a nudge")."""
+    now = timezone.now()
+    Nudge.objects.filter(pk=nudge.pk, clicked_at__isnull=True).update(clicked_at=now)
+    Nudge.objects.filter(pk=nudge.pk, opened_at__isnull=True).update(opened_at=now)
+    Notification.objects.filter(nudge=nudge, read_at__isnull=True).update(read_at=now)
+
+
+def nudge_record_open(*, nudge_id: int) -> None:
+    Nudge.objects.filter(pk=nudge_id, opened_at__isnull=True).update(opened_at=timezone.now())
+
+
+@transaction.atomic
+def team_webhook_save(
+    *, team: Team, url: str, is_active: bool = True, secret: str | None = None
+) -> TeamWebhook:
+    problem = webhook_url_problem(url)
+    if problem:
+        raise ApplicationError(problem, fields={"url": [problem]})
+    webhook = TeamWebhook.objects.filter(team=team).first() or TeamWebhook(team=team)
+    webhook.url = url.strip()
+    webhook.is_active = is_active
+    if secret:
+        webhook.secret = secret
+    webhook.save()
+    return webhook
