@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import factory
+from django.utils import timezone
 
 from accounts.models import Organization, Team, User
 
@@ -140,3 +141,28 @@ class EnrollmentFactory(factory.django.DjangoModelFactory):
     learner = factory.SubFactory(UserFactory)
     version = factory.LazyAttribute(lambda o: published_version(o.learner.organization))
     micromastery = factory.LazyAttribute(lambda o: o.version.micromastery)
+
+
+class AttemptFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "practice.PracticeAttempt"
+
+    enrollment = factory.SubFactory(EnrollmentFactory)
+    step = factory.LazyAttribute(lambda o: o.enrollment.version.steps.order_by("order").first())
+    practiced_at = factory.LazyFunction(timezone.now)
+    what_i_did = "Ran the meeting with a written decision at the top."
+    confidence = 3
+    minutes = 10
+    counts_as_repetition = True
+
+
+class MeasurementFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "payoff.PayoffMeasurement"
+
+    enrollment = factory.SubFactory(EnrollmentFactory)
+    metric = factory.LazyAttribute(lambda o: o.enrollment.version.payoff_metrics.first())
+    kind = "baseline"
+    value = 10
+    measured_at = factory.LazyFunction(timezone.now)
+    reported_by = factory.LazyAttribute(lambda o: o.enrollment.learner)
