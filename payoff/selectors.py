@@ -577,7 +577,8 @@ def _practice_rate(scope: DashboardScope, weeks: list[WeekPoint]) -> Figure:
         "Attempts per active learner per week",
         round(attempts / learner_weeks, 2) if learner_weeks else None,
         f"{attempts} attempts over {learner_weeks} learner-weeks with practice, in the "
-        f"{len(weeks)} weeks (Monday to Sunday, UTC) the period touches.{overlap}",
+        f"{len(weeks)} weeks (Monday to Sunday, UTC) the period touches, including practice "
+        f"of enrolments dropped since.{overlap}",
     )
 
 
