@@ -142,3 +142,13 @@ def test_checkins_due_lists_unanswered_checkin_days(dataset):
 def test_rollup_tasks_run(dataset):
     rollups_refresh_task.apply()
     rollups_rebuild_task.apply()
+
+
+def test_learning_cost_admin_is_scoped_to_the_organization(client, dataset, author, outsider):
+    from payoff.models import LearningCost
+
+    cost = LearningCost.objects.get(micromastery=dataset.micromastery)
+    client.force_login(outsider)
+    assert client.get(f"/admin/payoff/learningcost/{cost.pk}/change/").status_code == 404
+    client.force_login(author)
+    assert client.get(f"/admin/payoff/learningcost/{cost.pk}/change/").status_code == 200
