@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "micromastery.settings")
 
@@ -42,5 +43,18 @@ app.conf.beat_schedule = {
         "task": "practice.nudges.tasks.nudges_dispatch_task",
         "schedule": 60.0,
         "options": {"expires": 55},
+    },
+    # Folds new attempts and payoff measurements into the dashboard rollups; a missed run
+    # is caught up by the next one, so an expired message is simply dropped.
+    "payoff-rollups-refresh": {
+        "task": "payoff.tasks.rollups_refresh_task",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    # Nightly, after the working day everywhere in Europe: rebuilds every rollup from the raw
+    # rows, repairs drift (late transactions, deleted rows, team changes) and logs it.
+    "payoff-rollups-rebuild": {
+        "task": "payoff.tasks.rollups_rebuild_task",
+        "schedule": crontab(hour=2, minute=30),
     },
 }

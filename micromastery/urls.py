@@ -56,6 +56,7 @@ api_v1_patterns = [
     path("", include("courses.api.urls")),
     path("", include("practice.cohorts.api.urls")),
     path("", include("practice.nudges.api")),
+    path("", include("payoff.api.dashboard")),
 ]
 
 urlpatterns = [
@@ -68,6 +69,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("author/", include("courses.authoring_urls")),
     path("", include("practice.urls")),
+    path("", include("payoff.urls")),
     path("api/v1/", include(api_v1_patterns)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),

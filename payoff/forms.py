@@ -44,3 +44,42 @@ class BaselineForm(forms.Form):
             for name, metric in self.metrics.items()
             if self.cleaned_data.get(name) is not None
         ]
+
+
+class MeasurementValueForm(forms.Form):
+    """One value of one metric, checked against the metric's sensible range."""
+
+    value = forms.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "any"}),
+    )
+    note = forms.CharField(required=False, max_length=500, label="Note (optional)")
+
+    def __init__(self, *args: Any, metric: PayoffMetric, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.metric = metric
+        self.fields["value"].label = (
+            f"{metric.name} ({metric.unit})" if metric.unit else metric.name
+        )
+        self.fields["value"].help_text = metric.how_to_measure
+
+    def clean_value(self) -> Any:
+        value = self.cleaned_data["value"]
+        problem = measurement_value_problem(metric=self.metric, value=value)
+        if problem:
+            raise forms.ValidationError(problem)
+        return value
+
+
+class ManagerConfirmationForm(MeasurementValueForm):
+    when = forms.ChoiceField(
+        choices=[("now", "Now: what I observe today"), ("before", "Before the practice")],
+        initial="now",
+        widget=forms.RadioSelect,
+        label="When does this value describe?",
+    )
+    observed = forms.BooleanField(
+        label="I observed this behaviour / this value myself.",
+        error_messages={"required": "Confirm that you observed it yourself."},
+    )

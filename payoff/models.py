@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 
-from courses.models import PayoffMetric
+from accounts.models import Organization, Team
+from courses.models import Micromastery, PayoffMetric
 from micromastery.common.models import BaseModel
 from practice.models import Enrollment
 
@@ -46,3 +50,166 @@ class PayoffMeasurement(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.metric}: {self.value} ({self.get_kind_display().lower()})"
+
+
+class BaselineSkip(BaseModel):
+    """The learner said they have no "before" value: check-ins may go ahead without it."""
+
+    enrollment = models.ForeignKey(
+        Enrollment, on_delete=models.CASCADE, related_name="baseline_skips"
+    )
+    metric = models.ForeignKey(PayoffMetric, on_delete=models.PROTECT, related_name="+")
+    skipped_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enrollment", "metric"], name="payoff_one_baseline_skip_per_metric"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enrollment}: no baseline for {self.metric}"
+
+
+class LearningCost(BaseModel):
+    """What L&D spent on a micromastery (design, licences, time), for the ROI on the dashboard."""
+
+    micromastery = models.OneToOneField(
+        Micromastery, on_delete=models.CASCADE, related_name="learning_cost"
+    )
+    amount = models.DecimalField(
+        "L&D cost",
+        max_digits=14,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01"))],
+        help_text="Total cost in the organization's currency: design, delivery, licences and "
+        "the learners' time in training if you count it.",
+    )
+    note = models.CharField(max_length=200, blank=True, help_text="What the cost includes.")
+
+    def __str__(self) -> str:
+        return f"{self.micromastery}: {self.amount}"
+
+
+# Rollups: derived rows that the dashboard reads instead of the raw attempts and
+# measurements. They hold nothing that cannot be recomputed from the raw rows
+# (payoff.rollups recomputes them; a nightly rebuild checks them).
+
+
+class EnrollmentRollup(models.Model):
+    """One row per enrolment: where it stands, summarised from its attempts."""
+
+    enrollment = models.OneToOneField(
+        Enrollment, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    micromastery = models.ForeignKey(Micromastery, on_delete=models.CASCADE, related_name="+")
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    holdout = models.BooleanField(default=False)
+    dropped = models.BooleanField(default=False)
+    enrolled_at = models.DateTimeField()
+    started_at = models.DateTimeField(null=True)
+    completed_at = models.DateTimeField(null=True)
+    mastered_at = models.DateTimeField(null=True)
+    days_to_complete = models.FloatField(null=True)
+    last_practiced_at = models.DateTimeField(null=True)
+    attempts = models.PositiveIntegerField(default=0)
+    steps_total = models.PositiveSmallIntegerField(default=0)
+    steps_done = models.PositiveSmallIntegerField(default=0)
+    steps_attempted = models.PositiveSmallIntegerField(default=0)
+    # Summed over the attempted steps: confidence of each step's first and latest attempt.
+    first_confidence_sum = models.PositiveIntegerField(default=0)
+    latest_confidence_sum = models.PositiveIntegerField(default=0)
+    # The latest run of consecutive practice days (UTC) and the day it ends.
+    streak_days = models.PositiveSmallIntegerField(default=0)
+    streak_last_day = models.DateField(null=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["organization", "micromastery"])]
+
+    def __str__(self) -> str:
+        return f"Rollup of enrolment {self.enrollment_id}"
+
+
+class MetricRollup(models.Model):
+    """One row per enrolment and payoff metric key: its baseline and latest check-in."""
+
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="+")
+    metric = models.ForeignKey(PayoffMetric, on_delete=models.CASCADE, related_name="+")
+    metric_key = models.SlugField(max_length=60)
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    micromastery = models.ForeignKey(Micromastery, on_delete=models.CASCADE, related_name="+")
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    holdout = models.BooleanField(default=False)
+    dropped = models.BooleanField(default=False)
+    baseline_value = models.DecimalField(max_digits=14, decimal_places=2, null=True)
+    baseline_skipped = models.BooleanField(default=False)
+    latest_value = models.DecimalField(max_digits=14, decimal_places=2, null=True)
+    latest_at = models.DateTimeField(null=True)
+    # Latest minus baseline, signed so that positive is always the metric's good direction.
+    change = models.FloatField(null=True)
+    percent_change = models.FloatField(null=True)
+    reached_target = models.BooleanField(null=True)
+    # change x value per unit: money, or hours to price at the organization's hourly rate.
+    value_units = models.FloatField(null=True)
+    value_basis = models.CharField(max_length=6, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enrollment", "metric_key"], name="payoff_metric_rollup_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["organization", "micromastery", "latest_at"])]
+
+    def __str__(self) -> str:
+        return f"Rollup of {self.metric_key} for enrolment {self.enrollment_id}"
+
+
+class WeeklyPracticeRollup(models.Model):
+    """Attempts and distinct practising learners per week (Monday, UTC).
+
+    ``team`` null means the whole organization (every learner, in a team or not);
+    ``micromastery`` null means all micromasteries. A learner in two teams counts in both
+    teams' rows, once in the organization's.
+    """
+
+    week = models.DateField()
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, null=True, related_name="+")
+    micromastery = models.ForeignKey(
+        Micromastery, on_delete=models.CASCADE, null=True, related_name="+"
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    active_learners = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "team", "micromastery", "week"],
+                name="payoff_weekly_rollup_unique",
+                nulls_distinct=False,
+            )
+        ]
+        indexes = [models.Index(fields=["organization", "team", "micromastery", "week"])]
+
+    def __str__(self) -> str:
+        return f"Week of {self.week}"
+
+
+class RollupWatermark(models.Model):
+    """How far the incremental refresh has read a stream of raw rows: (time, pk)."""
+
+    stream = models.CharField(max_length=40, unique=True)
+    last_time = models.DateTimeField()
+    last_pk = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.stream} up to {self.last_time:%Y-%m-%d %H:%M:%S} #{self.last_pk}"

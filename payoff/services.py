@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import User
-from courses.models import MetricReporter, PayoffMetric
+from accounts.models import Team, User
+from courses.models import MetricReporter, Micromastery, PayoffMetric
 from micromastery.common.errors import ApplicationError
-from payoff.models import MeasurementKind, PayoffMeasurement
+from payoff.models import BaselineSkip, LearningCost, MeasurementKind, PayoffMeasurement
 from practice.models import Enrollment
 
 
@@ -54,3 +55,197 @@ def baseline_record(
         defaults={"value": value, "measured_at": timezone.now(), "reported_by": by},
     )
     return measurement
+
+
+def _metric_of_enrollment_problem(*, enrollment: Enrollment, metric: PayoffMetric) -> str | None:
+    if metric.version_id != enrollment.version_id:
+        return "This metric is not part of this version of the micromastery."
+    return None
+
+
+def checkin_days_due(
+    *, enrollment: Enrollment, metric: PayoffMetric, now: datetime
+) -> list[tuple[int, datetime]]:
+    """The metric's check-in days that have come for this enrolment, with when each came."""
+    if enrollment.completed_at is None:
+        return []
+    days = sorted({int(day) for day in metric.checkin_days or [] if int(day) >= 0})
+    return [
+        (day, enrollment.completed_at + timedelta(days=day))
+        for day in days
+        if enrollment.completed_at + timedelta(days=day) <= now
+    ]
+
+
+def _has_baseline_or_skip(*, enrollment: Enrollment, metric: PayoffMetric) -> bool:
+    return (
+        PayoffMeasurement.objects.filter(
+            enrollment=enrollment, metric=metric, kind=MeasurementKind.BASELINE
+        ).exists()
+        or BaselineSkip.objects.filter(enrollment=enrollment, metric=metric).exists()
+    )
+
+
+def _validated(*, metric: PayoffMetric, value: Decimal) -> None:
+    problem = measurement_value_problem(metric=metric, value=value)
+    if problem:
+        raise ApplicationError(problem, fields={"value": [problem]})
+
+
+@transaction.atomic
+def baseline_skip(*, enrollment: Enrollment, metric: PayoffMetric, by: User) -> BaselineSkip:
+    """Record that there is no baseline for this metric, so that check-ins may go ahead.
+
+    The learner skips their own metrics; a manager of the learner skips a manager-reported one.
+    """
+    problem = _metric_of_enrollment_problem(enrollment=enrollment, metric=metric)
+    if problem:
+        raise ApplicationError(problem, fields={"metric": [problem]})
+    if metric.reported_by == MetricReporter.LEARNER and by.pk != enrollment.learner_id:
+        raise ApplicationError("Only the learner can skip their own baseline.")
+    if metric.reported_by == MetricReporter.MANAGER and not manages_learner(
+        manager=by, learner_id=enrollment.learner_id
+    ):
+        raise ApplicationError("Only a manager of this learner can skip this baseline.")
+    if PayoffMeasurement.objects.filter(
+        enrollment=enrollment, metric=metric, kind=MeasurementKind.BASELINE
+    ).exists():
+        raise ApplicationError(f"{metric.name} already has a baseline; there is nothing to skip.")
+    skip, _ = BaselineSkip.objects.get_or_create(
+        enrollment=enrollment, metric=metric, defaults={"skipped_by": by}
+    )
+    return skip
+
+
+@transaction.atomic
+def checkin_record(
+    *,
+    enrollment: Enrollment,
+    metric: PayoffMetric,
+    value: Decimal,
+    by: User,
+    note: str = "",
+    now: datetime | None = None,
+) -> PayoffMeasurement:
+    """Record the learner's value of a metric at its latest check-in day that has come.
+
+    Recording the same check-in day again corrects it. Refused before completion (check-in
+    days count from completion), and before the baseline unless the learner skipped it.
+    """
+    now = now or timezone.now()
+    problem = _metric_of_enrollment_problem(enrollment=enrollment, metric=metric)
+    if problem:
+        raise ApplicationError(problem, fields={"metric": [problem]})
+    if metric.reported_by != MetricReporter.LEARNER:
+        message = f"Your manager reports {metric.name}; there is no check-in for you to give."
+        raise ApplicationError(message, fields={"metric": [message]})
+    if by.pk != enrollment.learner_id:
+        raise ApplicationError("Only the learner records their own check-in.")
+    _validated(metric=metric, value=value)
+    due = checkin_days_due(enrollment=enrollment, metric=metric, now=now)
+    if not due:
+        if enrollment.completed_at is None:
+            message = "Check-ins start after you complete the micromastery."
+        else:
+            first = min(int(day) for day in metric.checkin_days or [0])
+            when = enrollment.completed_at + timedelta(days=first)
+            message = f"Your first check-in is on {when:%-d %B %Y}."
+        raise ApplicationError(message, fields={"value": [message]})
+    if not _has_baseline_or_skip(enrollment=enrollment, metric=metric):
+        message = (
+            f"Give your baseline for {metric.name} first (your value before you started), "
+            "or say that you have none."
+        )
+        raise ApplicationError(message, fields={"value": [message]})
+    checkin_day = due[-1][0]
+    measurement, _ = PayoffMeasurement.objects.update_or_create(
+        enrollment=enrollment,
+        metric=metric,
+        kind=MeasurementKind.CHECKIN,
+        checkin_day=checkin_day,
+        defaults={"value": value, "measured_at": now, "reported_by": by, "note": note.strip()},
+    )
+    return measurement
+
+
+def manages_learner(*, manager: User, learner_id: int) -> bool:
+    if manager.organization_id is None:
+        return False
+    return Team.objects.filter(
+        managers=manager, members=learner_id, organization_id=manager.organization_id
+    ).exists()
+
+
+@transaction.atomic
+def manager_confirmation_record(
+    *,
+    enrollment: Enrollment,
+    metric: PayoffMetric,
+    value: Decimal,
+    by: User,
+    before: bool = False,
+    note: str = "",
+    now: datetime | None = None,
+) -> PayoffMeasurement:
+    """A manager's own observation of a manager-reported metric for a learner they manage.
+
+    ``before`` records the value before the practice (the baseline); otherwise the value now,
+    which answers the latest check-in day that has come (or none before completion) and
+    needs the baseline first unless it was skipped.
+    """
+    now = now or timezone.now()
+    problem = _metric_of_enrollment_problem(enrollment=enrollment, metric=metric)
+    if problem:
+        raise ApplicationError(problem, fields={"metric": [problem]})
+    if metric.reported_by != MetricReporter.MANAGER:
+        message = f"The learner reports {metric.name} themselves."
+        raise ApplicationError(message, fields={"metric": [message]})
+    if not manages_learner(manager=by, learner_id=enrollment.learner_id):
+        raise ApplicationError("You can confirm values only for people in teams you manage.")
+    _validated(metric=metric, value=value)
+    if before:
+        measurement, _ = PayoffMeasurement.objects.update_or_create(
+            enrollment=enrollment,
+            metric=metric,
+            kind=MeasurementKind.BASELINE,
+            defaults={"value": value, "measured_at": now, "reported_by": by, "note": note},
+        )
+        BaselineSkip.objects.filter(enrollment=enrollment, metric=metric).delete()
+        return measurement
+    if not _has_baseline_or_skip(enrollment=enrollment, metric=metric):
+        message = (
+            f"Record {metric.name} before the practice first (the baseline), or skip the baseline."
+        )
+        raise ApplicationError(message, fields={"value": [message]})
+    due = checkin_days_due(enrollment=enrollment, metric=metric, now=now)
+    return PayoffMeasurement.objects.create(
+        enrollment=enrollment,
+        metric=metric,
+        kind=MeasurementKind.MANAGER_CONFIRMATION,
+        checkin_day=due[-1][0] if due else None,
+        value=value,
+        measured_at=now,
+        reported_by=by,
+        note=note.strip(),
+    )
+
+
+@transaction.atomic
+def learning_cost_set(
+    *, micromastery: Micromastery, amount: Decimal | None, by: User, note: str = ""
+) -> LearningCost | None:
+    """Enter (or clear, with None) what L&D spent on a micromastery, for its ROI."""
+    if not (by.is_superuser or by.organization_id == micromastery.organization_id):
+        raise ApplicationError("This micromastery is not in your organization.")
+    if not (by.is_superuser or by.is_author or by.is_org_admin):
+        raise ApplicationError("Only authors and organization admins enter L&D costs.")
+    if amount is None:
+        LearningCost.objects.filter(micromastery=micromastery).delete()
+        return None
+    if not amount.is_finite() or amount <= 0:
+        message = "Enter the cost as a positive amount."
+        raise ApplicationError(message, fields={"amount": [message]})
+    cost, _ = LearningCost.objects.update_or_create(
+        micromastery=micromastery, defaults={"amount": amount, "note": note.strip()}
+    )
+    return cost

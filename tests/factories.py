@@ -168,13 +168,13 @@ class AttemptFactory(factory.django.DjangoModelFactory):
         model = "practice.PracticeAttempt"
 
     enrollment = factory.SubFactory(EnrollmentFactory)
-    step = factory.LazyAttribute(lambda o: o.enrollment.version.steps.first())
+    step = factory.LazyAttribute(lambda o: o.enrollment.version.steps.order_by("order").first())
     practiced_at = factory.LazyFunction(timezone.now)
     what_i_did = "Opened the meeting with the decision we needed."
     what_happened = "We decided in ten minutes."
     confidence = 3
     minutes = 10
-    counts_as_repetition = False
+    counts_as_repetition = True
 
 
 def published_course(organization, versions, *, status="published"):
@@ -200,3 +200,15 @@ class NudgePreferenceFactory(factory.django.DjangoModelFactory):
         model = "practice.NudgePreference"
 
     user = factory.SubFactory(UserFactory)
+
+
+class MeasurementFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "payoff.PayoffMeasurement"
+
+    enrollment = factory.SubFactory(EnrollmentFactory)
+    metric = factory.LazyAttribute(lambda o: o.enrollment.version.payoff_metrics.first())
+    kind = "baseline"
+    value = 10
+    measured_at = factory.LazyFunction(timezone.now)
+    reported_by = factory.LazyAttribute(lambda o: o.enrollment.learner)

@@ -1,0 +1,63 @@
+"""GET /api/v1/dashboard/: the same numbers as the dashboard page, from the same selector."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import path
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import User
+from payoff.selectors import DEFAULT_PERIOD_DAYS, PERIOD_CHOICES, dashboard_scope, dashboard_summary
+
+
+class DashboardFilterSerializer(serializers.Serializer[Any]):
+    team = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False)
+    micromastery = serializers.IntegerField(min_value=1, required=False)
+    period = serializers.ChoiceField(choices=PERIOD_CHOICES, default=DEFAULT_PERIOD_DAYS)
+
+
+class DashboardView(APIView):
+    """Reach, practice, capability, spread, results and value for the filter.
+
+    Managers see the teams they manage; org admins and authors the whole organization.
+    A team or micromastery the caller may not see is a 404.
+    """
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("team", OpenApiTypes.INT, many=True, description="Team ids."),
+            OpenApiParameter("micromastery", OpenApiTypes.INT),
+            OpenApiParameter("period", OpenApiTypes.INT, enum=list(PERIOD_CHOICES)),
+        ],
+        responses={200: OpenApiTypes.OBJECT},
+    )
+    def get(self, request: Request) -> Response:
+        filters = DashboardFilterSerializer(
+            data={
+                "team": request.query_params.getlist("team"),
+                **{
+                    name: request.query_params[name]
+                    for name in ("micromastery", "period")
+                    if request.query_params.get(name)
+                },
+            }
+        )
+        filters.is_valid(raise_exception=True)
+        user = request.user
+        assert isinstance(user, User)
+        scope = dashboard_scope(
+            viewer=user,
+            team_ids=filters.validated_data.get("team") or [],
+            micromastery_id=filters.validated_data.get("micromastery"),
+            period_days=filters.validated_data["period"],
+        )
+        return Response(dashboard_summary(scope=scope).as_dict())
+
+
+urlpatterns = [path("dashboard/", DashboardView.as_view(), name="api-dashboard")]

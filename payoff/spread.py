@@ -1,0 +1,45 @@
+"""Spread: how a skill travels beyond the learner, and the plug-in point that feeds it.
+
+The dashboard's Spread section shows "mastered" from the enrolment rollups, then every
+figure of every registered spread source, in the order the sources registered. Teach-back
+(held sessions, colleagues reached, depth: who taught whom) lives in another app, which
+plugs in here so that payoff never has to import it. To plug in, in that app's
+``AppConfig.ready()``::
+
+    from payoff.spread import spread_source_register
+    spread_source_register(TeachBackSpreadSource())
+
+where ``TeachBackSpreadSource.spread_figures(scope=...)`` returns ``payoff.figures.Figure``
+objects with the keys ``teach_backs_held``, ``colleagues_reached`` and ``teach_back_depth``.
+A source must honour the whole scope (organization, ``scope.learner_ids()`` for the
+selected teams, ``scope.micromastery_id``, ``scope.start``..``scope.end``) and run a fixed
+number of queries whatever the amount of data: the dashboard's query count is pinned.
+The figures then appear on the page, in the CSV export and in ``GET /api/v1/dashboard/``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol
+
+from payoff.figures import Figure
+
+if TYPE_CHECKING:
+    from payoff.selectors import DashboardScope
+
+
+class SpreadSource(Protocol):
+    def spread_figures(self, *, scope: DashboardScope) -> list[Figure]:
+        """Figures for the dashboard's Spread section, for exactly this scope."""
+
+
+spread_sources: list[SpreadSource] = []
+
+
+def spread_source_register(source: SpreadSource) -> None:
+    if source not in spread_sources:
+        spread_sources.append(source)
+
+
+def spread_source_unregister(source: SpreadSource) -> None:
+    if source in spread_sources:
+        spread_sources.remove(source)

@@ -1,0 +1,353 @@
+"""Pages of payoff: the manager dashboard, its CSV and chart, the drill-down, check-ins."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from csp.decorators import csp_update
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.models import User
+from courses.models import MetricReporter, PayoffMetric
+from micromastery.common.errors import ApplicationError
+from micromastery.common.forms import form_add_application_error
+from payoff import services
+from payoff.charts import practice_by_week_svg
+from payoff.csv_export import csv_lines
+from payoff.forms import ManagerConfirmationForm, MeasurementValueForm
+from payoff.models import MetricRollup
+from payoff.selectors import (
+    PERIOD_CHOICES,
+    DashboardScope,
+    DashboardSummary,
+    before_after_map,
+    dashboard_scope,
+    dashboard_summary,
+    learner_detail,
+    learner_rows,
+)
+from practice.models import Enrollment
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value else None
+    except ValueError:
+        raise Http404("No such filter value.") from None
+
+
+def scope_from_request(request: HttpRequest) -> DashboardScope:
+    """The dashboard filters from the query string: ?team=1&team=2&micromastery=3&period=90."""
+    user = request.user
+    assert isinstance(user, User)
+    team_ids = [team_id for team_id in map(_int, request.GET.getlist("team")) if team_id]
+    return dashboard_scope(
+        viewer=user,
+        team_ids=team_ids,
+        micromastery_id=_int(request.GET.get("micromastery")),
+        period_days=_int(request.GET.get("period")),
+    )
+
+
+@login_required
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    scope = scope_from_request(request)
+    summary = dashboard_summary(scope=scope, with_people=True)
+    return render(
+        request,
+        "payoff/dashboard.html",
+        {
+            "summary": summary,
+            "scope": scope,
+            "period_choices": PERIOD_CHOICES,
+            "selected_team_ids": set(scope.team_ids),
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+@login_required
+@require_GET
+@csp_update({"style-src": ["'unsafe-inline'"]})
+def practice_chart(request: HttpRequest) -> HttpResponse:
+    """The weekly practice chart as an SVG image (its styles are inside the SVG)."""
+    summary = dashboard_summary(scope=scope_from_request(request))
+    response = HttpResponse(practice_by_week_svg(summary.weeks), content_type="image/svg+xml")
+    response["Cache-Control"] = "private, max-age=60"
+    return response
+
+
+def summary_csv_rows(summary: DashboardSummary) -> Iterator[list[Any]]:
+    scope = summary.scope
+    yield ["section", "figure", "group", "value", "unit", "how it is computed"]
+    yield ["filter", "scope", "", scope.description, "", ""]
+    sections = (
+        ("Reach", summary.reach),
+        ("Practice", summary.practice),
+        ("Capability", summary.capability),
+        ("Spread", summary.spread),
+    )
+    for title, section in sections:
+        for figure in section:
+            yield [title, figure.label, "", figure.value, figure.unit, figure.explanation]
+    for point in summary.weeks:
+        yield [
+            "Practice by week",
+            f"Week of {point.week.isoformat()}",
+            "",
+            point.per_learner,
+            "attempts per active learner",
+            f"{point.attempts} attempts by {point.active_learners} active learners",
+        ]
+    for result in summary.results:
+        name = f"{result.micromastery_title}: {result.name}"
+        for group in result.groups:
+            yield [
+                "Results",
+                f"{name}: learners with baseline and check-in",
+                group.label,
+                group.learners,
+                "",
+                result.explanation,
+            ]
+            yield [
+                "Results",
+                f"{name}: median change",
+                group.label,
+                group.median_change,
+                result.unit,
+                "positive is better",
+            ]
+            yield [
+                "Results",
+                f"{name}: median % change",
+                group.label,
+                group.median_percent_change,
+                "%",
+                "against the baseline",
+            ]
+            yield [
+                "Results",
+                f"{name}: reached the target",
+                group.label,
+                group.target_share,
+                "%",
+                f"{group.reached_target} of {group.with_target}",
+            ]
+    for figure in summary.value:
+        yield ["Value", figure.label, "", figure.value, figure.unit, figure.explanation]
+    for line in summary.value_lines:
+        yield [
+            "Value",
+            f"{line.micromastery_title}: {line.metric_name}",
+            "",
+            line.value,
+            scope.organization.currency,
+            line.explanation,
+        ]
+    for roi in summary.roi_lines:
+        yield ["Value", f"{roi.micromastery_title}: ROI", "", roi.roi_percent, "%", roi.explanation]
+
+
+def _csv_response(lines: Iterator[str], filename: str) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@login_required
+@require_GET
+def dashboard_csv(request: HttpRequest) -> StreamingHttpResponse:
+    summary = dashboard_summary(scope=scope_from_request(request))
+    stamp = timezone.now().strftime("%Y-%m-%d")
+    return _csv_response(csv_lines(summary_csv_rows(summary)), f"payoff-dashboard-{stamp}.csv")
+
+
+def _payoff_text(metric: MetricRollup) -> str:
+    before = "?" if metric.baseline_value is None else metric.baseline_value
+    after = "?" if metric.latest_value is None else metric.latest_value
+    change = "" if metric.change is None else f" ({metric.change:+g} better)"
+    return f"{metric.metric.name}: {before} -> {after}{change}"
+
+
+def learner_csv_rows(scope: DashboardScope) -> Iterator[list[Any]]:
+    titles = {item.pk: item.title for item in scope.micromasteries}  # type: ignore[attr-defined]
+    yield [
+        "learner", "email", "micromastery", "holdout", "enrolled", "started", "completed",
+        "mastered", "last practised", "attempts", "steps done", "steps", "payoff",
+    ]  # fmt: skip
+    for row, metrics in learner_rows(scope=scope):
+        payoff = "; ".join(_payoff_text(metric) for metric in metrics)
+        yield [
+            row.learner.display_name,
+            row.learner.email,
+            titles.get(row.micromastery_id, ""),
+            "yes" if row.holdout else "no",
+            row.enrolled_at.date().isoformat(),
+            row.started_at.date().isoformat() if row.started_at else "",
+            row.completed_at.date().isoformat() if row.completed_at else "",
+            row.mastered_at.date().isoformat() if row.mastered_at else "",
+            row.last_practiced_at.date().isoformat() if row.last_practiced_at else "",
+            row.attempts,
+            row.steps_done,
+            row.steps_total,
+            payoff,
+        ]
+
+
+@login_required
+@require_GET
+def learners_csv(request: HttpRequest) -> StreamingHttpResponse:
+    scope = scope_from_request(request)
+    stamp = timezone.now().strftime("%Y-%m-%d")
+    return _csv_response(csv_lines(learner_csv_rows(scope)), f"payoff-learners-{stamp}.csv")
+
+
+@login_required
+@require_GET
+def learner_page(request: HttpRequest, learner_id: int) -> HttpResponse:
+    scope = scope_from_request(request)
+    detail = learner_detail(scope=scope, learner_id=learner_id)
+    forms = {
+        (enrollment.pk, metric.pk): ManagerConfirmationForm(
+            metric=metric, prefix=f"m{enrollment.pk}-{metric.pk}"
+        )
+        for enrollment in detail.enrollments
+        for metric in detail.manager_metrics[enrollment.pk]
+    }
+    return render(request, "payoff/learner.html", {"detail": detail, "forms": forms})
+
+
+@login_required
+@require_POST
+def manager_confirm(
+    request: HttpRequest, learner_id: int, enrollment_id: int, metric_id: int
+) -> HttpResponse:
+    user = request.user
+    assert isinstance(user, User)
+    scope = scope_from_request(request)
+    detail = learner_detail(scope=scope, learner_id=learner_id)
+    enrollment = next((item for item in detail.enrollments if item.pk == enrollment_id), None)
+    metrics = detail.manager_metrics.get(enrollment_id, []) if enrollment else []
+    metric = next((item for item in metrics if item.pk == metric_id), None)
+    if enrollment is None or metric is None or not detail.can_confirm:
+        raise Http404("No such metric for this person in a team you manage.")
+    form = ManagerConfirmationForm(
+        request.POST, metric=metric, prefix=f"m{enrollment.pk}-{metric.pk}"
+    )
+    if form.is_valid():
+        try:
+            services.manager_confirmation_record(
+                enrollment=enrollment,
+                metric=metric,
+                value=form.cleaned_data["value"],
+                before=form.cleaned_data["when"] == "before",
+                note=form.cleaned_data["note"],
+                by=user,
+            )
+        except ApplicationError as error:
+            form_add_application_error(form, error)
+        else:
+            messages.success(request, f"Recorded {metric.name} for {detail.learner}.")
+            return redirect(reverse("payoff:learner", args=[learner_id]))
+    forms = {
+        (item.pk, other.pk): form
+        if (item.pk, other.pk) == (enrollment.pk, metric.pk)
+        else ManagerConfirmationForm(metric=other, prefix=f"m{item.pk}-{other.pk}")
+        for item in detail.enrollments
+        for other in detail.manager_metrics[item.pk]
+    }
+    return render(request, "payoff/learner.html", {"detail": detail, "forms": forms}, status=400)
+
+
+def _own_enrollment(request: HttpRequest, enrollment_id: int) -> Enrollment:
+    enrollment = (
+        Enrollment.objects.filter(pk=enrollment_id, learner_id=request.user.pk)
+        .select_related("version", "micromastery")
+        .prefetch_related("version__payoff_metrics")
+        .first()
+    )
+    if enrollment is None:
+        raise Http404("No such enrolment.")
+    return enrollment
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def checkin(request: HttpRequest, enrollment_id: int) -> HttpResponse:
+    """The learner's check-in page: each metric they report, its baseline, a value now."""
+    user = request.user
+    assert isinstance(user, User)
+    enrollment = _own_enrollment(request, enrollment_id)
+    metrics: list[PayoffMetric] = [
+        metric
+        for metric in enrollment.version.payoff_metrics.all()
+        if metric.reported_by == MetricReporter.LEARNER
+    ]
+    bound: dict[int, MeasurementValueForm] = {}
+    status = 200
+    if request.method == "POST":
+        metric = next(
+            (item for item in metrics if str(item.pk) == request.POST.get("metric")), None
+        )
+        if metric is None:
+            raise Http404("No such metric on this enrolment.")
+        action = request.POST.get("action")
+        try:
+            if action == "skip":
+                services.baseline_skip(enrollment=enrollment, metric=metric, by=user)
+                messages.success(request, f"No baseline for {metric.name}: check-ins can go ahead.")
+                return redirect(request.path)
+            form = MeasurementValueForm(request.POST, metric=metric, prefix=f"metric-{metric.pk}")
+            bound[metric.pk] = form
+            if form.is_valid():
+                if action == "baseline":
+                    services.baseline_record(
+                        enrollment=enrollment,
+                        metric=metric,
+                        value=form.cleaned_data["value"],
+                        by=user,
+                    )
+                    messages.success(request, f"Saved your baseline for {metric.name}.")
+                else:
+                    services.checkin_record(
+                        enrollment=enrollment,
+                        metric=metric,
+                        value=form.cleaned_data["value"],
+                        note=form.cleaned_data["note"],
+                        by=user,
+                    )
+                    messages.success(request, f"Saved your check-in for {metric.name}.")
+                return redirect(request.path)
+        except ApplicationError as error:
+            form = bound.get(metric.pk) or MeasurementValueForm(
+                request.POST, metric=metric, prefix=f"metric-{metric.pk}"
+            )
+            form.is_valid()
+            form_add_application_error(form, error)
+            bound[metric.pk] = form
+        status = 400
+    rows = before_after_map(learner=user, enrollments=[enrollment]).get(enrollment.pk, [])
+    items = [
+        {
+            "row": row,
+            "form": bound.get(row.metric.pk)
+            or MeasurementValueForm(metric=row.metric, prefix=f"metric-{row.metric.pk}"),
+        }
+        for row in rows
+        if row.metric.reported_by == MetricReporter.LEARNER
+    ]
+    return render(
+        request,
+        "payoff/checkin.html",
+        {"enrollment": enrollment, "items": items, "before_after": rows},
+        status=status,
+    )
