@@ -12,6 +12,8 @@ app = Celery("micromastery")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 app.autodiscover_tasks(["micromastery.common"])
+# Task modules of sub-packages that the per-app discovery above does not look into.
+app.autodiscover_tasks(["practice.teachback"])
 
 app.conf.beat_schedule = {
     # Proves beat -> broker -> worker -> database works end to end; /healthz reports its age.
@@ -19,5 +21,12 @@ app.conf.beat_schedule = {
         "task": "micromastery.common.tasks.heartbeat_task",
         "schedule": 60.0,
         "options": {"expires": 55},
+    },
+    # Safety net for teach-back proposals: completions whose task was lost (broker or
+    # worker down) get their proposal within the quarter hour; one bounded batch per run.
+    "teachback-propose-sweep": {
+        "task": "practice.teachback.tasks.teachback_propose_sweep_task",
+        "schedule": 15 * 60.0,
+        "options": {"expires": 14 * 60},
     },
 }

@@ -53,6 +53,7 @@ auth_patterns = [
 
 api_v1_patterns = [
     path("", include("accounts.api.urls")),
+    path("teachbacks/", include("practice.teachback.api.urls")),
 ]
 
 urlpatterns = [
@@ -61,6 +62,7 @@ urlpatterns = [
     path("accounts/", include(auth_patterns)),
     path("account/", include("accounts.urls")),
     path("admin/", admin.site.urls),
+    path("teachbacks/", include("practice.teachback.urls")),
     path("api/v1/", include(api_v1_patterns)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 import factory
+from django.utils import timezone
 
 from accounts.models import Organization, Team, User
 
@@ -140,3 +143,34 @@ class EnrollmentFactory(factory.django.DjangoModelFactory):
     learner = factory.SubFactory(UserFactory)
     version = factory.LazyAttribute(lambda o: published_version(o.learner.organization))
     micromastery = factory.LazyAttribute(lambda o: o.version.micromastery)
+
+
+class TeachBackSessionFactory(factory.django.DjangoModelFactory):
+    """A scheduled teach-back two days ahead, taught by a learner who completed the practice."""
+
+    class Meta:
+        model = "practice.TeachBackSession"
+
+    enrollment = factory.SubFactory(
+        EnrollmentFactory,
+        completed_at=factory.LazyFunction(lambda: timezone.now() - timedelta(days=1)),
+        status="completed",
+    )
+    teacher = factory.LazyAttribute(lambda o: o.enrollment.learner)
+    micromastery = factory.LazyAttribute(lambda o: o.enrollment.micromastery)
+    status = "scheduled"
+    starts_at = factory.LazyFunction(
+        lambda: timezone.now().replace(second=0, microsecond=0) + timedelta(days=2)
+    )
+    location = "Room 4"
+    confirmed_at = factory.LazyFunction(timezone.now)
+
+
+class TeachBackInviteFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "practice.TeachBackInvite"
+
+    session = factory.SubFactory(TeachBackSessionFactory)
+    invitee = factory.SubFactory(
+        UserFactory, organization=factory.SelfAttribute("..session.teacher.organization")
+    )
