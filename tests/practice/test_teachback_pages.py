@@ -476,3 +476,14 @@ def test_slot_views_show_the_weekday_where_a_zone_is_on_another_date(learner):
     (view,) = selectors.slot_views([slot], teacher=learner, audience=[tokyo])
     assert view.summary == "16:00 London · 01:00 (Wed) Tokyo"
     assert view.teacher_day == "Tue 3 Mar"
+
+
+def test_invitation_email_states_the_time_in_the_invitees_zone(
+    learner, scheduled, colleagues, mailoutbox
+):
+    from practice.teachback.emails import send_calendar_email
+
+    send_calendar_email(scheduled, method="REQUEST", kind="invite")
+    berlin_mail = next(m for m in mailoutbox if m.to == [colleagues[0].email])
+    local = scheduled.starts_at.astimezone(ZoneInfo("Europe/Berlin"))
+    assert f"When: {local:%a %-d %b %Y, %H:%M} (Europe/Berlin)" in berlin_mail.body
