@@ -111,12 +111,16 @@ def micromastery_create(
     by: User | None,
     title: str,
     slug: str = "",
-    topics: Iterable[Topic] = (),
+    topics: Iterable[Topic | str] = (),
     steps: Iterable[Mapping[str, Any]] = (),
     payoff_metrics: Iterable[Mapping[str, Any]] = (),
     **content: Any,
 ) -> MicromasteryVersion:
-    """Create a micromastery with its first version, a draft. Returns the draft."""
+    """Create a micromastery with its first version, a draft. Returns the draft.
+
+    Topics are ``Topic`` rows or names; a name the organization does not use yet becomes a
+    new topic.
+    """
     micromastery = Micromastery(
         organization=organization,
         slug=slugify(slug) if slug else _unique_slug(organization, title),
@@ -127,15 +131,22 @@ def micromastery_create(
     except ValidationError as error:
         _raise_from(error)
     micromastery.save()
-    topics = list(topics)
-    if any(topic.organization_id != organization.pk for topic in topics):
-        raise ApplicationError("Topics must belong to the micromastery's organization.")
-    micromastery.topics.set(topics)
+    micromastery.topics.set(_resolve_topics(organization, topics))
     version = MicromasteryVersion(micromastery=micromastery, number=1, created_by=by, title=title)
     _apply_content(version, content)
     version.save()
     version_replace_parts(version=version, steps=steps, payoff_metrics=payoff_metrics)
     return version
+
+
+def _resolve_topics(organization: Organization, topics: Iterable[Topic | str]) -> list[Topic]:
+    resolved = [
+        topic_upsert(organization=organization, name=topic) if isinstance(topic, str) else topic
+        for topic in topics
+    ]
+    if any(topic.organization_id != organization.pk for topic in resolved):
+        raise ApplicationError("Topics must belong to the micromastery's organization.")
+    return resolved
 
 
 def _apply_content(version: MicromasteryVersion, content: Mapping[str, Any]) -> None:
@@ -174,27 +185,77 @@ def version_replace_parts(
     _require_editable(version)
     if steps is not None:
         version.steps.all().delete()
-        keys: set[str] = set()
-        for index, step_data in enumerate(steps, start=1):
-            step = _build_part(PracticeStep, STEP_FIELDS, step_data, f"Practice step {index}: ")
-            step.version = version
-            step.key = _unique_key(keys, step.key or step.title)
-            step.order = step_data.get("order") or index
-            _clean_part(step, f"Practice step {index}: ")
-            step.save()
+        _save_parts(version, PracticeStep, STEP_FIELDS, steps, "Practice step", "title")
     if payoff_metrics is not None:
         version.payoff_metrics.all().delete()
-        keys = set()
-        for index, metric_data in enumerate(payoff_metrics, start=1):
-            metric = _build_part(
-                PayoffMetric, METRIC_FIELDS, metric_data, f"Payoff metric {index}: "
-            )
-            metric.version = version
-            metric.key = _unique_key(keys, metric.key or metric.name)
-            metric.order = metric_data.get("order") or index
-            _clean_part(metric, f"Payoff metric {index}: ")
-            metric.save()
+        _save_parts(version, PayoffMetric, METRIC_FIELDS, payoff_metrics, "Payoff metric", "name")
     return version
+
+
+def _save_parts(
+    version: MicromasteryVersion,
+    model: type[Any],
+    fields: list[str],
+    items: Iterable[Mapping[str, Any]],
+    label: str,
+    name_field: str,
+) -> None:
+    parts = []
+    for index, data in enumerate(items, start=1):
+        part = _build_part(model, fields, data, f"{label} {index}: ")
+        part.version = version
+        part.order = data.get("order") or index
+        parts.append(part)
+    # Given keys are reserved before any key is generated, so that a new step named like an
+    # existing one never takes the existing step's key (and with it, learners' progress).
+    taken = {part.key for part in parts if part.key}
+    used: set[str] = set()
+    for index, part in enumerate(parts, start=1):
+        if not part.key or part.key in used:
+            part.key = _unique_key(taken, part.key or getattr(part, name_field))
+        used.add(part.key)
+        _clean_part(part, f"{label} {index}: ")
+        if isinstance(part, PayoffMetric):
+            _check_checkin_days(part.checkin_days, f"{label} {index}: ")
+        part.save()
+
+
+@transaction.atomic
+def version_save_draft(
+    *,
+    version: MicromasteryVersion,
+    content: Mapping[str, Any],
+    steps: Iterable[Mapping[str, Any]],
+    payoff_metrics: Iterable[Mapping[str, Any]],
+) -> MicromasteryVersion:
+    """Save a draft's four elements in one go: content, steps and payoff metrics together,
+    or nothing at all."""
+    version = version_update(version=version, **content)
+    return version_replace_parts(version=version, steps=steps, payoff_metrics=payoff_metrics)
+
+
+@transaction.atomic
+def version_delete_draft(*, version: MicromasteryVersion) -> None:
+    """Throw a draft away. A micromastery left without any version goes with it."""
+    version = MicromasteryVersion.objects.select_for_update().get(pk=version.pk)
+    if version.status != PublicationStatus.DRAFT:
+        raise ApplicationError(
+            f"Version {version.number} is {version.get_status_display().lower()}: only a draft "
+            "can be deleted. Archive the micromastery to take it out of the catalog."
+        )
+    micromastery = version.micromastery
+    version.delete()
+    if not micromastery.versions.exists():
+        micromastery.delete()
+
+
+@transaction.atomic
+def micromastery_set_topics(*, micromastery: Micromastery, topics: Iterable[Topic]) -> Micromastery:
+    topics = list(topics)
+    if any(topic.organization_id != micromastery.organization_id for topic in topics):
+        raise ApplicationError("Topics must belong to the micromastery's organization.")
+    micromastery.topics.set(topics)
+    return micromastery
 
 
 def _build_part(model: type[Any], fields: list[str], data: Mapping[str, Any], prefix: str) -> Any:
@@ -209,6 +270,40 @@ def _clean_part(part: Any, prefix: str) -> None:
         part.full_clean(exclude=["version"], validate_constraints=False)
     except ValidationError as error:
         _raise_from(error, prefix)
+
+
+@transaction.atomic
+def version_edit(
+    *,
+    version: MicromasteryVersion,
+    topics: Iterable[Topic | str] | None = None,
+    steps: Iterable[Mapping[str, Any]] | None = None,
+    payoff_metrics: Iterable[Mapping[str, Any]] | None = None,
+    **content: Any,
+) -> MicromasteryVersion:
+    """Change a draft in one go: content fields, topics, steps and payoff metrics.
+
+    Whatever is left out (None) stays as it is; a list replaces the whole part. Topics
+    belong to the micromastery, so they change for every version of it.
+    """
+    version = version_update(version=version, **content)
+    if topics is not None:
+        micromastery = version.micromastery
+        micromastery.topics.set(_resolve_topics(micromastery.organization, topics))
+    return version_replace_parts(version=version, steps=steps, payoff_metrics=payoff_metrics)
+
+
+def _check_checkin_days(checkin_days: Any, prefix: str) -> None:
+    # A JSON column takes anything; the check-in planner needs whole days after completion.
+    if not isinstance(checkin_days, list) or any(
+        isinstance(day, bool) or not isinstance(day, int) or not 1 <= day <= 3650
+        for day in checkin_days
+    ):
+        raise ApplicationError(
+            f"{prefix}check-in days must be a list of whole days after completion, "
+            "such as [14, 30, 60, 90].",
+            fields={"checkin_days": ["Use a list of whole days, such as [14, 30, 60, 90]."]},
+        )
 
 
 # --- Publishing ---------------------------------------------------------------------------
@@ -354,6 +449,25 @@ def topic_upsert(*, organization: Organization, name: str) -> Topic:
         organization=organization, slug=slugify(name)[:100], defaults={"name": name}
     )
     return topic
+
+
+@transaction.atomic
+def topic_rename(*, topic: Topic, name: str) -> Topic:
+    """Rename a topic; its slug stays, so links and filters keep working."""
+    name = name.strip()
+    if not name:
+        raise ApplicationError(
+            "Give the topic a name.", fields={"name": ["Give the topic a name."]}
+        )
+    topic.name = name
+    topic.save(update_fields=["name", "updated_at"])
+    return topic
+
+
+@transaction.atomic
+def topic_delete(*, topic: Topic) -> None:
+    """Delete a topic; its micromasteries stay, only the label goes."""
+    topic.delete()
 
 
 @transaction.atomic

@@ -53,6 +53,8 @@ auth_patterns = [
 
 api_v1_patterns = [
     path("", include("accounts.api.urls")),
+    path("", include("courses.api.urls")),
+    path("", include("practice.cohorts.api.urls")),
     path("teachbacks/", include("practice.teachback.api.urls")),
 ]
 
@@ -61,8 +63,11 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include(auth_patterns)),
     path("account/", include("accounts.urls")),
+    path("teams/", include("practice.cohorts.urls")),
     path("admin/", admin.site.urls),
+    path("author/", include("courses.authoring_urls")),
     path("teachbacks/", include("practice.teachback.urls")),
+    path("", include("practice.urls")),
     path("api/v1/", include(api_v1_patterns)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),

@@ -9,6 +9,8 @@ from django.views.decorators.http import require_GET
 from accounts.models import User
 from accounts.selectors import team_list_managed
 from micromastery.common.health import health_report
+from practice.cohorts.selectors import assignment_list
+from practice.selectors import learner_home
 
 
 @login_required
@@ -16,7 +18,11 @@ def home(request: HttpRequest) -> HttpResponse:
     """Each person's starting point, with a section for every role they hold."""
     user = request.user
     assert isinstance(user, User)
-    context = {"managed_teams": list(team_list_managed(viewer=user))}
+    context = {
+        "managed_teams": list(team_list_managed(viewer=user)),
+        "practice": learner_home(learner=user),
+        "assigned_work": assignment_list(learner=user),
+    }
     return render(request, "home.html", context)
 
 

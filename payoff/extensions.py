@@ -9,6 +9,7 @@ from django import forms
 from accounts.models import User
 from courses.models import MicromasteryVersion
 from payoff.forms import BaselineForm
+from payoff.models import MeasurementKind, PayoffMeasurement
 from payoff.services import baseline_record
 from practice.models import Enrollment
 
@@ -18,6 +19,20 @@ class BaselineEnrollmentExtension:
         self, *, version: MicromasteryVersion, data: Any = None, prefix: str
     ) -> forms.Form | None:
         form = BaselineForm(data, version=version, prefix=prefix)
+        return form if form.fields else None
+
+    def enrollment_edit_form(
+        self, *, enrollment: Enrollment, data: Any = None, prefix: str
+    ) -> forms.Form | None:
+        baselines = PayoffMeasurement.objects.filter(
+            enrollment=enrollment, kind=MeasurementKind.BASELINE
+        ).values_list("metric_id", "value")
+        form = BaselineForm(
+            data,
+            version=enrollment.version,
+            prefix=prefix,
+            initial={f"metric_{metric_id}": value for metric_id, value in baselines},
+        )
         return form if form.fields else None
 
     def enrollment_save(self, *, form: forms.Form, enrollment: Enrollment, by: User) -> None:

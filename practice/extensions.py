@@ -2,7 +2,8 @@
 
 The enrolment page asks every registered extension for a form to show beside the
 personal payoff (payoff asks for baselines there) and saves them in the same
-transaction as the enrolment.
+transaction as the enrolment. The enrolment's own page asks again, for a form prefilled
+with what was saved, so that a learner can add or correct it later.
 """
 
 from __future__ import annotations
@@ -22,8 +23,13 @@ class EnrollmentExtension(Protocol):
     ) -> forms.Form | None:
         """A form to show on the enrolment page for this version, or None."""
 
+    def enrollment_edit_form(
+        self, *, enrollment: Enrollment, data: Any = None, prefix: str
+    ) -> forms.Form | None:
+        """The same form for an existing enrolment, prefilled with what it saved, or None."""
+
     def enrollment_save(self, *, form: forms.Form, enrollment: Enrollment, by: User) -> None:
-        """Save the form's data for the new enrolment; raise ApplicationError to refuse."""
+        """Save the form's data for the enrolment; raise ApplicationError to refuse."""
 
 
 enrollment_extensions: list[EnrollmentExtension] = []
@@ -32,3 +38,30 @@ enrollment_extensions: list[EnrollmentExtension] = []
 def enrollment_extension_register(extension: EnrollmentExtension) -> None:
     if extension not in enrollment_extensions:
         enrollment_extensions.append(extension)
+
+
+ExtensionForms = list[tuple[EnrollmentExtension, forms.Form]]
+
+
+def enrollment_forms_for_version(
+    *, version: MicromasteryVersion, data: Any = None
+) -> ExtensionForms:
+    """The extensions' forms for enrolling on ``version``, each with a prefix of its own."""
+    found: ExtensionForms = []
+    for index, extension in enumerate(enrollment_extensions):
+        form = extension.enrollment_form(version=version, data=data, prefix=f"extension{index}")
+        if form is not None:
+            found.append((extension, form))
+    return found
+
+
+def enrollment_forms_for_enrollment(*, enrollment: Enrollment, data: Any = None) -> ExtensionForms:
+    """The extensions' forms for an existing enrolment, prefilled with what it saved."""
+    found: ExtensionForms = []
+    for index, extension in enumerate(enrollment_extensions):
+        form = extension.enrollment_edit_form(
+            enrollment=enrollment, data=data, prefix=f"extension{index}"
+        )
+        if form is not None:
+            found.append((extension, form))
+    return found

@@ -135,7 +135,8 @@ class PracticeAttempt(BaseModel):
         return f"{self.step} at {self.practiced_at:%Y-%m-%d %H:%M}"
 
 
-# Teach-back models live in their own module; importing them here registers them.
+# Cohorts and teach-back live in their own modules; importing them here registers them.
+from practice.cohorts.models import Cohort, CohortEnrollment, CohortMembership  # noqa: E402
 from practice.teachback.models import (  # noqa: E402
     Rsvp,
     SessionStatus,
@@ -144,6 +145,9 @@ from practice.teachback.models import (  # noqa: E402
 )
 
 __all__ = [
+    "Cohort",
+    "CohortEnrollment",
+    "CohortMembership",
     "Enrollment",
     "EnrollmentStatus",
     "PracticeAttempt",

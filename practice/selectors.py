@@ -5,12 +5,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
-from courses.models import PracticeStep
+from courses.models import (
+    Course,
+    CourseItem,
+    Micromastery,
+    MicromasteryVersion,
+    PayoffMetric,
+    PracticeStep,
+    PublicationStatus,
+    Topic,
+)
 from practice.models import Enrollment, EnrollmentStatus, PracticeAttempt
 from practice.progress import Progress, StepProgress, progress_compute
 
@@ -104,13 +113,26 @@ def practise_today(
     when it is due before their local midnight. Paused and dropped enrolments are left
     out; completed ones come back when a "learn long" refresher is due.
     """
+    return practise_items(
+        rows=enrollment_list(
+            learner=learner, statuses=(EnrollmentStatus.ACTIVE, EnrollmentStatus.COMPLETED)
+        ),
+        learner=learner,
+        now=now,
+    )
+
+
+def practise_items(
+    *, rows: list[EnrollmentWithProgress], learner: User, now: datetime | None = None
+) -> tuple[list[PractiseItem], list[PractiseItem]]:
+    """``practise_today`` over enrolments already loaded (pages that show them anyway)."""
     now = now or timezone.now()
     midnight = end_of_local_day(now, learner)
     today: list[PractiseItem] = []
     later: list[PractiseItem] = []
-    for row in enrollment_list(
-        learner=learner, statuses=(EnrollmentStatus.ACTIVE, EnrollmentStatus.COMPLETED)
-    ):
+    for row in rows:
+        if row.enrollment.status not in (EnrollmentStatus.ACTIVE, EnrollmentStatus.COMPLETED):
+            continue
         progress = row.progress
         item: PractiseItem | None = None
         current = progress.current_step
@@ -165,4 +187,258 @@ def recent_attempts(*, learner: User, limit: int = 5) -> list[PracticeAttempt]:
         PracticeAttempt.objects.filter(enrollment__learner=learner)
         .select_related("step", "enrollment__version")
         .order_by("-practiced_at", "-pk")[:limit]
+    )
+
+
+# --- Pages -------------------------------------------------------------------------------
+
+
+@dataclass
+class LearnerHome:
+    """Everything the learner's home shows, loaded in a fixed number of queries."""
+
+    due_now: list[PractiseItem]
+    due_later_today: list[PractiseItem]
+    next_up: list[PractiseItem]
+    enrollments: list[EnrollmentWithProgress]
+    streak: int
+    recent: list[PracticeAttempt]
+
+
+def learner_home(*, learner: User, now: datetime | None = None) -> LearnerHome:
+    now = now or timezone.now()
+    rows = enrollment_list(learner=learner)
+    if not rows:
+        # Nothing to practise: the page teaches instead, without asking for more.
+        return LearnerHome([], [], [], [], 0, [])
+    today, later = practise_items(rows=rows, learner=learner, now=now)
+    return LearnerHome(
+        due_now=[item for item in today if item.is_due(now)],
+        due_later_today=[item for item in today if not item.is_due(now)],
+        next_up=later,
+        enrollments=rows,
+        streak=practice_streak(learner=learner, now=now),
+        recent=recent_attempts(learner=learner),
+    )
+
+
+@dataclass
+class CatalogEntry:
+    """A micromastery as the catalog shows it: its published version, and my enrolment."""
+
+    version: MicromasteryVersion
+    enrollment: Enrollment | None
+
+    @property
+    def is_enrolled(self) -> bool:
+        return self.enrollment is not None and self.enrollment.status != EnrollmentStatus.DROPPED
+
+
+def _enrollments_by_micromastery(
+    *, learner: User, micromastery_ids: list[int]
+) -> dict[int, Enrollment]:
+    if not micromastery_ids:
+        return {}
+    return {
+        enrollment.micromastery_id: enrollment
+        for enrollment in Enrollment.objects.for_learner(learner).filter(
+            micromastery_id__in=micromastery_ids
+        )
+    }
+
+
+def catalog_topics(*, viewer: User) -> QuerySet[Topic]:
+    """Topics of the viewer's organization that have a published micromastery."""
+    return (
+        Topic.objects.filter(
+            organization=viewer.organization_id,
+            micromasteries__versions__status=PublicationStatus.PUBLISHED,
+        )
+        .distinct()
+        .order_by("name")
+    )
+
+
+def catalog_list(*, viewer: User, topic: str = "", search: str = "") -> list[CatalogEntry]:
+    """Published micromasteries of the viewer's organization, by title.
+
+    ``topic`` is a topic slug; ``search`` looks in the title and summary. Each micromastery
+    shows its published version (there is at most one), with the viewer's enrolment.
+    """
+    versions = (
+        MicromasteryVersion.objects.for_organization(viewer.organization_id)
+        .published()
+        .select_related("micromastery")
+        .prefetch_related(Prefetch("micromastery__topics", queryset=Topic.objects.order_by("name")))
+        .order_by("title", "pk")
+    )
+    if topic:
+        versions = versions.filter(micromastery__topics__slug=topic)
+    search = search.strip()
+    if search:
+        versions = versions.filter(Q(title__icontains=search) | Q(summary__icontains=search))
+    version_list = list(versions)
+    enrollments = _enrollments_by_micromastery(
+        learner=viewer, micromastery_ids=[version.micromastery_id for version in version_list]
+    )
+    return [
+        CatalogEntry(version, enrollments.get(version.micromastery_id)) for version in version_list
+    ]
+
+
+@dataclass
+class CoursePage:
+    course: Course
+    entries: list[CatalogEntry]
+
+
+def course_page_get(*, viewer: User, course_id: int) -> CoursePage:
+    """A published course of the viewer's organization with its micromasteries in order.
+
+    Micromasteries without a published version (archived since) are left out.
+    """
+    course = (
+        Course.objects.for_organization(viewer.organization_id)
+        .published()
+        .filter(pk=course_id)
+        .first()
+    )
+    if course is None:
+        raise Http404("No such course.")
+    micromastery_ids = list(
+        CourseItem.objects.filter(course=course)
+        .order_by("order", "pk")
+        .values_list("micromastery_id", flat=True)
+    )
+    versions = {
+        version.micromastery_id: version
+        for version in MicromasteryVersion.objects.published()
+        .filter(micromastery_id__in=micromastery_ids)
+        .select_related("micromastery")
+    }
+    enrollments = _enrollments_by_micromastery(learner=viewer, micromastery_ids=micromastery_ids)
+    entries = [
+        CatalogEntry(versions[pk], enrollments.get(pk)) for pk in micromastery_ids if pk in versions
+    ]
+    return CoursePage(course, entries)
+
+
+def _with_elements(queryset: QuerySet[MicromasteryVersion]) -> QuerySet[MicromasteryVersion]:
+    return queryset.select_related("micromastery").prefetch_related(
+        Prefetch("steps", queryset=PracticeStep.objects.order_by("order", "pk")),
+        Prefetch("payoff_metrics", queryset=PayoffMetric.objects.order_by("order", "pk")),
+    )
+
+
+@dataclass
+class MicromasteryPage:
+    micromastery: Micromastery
+    version: MicromasteryVersion
+    enrollment: EnrollmentWithProgress | None
+
+    @property
+    def is_enrolled(self) -> bool:
+        return (
+            self.enrollment is not None
+            and self.enrollment.enrollment.status != EnrollmentStatus.DROPPED
+        )
+
+
+def micromastery_page_get(*, viewer: User, micromastery_id: int) -> MicromasteryPage:
+    """A micromastery of the viewer's organization, as the viewer should read it.
+
+    An enrolled learner reads the version they enrolled on, even once it is archived;
+    everyone else reads the published version. Without either it is a 404.
+    """
+    micromastery = (
+        Micromastery.objects.for_organization(viewer.organization_id)
+        .filter(pk=micromastery_id)
+        .first()
+    )
+    if micromastery is None:
+        raise Http404("No such micromastery.")
+    enrollment = (
+        _with_progress_prefetch(Enrollment.objects.for_learner(viewer))
+        .filter(micromastery=micromastery)
+        .first()
+    )
+    version_id: int | None
+    if enrollment is not None:
+        version_id = enrollment.version_id
+    else:
+        version_id = (
+            micromastery.versions.filter(status=PublicationStatus.PUBLISHED)
+            .values_list("pk", flat=True)
+            .first()
+        )
+    if version_id is None:
+        raise Http404("This micromastery is not published.")
+    version = _with_elements(MicromasteryVersion.objects.filter(pk=version_id)).get()
+    return MicromasteryPage(
+        micromastery,
+        version,
+        EnrollmentWithProgress(enrollment, _progress_of(enrollment)) if enrollment else None,
+    )
+
+
+def micromastery_enrollable_get(*, viewer: User, micromastery_id: int) -> MicromasteryVersion:
+    """The published version the viewer would enrol on, with its payoff metrics, or 404."""
+    version = (
+        _with_elements(
+            MicromasteryVersion.objects.for_organization(viewer.organization_id).published()
+        )
+        .filter(micromastery_id=micromastery_id)
+        .first()
+    )
+    if version is None:
+        raise Http404("No such micromastery open for enrolment.")
+    return version
+
+
+@dataclass
+class StepPage:
+    row: EnrollmentWithProgress
+    step: StepProgress
+    practice_step: PracticeStep
+    history: list[PracticeAttempt]
+    history_total: int
+    payoff_metrics: list[PayoffMetric]
+
+    @property
+    def blocking_step(self) -> StepProgress | None:
+        """For a locked step: the step to finish first."""
+        return None if self.step.unlocked else self.row.progress.current_step
+
+
+STEP_HISTORY_LIMIT = 20
+
+
+def step_page_get(*, learner: User, enrollment_id: int, step_id: int) -> StepPage:
+    """One step of the learner's own enrolment, with its latest attempts, or 404.
+
+    The history shows the latest ``STEP_HISTORY_LIMIT`` attempts in full; the progress
+    uses every attempt (only the fields the rules need).
+    """
+    row = enrollment_get(learner=learner, enrollment_id=enrollment_id)
+    step = row.progress.step_by_id(step_id)
+    if step is None:
+        raise Http404("This step is not part of your version of the micromastery.")
+    history = list(
+        PracticeAttempt.objects.filter(enrollment=row.enrollment, step_id=step_id).order_by(
+            "-practiced_at", "-pk"
+        )[:STEP_HISTORY_LIMIT]
+    )
+    return StepPage(
+        row=row,
+        step=step,
+        practice_step=next(
+            candidate for candidate in row.enrollment.version.steps.all() if candidate.pk == step_id
+        ),
+        history=history,
+        history_total=len(step.attempts),
+        payoff_metrics=list(
+            PayoffMetric.objects.filter(version_id=row.enrollment.version_id).order_by(
+                "order", "pk"
+            )
+        ),
     )

@@ -15,6 +15,7 @@ from django.utils import timezone
 from accounts.models import User
 from courses.models import Micromastery, MicromasteryVersion, PracticeStep, PublicationStatus
 from micromastery.common.errors import ApplicationError
+from practice.extensions import ExtensionForms
 from practice.models import Enrollment, EnrollmentStatus, PracticeAttempt
 from practice.progress import Progress, progress_compute
 
@@ -89,6 +90,40 @@ def enrollment_create(
         holdout=random.random() < float(micromastery.nudge_holdout_ratio),
     )
     enrollment.save()
+    return enrollment
+
+
+@transaction.atomic
+def enrollment_create_with_extensions(
+    *,
+    learner: User,
+    micromastery: Micromastery,
+    personal_payoff: str = "",
+    extension_forms: ExtensionForms | None = None,
+) -> Enrollment:
+    """Enrol and save the extensions' forms (baselines) in one transaction: all or nothing.
+
+    The forms must be valid already; an extension that refuses its data undoes the
+    enrolment too.
+    """
+    enrollment = enrollment_create(
+        learner=learner, micromastery=micromastery, personal_payoff=personal_payoff
+    )
+    enrollment_extensions_save(
+        enrollment=enrollment, by=learner, extension_forms=extension_forms or []
+    )
+    return enrollment
+
+
+@transaction.atomic
+def enrollment_extensions_save(
+    *, enrollment: Enrollment, by: User, extension_forms: ExtensionForms
+) -> Enrollment:
+    """Save the extensions' forms (baselines added later) for the learner's enrolment."""
+    if by.pk != enrollment.learner_id:
+        raise ApplicationError("Only the learner adds to their own enrolment.")
+    for extension, form in extension_forms:
+        extension.enrollment_save(form=form, enrollment=enrollment, by=by)
     return enrollment
 
 

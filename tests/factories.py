@@ -145,6 +145,49 @@ class EnrollmentFactory(factory.django.DjangoModelFactory):
     micromastery = factory.LazyAttribute(lambda o: o.version.micromastery)
 
 
+class CourseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "courses.Course"
+        skip_postgeneration_save = True
+
+    organization = factory.SubFactory(OrganizationFactory)
+    slug = factory.Sequence(lambda n: f"course-{n}")
+    title = factory.Sequence(lambda n: f"Course {n}")
+    status = "published"
+
+    @factory.post_generation
+    def micromasteries(obj, create, extracted, **kwargs):
+        """``micromasteries=[...]`` become the course's items, in that order."""
+        if create and extracted:
+            for order, micromastery in enumerate(extracted, start=1):
+                obj.items.create(micromastery=micromastery, order=order)
+
+
+class AttemptFactory(factory.django.DjangoModelFactory):
+    """An attempt written straight to the table (for lists); flows use attempt_log."""
+
+    class Meta:
+        model = "practice.PracticeAttempt"
+
+    enrollment = factory.SubFactory(EnrollmentFactory)
+    step = factory.LazyAttribute(lambda o: o.enrollment.version.steps.first())
+    practiced_at = factory.LazyFunction(timezone.now)
+    what_i_did = "Opened the meeting with the decision we needed."
+    what_happened = "We decided in ten minutes."
+    confidence = 3
+    minutes = 10
+    counts_as_repetition = False
+
+
+def published_course(organization, versions, *, status="published"):
+    """A course whose items are the micromasteries of ``versions``, in that order."""
+    return CourseFactory(
+        organization=organization,
+        status=status,
+        micromasteries=[version.micromastery for version in versions],
+    )
+
+
 class TeachBackSessionFactory(factory.django.DjangoModelFactory):
     """A scheduled teach-back two days ahead, taught by a learner who completed the practice."""
 

@@ -99,3 +99,41 @@ class OrganizationScopedAdmin(admin.ModelAdmin[Any]):
         if field is not None and getattr(field, "queryset", None) is not None:
             field.queryset = scope_to_organization(field.queryset, request)
         return field
+
+
+class OrganizationScopedInlineMixin:
+    """For inlines of an ``OrganizationScopedAdmin``: open to the same roles, with the
+    choices of their foreign keys and many-to-many fields limited to the viewer's
+    organization (inlines do not inherit either from their parent admin)."""
+
+    roles: tuple[str, ...] = ()
+
+    def has_role(self, request: HttpRequest) -> bool:
+        user: Any = request.user
+        if not (user.is_authenticated and user.is_active):
+            return False
+        return bool(user.is_superuser or any(getattr(user, role, False) for role in self.roles))
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.has_role(request)
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.has_role(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.has_role(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.has_role(request)
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        field: Any = super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]
+        if field is not None and getattr(field, "queryset", None) is not None:
+            field.queryset = scope_to_organization(field.queryset, request)
+        return field
+
+    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        field: Any = super().formfield_for_manytomany(db_field, request, **kwargs)  # type: ignore[misc]
+        if field is not None and getattr(field, "queryset", None) is not None:
+            field.queryset = scope_to_organization(field.queryset, request)
+        return field

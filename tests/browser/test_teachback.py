@@ -2,46 +2,20 @@
 
 import re
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.core import mail
 from django.utils import timezone
-from playwright.sync_api import sync_playwright
 
 from practice.teachback import services
 from practice.teachback.models import SessionStatus, TeachBackSession
 from tests.factories import TEST_PASSWORD, EnrollmentFactory, TeamFactory, UserFactory
 
-CHROMIUM = Path("/usr/bin/chromium")
-
-pytestmark = [
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's /usr/bin/chromium is not installed"),
-    pytest.mark.django_db(transaction=True),
-]
+# Chromium, the phone viewport and the ORM beside Playwright come from conftest.py.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture
-def phone(monkeypatch):
-    """A 390 x 844 page in Debian's Chromium, stopped with the test.
-
-    Playwright's sync API runs an event loop in this thread while it is started, so the
-    ORM calls the test makes between browser steps are allowed explicitly; starting and
-    stopping it here (not once per session) keeps that loop away from every other test.
-    """
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking"],
-        )
-        context = browser.new_context(viewport={"width": 390, "height": 844})
-        yield context.new_page()
-        browser.close()
-
-
-def test_teacher_confirms_on_a_phone_and_attendee_gives_feedback(live_server, phone, settings):
-    page = phone
+def test_teacher_confirms_on_a_phone_and_attendee_gives_feedback(live_server, page, settings):
     settings.SITE_URL = live_server.url
     teacher = UserFactory(email="teacher@acme.example", display_name="Tess Teacher")
     organization = teacher.organization

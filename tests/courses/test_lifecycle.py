@@ -58,3 +58,33 @@ def test_step_action_over_limit_is_named(organization, author):
     step.save()
     problems = services.version_publish_problems(draft)
     assert any("1,300 characters" in problem for problem in problems)
+
+
+def test_version_edit_changes_content_topics_and_parts_together(organization, author):
+    draft = published_version(organization, status="draft")
+    services.version_edit(
+        version=draft,
+        title="Run a 15-minute stand-up",
+        topics=["Meetings", "Meetings"],
+        steps=[{"title": "Set the frame", "action": "Write three lines on the board."}],
+    )
+    draft.refresh_from_db()
+    assert draft.title == "Run a 15-minute stand-up"
+    assert list(draft.micromastery.topics.values_list("slug", flat=True)) == ["meetings"]
+    assert list(draft.steps.values_list("key", flat=True)) == ["set-the-frame"]
+    assert draft.payoff_metrics.count() == 1
+
+
+def test_version_edit_with_bad_check_in_days_changes_nothing(organization, author):
+    draft = published_version(organization, status="draft", title="Keep me")
+    with pytest.raises(ApplicationError, match="check-in days"):
+        services.version_edit(
+            version=draft,
+            title="Changed",
+            topics=["New topic"],
+            payoff_metrics=[{"name": "Length", "unit": "minutes", "checkin_days": "soon"}],
+        )
+    draft.refresh_from_db()
+    assert draft.title == "Keep me"
+    assert not draft.micromastery.topics.exists()
+    assert draft.payoff_metrics.count() == 1

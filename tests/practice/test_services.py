@@ -7,6 +7,7 @@ import time_machine
 
 from courses import services as course_services
 from micromastery.common.errors import ApplicationError
+from payoff.models import PayoffMeasurement
 from payoff.services import baseline_record
 from practice import selectors, services
 from practice.models import EnrollmentStatus, PracticeAttempt
@@ -260,3 +261,27 @@ def test_holdout_share_is_drawn_at_enrolment(organization):
     )
     # 300 draws at 20%: 60 expected; 30..95 is far outside any plausible chance.
     assert 30 <= holdouts <= 95
+
+
+def test_enrollment_with_extensions_is_all_or_nothing(learner, version):
+    from practice.extensions import enrollment_forms_for_version
+
+    metric = version.payoff_metrics.get()
+    extension_forms = enrollment_forms_for_version(
+        version=version, data={f"extension0-metric_{metric.pk}": "40"}
+    )
+    assert all(form.is_valid() for _, form in extension_forms)
+    # The author hands the metric to managers between the form and the save: refused.
+    type(metric).objects.filter(pk=metric.pk).update(reported_by="manager")
+    for _, form in extension_forms:
+        for candidate in form.metrics.values():
+            candidate.reported_by = "manager"
+    with pytest.raises(ApplicationError, match="Your manager reports"):
+        services.enrollment_create_with_extensions(
+            learner=learner,
+            micromastery=version.micromastery,
+            personal_payoff="Shorter meetings",
+            extension_forms=extension_forms,
+        )
+    assert not learner.enrollments.exists()
+    assert not PayoffMeasurement.objects.exists()

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.demo import DEMO_PASSWORD, demo_logins, seed_people
+from courses.demo import seed_content
 
 
 class Command(BaseCommand):
@@ -18,6 +19,7 @@ class Command(BaseCommand):
                 "production. Set DJANGO_DEBUG=true for a local demo."
             )
         organization = seed_people()
+        seed_content(organization)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready for {organization}."))
         self.stdout.write(f"Demo logins (password: {DEMO_PASSWORD}):")
         for role, email in demo_logins():

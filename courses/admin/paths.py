@@ -1,0 +1,151 @@
+"""Courses: ordered paths of micromasteries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from adminsortable2.admin import SortableAdminBase, SortableTabularInline
+from django.contrib import admin, messages
+from django.contrib.admin.utils import construct_change_message, unquote
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.urls import URLPattern, path, reverse
+
+from courses import services
+from courses.admin.authoring import (
+    AUTHOR_ROLES,
+    ServiceRefused,
+    formset_rows,
+)
+from courses.models import (
+    Course,
+    CourseItem,
+)
+from micromastery.common.admin import (
+    OrganizationScopedAdmin,
+    OrganizationScopedInlineMixin,
+)
+from micromastery.common.errors import ApplicationError
+
+
+class CourseItemInline(OrganizationScopedInlineMixin, SortableTabularInline):
+    model = CourseItem
+    roles = AUTHOR_ROLES
+    fields = ["micromastery"]
+    verbose_name = "micromastery"
+    verbose_name_plural = "micromasteries, in the order learners take them"
+
+    def get_extra(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> int:
+        return 0 if obj is not None and obj.items.exists() else 1
+
+
+@admin.register(Course)
+class CourseAdmin(SortableAdminBase, OrganizationScopedAdmin):
+    roles = AUTHOR_ROLES
+    inlines = [CourseItemInline]
+    list_display = ["title", "slug", "status", "micromastery_count", "updated_at"]
+    list_filter = ["status"]
+    search_fields = ["title", "slug"]
+    fields = ["organization", "title", "slug", "summary", "status"]
+    prepopulated_fields = {"slug": ["title"]}
+    actions = ["publish_selected"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Course]:
+        return super().get_queryset(request).annotate(item_total=Count("items", distinct=True))
+
+    @admin.display(description="Micromasteries", ordering="item_total")
+    def micromastery_count(self, course: Any) -> int:
+        return int(course.item_total)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        # The slug names the course for course_upsert, so it is fixed once created.
+        return ["status"] if obj is None else ["status", "slug"]
+
+    def get_prepopulated_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return self.prepopulated_fields if obj is None else {}
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_actions(self, request: HttpRequest) -> Any:
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        """Nothing is written here: ``save_related`` saves the course with its items."""
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        items: list[dict[str, Any]] = []
+        for formset in formsets:
+            if formset.model is CourseItem:
+                items = formset_rows(formset, ["micromastery"])
+        course = form.instance
+        try:
+            saved = services.course_upsert(
+                organization=form.cleaned_data.get("organization") or course.organization,
+                slug=form.cleaned_data.get("slug") or course.slug,
+                title=form.cleaned_data["title"],
+                summary=form.cleaned_data["summary"],
+                micromasteries=[item["micromastery"] for item in items],
+            )
+        except ApplicationError as error:
+            raise ServiceRefused(error) from error
+        # The admin goes on (history, redirect) with the row the service saved.
+        course.pk = saved.pk
+        course._state.adding = False
+
+    def construct_change_message(
+        self, request: HttpRequest, form: Any, formsets: Any, add: bool = False
+    ) -> Any:
+        return construct_change_message(form, [], add)
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ServiceRefused as refused:
+            self.message_user(
+                request, f"Nothing was saved. {refused.error.message}", messages.ERROR
+            )
+            return HttpResponseRedirect(request.get_full_path())
+
+    def get_urls(self) -> list[URLPattern]:
+        return [
+            path(
+                "<path:object_id>/publish/",
+                self.admin_site.admin_view(self.publish_view),
+                name="courses_course_publish",
+            ),
+            *super().get_urls(),
+        ]
+
+    def publish_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        course = self.get_object(request, unquote(object_id))
+        self._publish(request, course)
+        return HttpResponseRedirect(reverse("admin:courses_course_change", args=[course.pk]))
+
+    def _publish(self, request: HttpRequest, course: Course) -> None:
+        try:
+            services.course_publish(course=course)
+        except ApplicationError as error:
+            self.message_user(
+                request, f"“{course.title}” is not published yet. {error.message}", messages.ERROR
+            )
+        else:
+            self.message_user(request, f"“{course.title}” is published.", messages.SUCCESS)
+
+    @admin.action(description="Publish the selected courses")
+    def publish_selected(self, request: HttpRequest, queryset: QuerySet[Course]) -> None:
+        for course in queryset:
+            self._publish(request, course)

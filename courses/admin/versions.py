@@ -1,0 +1,446 @@
+"""Micromastery versions: the four elements, saved and moved through their lifecycle by services."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from adminsortable2.admin import SortableAdminBase, SortableStackedInline
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.utils import construct_change_message, unquote
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.urls import URLPattern, path, reverse
+
+from accounts.models import User
+from courses import services
+from courses.admin.authoring import (
+    AUTHOR_ROLES,
+    AUTHORING_MEDIA,
+    MarkdownPreviewMixin,
+    ServiceRefused,
+    formset_rows,
+    refusal_message,
+)
+from courses.admin.transfer import VersionTransferMixin
+from courses.models import (
+    MicromasteryVersion,
+    PayoffMetric,
+    PracticeStep,
+    Topic,
+)
+from micromastery.common.admin import (
+    OrganizationScopedAdmin,
+    OrganizationScopedInlineMixin,
+    scope_to_organization,
+)
+from micromastery.common.errors import ApplicationError
+
+STEP_FORM_FIELDS = [
+    "title",
+    "action",
+    "feedback_how",
+    "tweak_prompt",
+    "repetitions_required",
+    "min_spacing_hours",
+    "evidence_kind",
+]
+METRIC_FORM_FIELDS = [
+    "name",
+    "unit",
+    "direction",
+    "how_to_measure",
+    "target_change",
+    "reported_by",
+    "checkin_days",
+    "min_value",
+    "max_value",
+    "value_per_unit",
+    "value_basis",
+]
+
+CONTEXT_TEACHING = (
+    "<strong>Context: the problem with the status quo that this skill solves.</strong> "
+    "Start from the learner's working day: what goes wrong today, for whom, and what it "
+    "costs. A learner who recognises the problem wants the skill."
+)
+WAY_IN_TEACHING = (
+    "<strong>The Way In: the key that unlocks the skill.</strong> What do those in the know "
+    "know that others miss? One “aha!” idea, said plainly, and the missing link that "
+    "makes it click. Put explanations here, so that practice steps stay short."
+)
+PRACTICE_TEACHING = (
+    "<strong>Purposeful Practice: a routine the learner repeats at work.</strong> Each step "
+    "is one action taken on purpose, a way to get feedback, and a question to tweak the "
+    "next attempt. Keep each action short, like a text message; set how many repetitions "
+    "make it stick and how far apart. Drag the steps into the order learners follow."
+)
+PAYOFF_TEACHING = (
+    "<strong>Payoff: what success looks like, and how it is measured.</strong> Pick one or "
+    "two numbers the learner (or their manager) can report before and after, with a unit "
+    "and the direction that is better, e.g. “stand-up length, minutes, lower is better”."
+)
+
+
+class DraftPartInline(OrganizationScopedInlineMixin, MarkdownPreviewMixin):
+    """Steps and payoff metrics: editable while their version is a draft."""
+
+    roles = AUTHOR_ROLES
+    teaching = ""
+    element_heading = ""
+
+    def _parent_editable(self, obj: Any) -> bool:
+        return obj is None or obj.is_editable
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_add_permission(request, obj) and self._parent_editable(obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_change_permission(request, obj) and self._parent_editable(obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_delete_permission(request, obj) and self._parent_editable(obj)
+
+
+class PracticeStepInline(DraftPartInline, SortableStackedInline):
+    model = PracticeStep
+    fields = STEP_FORM_FIELDS
+    verbose_name = "practice step"
+    verbose_name_plural = "practice steps"
+    element_heading = "3. Purposeful Practice"
+    teaching = PRACTICE_TEACHING
+
+    def get_extra(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> int:
+        # A new draft opens with one empty step to fill in; later ones with none.
+        return 1 if obj is not None and obj.is_editable and not obj.steps.exists() else 0
+
+
+class PayoffMetricInline(DraftPartInline, SortableStackedInline):
+    model = PayoffMetric
+    fields = METRIC_FORM_FIELDS
+    verbose_name = "payoff metric"
+    verbose_name_plural = "payoff metrics"
+    element_heading = "4. Payoff"
+    teaching = PAYOFF_TEACHING
+
+    def get_extra(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> int:
+        if obj is not None and obj.is_editable and not obj.payoff_metrics.exists():
+            return 1
+        return 0
+
+
+class TopicListFilter(admin.SimpleListFilter):
+    """Topics of the viewer's organization only: the built-in filter would list them all."""
+
+    title = "topic"
+    parameter_name = "topic"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        topics = scope_to_organization(Topic.objects.all(), request)
+        return [(str(topic.pk), topic.name) for topic in topics]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        value = self.value()
+        if not value:
+            return queryset
+        if not str(value).isdigit():
+            return queryset.none()
+        return queryset.filter(micromastery__topics__pk=int(value))
+
+
+def _by(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+# The version lifecycle, shared by list actions and the change page's buttons: each returns
+# the version to open next, or raises ApplicationError.
+VERSION_ACTIONS: dict[str, Callable[[HttpRequest, MicromasteryVersion], MicromasteryVersion]] = {
+    "publish": lambda request, version: services.version_publish(version=version, by=_by(request)),
+    "new_version": lambda request, version: services.version_create_draft(
+        version=version, by=_by(request)
+    ),
+    "duplicate": lambda request, version: services.micromastery_duplicate(
+        version=version, by=_by(request)
+    ),
+    "archive": lambda request, version: _archive(request, version),
+}
+
+
+def _archive(request: HttpRequest, version: MicromasteryVersion) -> MicromasteryVersion:
+    services.micromastery_archive(micromastery=version.micromastery, by=_by(request))
+    version.refresh_from_db()
+    return version
+
+
+VERSION_ACTION_MESSAGES: dict[str, tuple[str, str]] = {
+    # name: (success, refusal intro), formatted with the version before and the result.
+    "publish": ("“{title}” version {number} is published.", "“{title}” is not published yet."),
+    "new_version": (
+        "Version {result_number} of “{title}” is a new draft: edit it here.",
+        "No new version of “{title}”.",
+    ),
+    "duplicate": (
+        "“{result_title}” is a new micromastery, drafted from “{title}”.",
+        "“{title}” was not duplicated.",
+    ),
+    "archive": (
+        "“{title}” is archived: out of the catalog, while learners on it keep practising.",
+        "“{title}” was not archived.",
+    ),
+}
+
+
+@admin.register(MicromasteryVersion)
+class MicromasteryVersionAdmin(
+    VersionTransferMixin, SortableAdminBase, MarkdownPreviewMixin, OrganizationScopedAdmin
+):
+    roles = AUTHOR_ROLES
+    organization_lookup = "micromastery__organization"
+    inlines = [PracticeStepInline, PayoffMetricInline]
+    list_display = [
+        "title",
+        "micromastery",
+        "number",
+        "status",
+        "topic_names",
+        "author",
+        "updated_at",
+    ]
+    list_select_related = ["micromastery", "created_by"]
+    list_filter = ["status", TopicListFilter]
+    search_fields = ["title", "micromastery__slug"]
+    ordering = ["-updated_at"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    actions = [
+        "publish_selected",
+        "new_version_selected",
+        "duplicate_selected",
+        "archive_selected",
+        "export_json",
+        "export_yaml",
+    ]
+    readonly_fields = [
+        "micromastery",
+        "number",
+        "status",
+        "created_by",
+        "published_by",
+        "published_at",
+    ]
+    fieldsets = [
+        (
+            "The skill",
+            {
+                "fields": ["title", "summary", "estimated_minutes"],
+                "description": "Name the skill as something a person can do this week, and "
+                "say in a sentence what it gets them.",
+            },
+        ),
+        (
+            "1. Context",
+            {
+                "fields": ["context_challenge", "context_audience", "context_why_it_matters"],
+                "description": CONTEXT_TEACHING,
+            },
+        ),
+        (
+            "2. The Way In",
+            {
+                "fields": ["way_in_insight", "way_in_missing_link", "way_in_media_url"],
+                "description": WAY_IN_TEACHING,
+            },
+        ),
+        (
+            "About this version",
+            {
+                "fields": [
+                    ("micromastery", "number", "status"),
+                    ("created_by", "published_by", "published_at"),
+                ],
+                "classes": ["collapse"],
+            },
+        ),
+    ]
+
+    @property
+    def media(self) -> forms.Media:
+        return super().media + AUTHORING_MEDIA
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[MicromasteryVersion]:
+        return super().get_queryset(request).prefetch_related("micromastery__topics")
+
+    @admin.display(description="Author", ordering="created_by__display_name")
+    def author(self, version: MicromasteryVersion) -> str:
+        return str(version.created_by) if version.created_by else ""
+
+    @admin.display(description="Topics")
+    def topic_names(self, version: MicromasteryVersion) -> str:
+        return ", ".join(topic.name for topic in version.micromastery.topics.all())
+
+    # Versions start from a micromastery (or a "New version" of a published one).
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_change_permission(request, obj) and (obj is None or obj.is_editable)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_delete_permission(request, obj) and (obj is None or obj.is_editable)
+
+    def get_actions(self, request: HttpRequest) -> Any:
+        actions = super().get_actions(request)
+        # Deleting goes one draft at a time, through the change page and its service.
+        actions.pop("delete_selected", None)
+        return actions
+
+    # Saving: content, steps and payoff metrics in one service call.
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        """Nothing is written here: ``save_related`` saves the draft with its inlines."""
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        content = {
+            field: form.cleaned_data[field]
+            for field in services.VERSION_CONTENT_FIELDS
+            if field in form.cleaned_data
+        }
+        steps: list[dict[str, Any]] = []
+        payoff_metrics: list[dict[str, Any]] = []
+        for formset in formsets:
+            if formset.model is PracticeStep:
+                steps = formset_rows(formset, STEP_FORM_FIELDS, keep=["key"])
+            elif formset.model is PayoffMetric:
+                payoff_metrics = formset_rows(formset, METRIC_FORM_FIELDS, keep=["key"])
+        try:
+            services.version_save_draft(
+                version=form.instance, content=content, steps=steps, payoff_metrics=payoff_metrics
+            )
+        except ApplicationError as error:
+            raise ServiceRefused(error) from error
+
+    def construct_change_message(
+        self, request: HttpRequest, form: Any, formsets: Any, add: bool = False
+    ) -> Any:
+        # The inlines were saved by the service, not by the formsets.
+        return construct_change_message(form, [], add)
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        extra_context = dict(extra_context or {})
+        if object_id is not None:
+            version = self.get_object(request, unquote(object_id))
+            extra_context["current_draft"] = (
+                MicromasteryVersion.objects.drafts()
+                .filter(micromastery_id=version.micromastery_id)
+                .exclude(pk=version.pk)
+                .first()
+            )
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ServiceRefused as refused:
+            self.message_user(
+                request,
+                refusal_message(refused.error, "Nothing was saved."),
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(request.get_full_path())
+
+    def response_change(self, request: HttpRequest, obj: Any) -> HttpResponse:
+        if "_publish" in request.POST:
+            self._run_version_action(request, "publish", obj)
+            return HttpResponseRedirect(self._change_url(obj))
+        return super().response_change(request, obj)
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        services.version_delete_draft(version=obj)
+
+    # Lifecycle actions: buttons on the change page and actions on the list.
+
+    def get_urls(self) -> list[URLPattern]:
+        object_actions = [
+            path(
+                f"<path:object_id>/{name.replace('_', '-')}/",
+                self.admin_site.admin_view(self._object_action_view(name)),
+                name=f"courses_micromasteryversion_{name}",
+            )
+            for name in ("publish", "new_version", "duplicate", "archive")
+        ]
+        return self.transfer_urls() + object_actions + super().get_urls()
+
+    def _object_action_view(self, name: str) -> Callable[..., HttpResponse]:
+        def view(request: HttpRequest, object_id: str) -> HttpResponse:
+            if request.method != "POST":
+                return HttpResponseNotAllowed(["POST"])
+            if not self.has_view_permission(request):
+                raise PermissionDenied
+            version = self.get_object(request, unquote(object_id))
+            result = self._run_version_action(request, name, version)
+            return HttpResponseRedirect(self._change_url(result or version))
+
+        return view
+
+    def _run_version_action(
+        self, request: HttpRequest, name: str, version: MicromasteryVersion
+    ) -> MicromasteryVersion | None:
+        success, refusal = VERSION_ACTION_MESSAGES[name]
+        names = {"title": version.title, "number": version.number}
+        try:
+            result = VERSION_ACTIONS[name](request, version)
+        except ApplicationError as error:
+            self.message_user(
+                request, refusal_message(error, refusal.format(**names)), messages.ERROR
+            )
+            return None
+        names.update(result_number=result.number, result_title=result.title)
+        self.message_user(request, success.format(**names), messages.SUCCESS)
+        return result
+
+    def _run_on_selection(
+        self, request: HttpRequest, queryset: QuerySet[MicromasteryVersion], name: str
+    ) -> HttpResponse | None:
+        results = [
+            self._run_version_action(request, name, version)
+            for version in queryset.select_related("micromastery")
+        ]
+        opened = [result for result in results if result is not None]
+        # One new draft: open it, as the button on the change page does.
+        if name in {"new_version", "duplicate"} and len(results) == 1 and opened:
+            return HttpResponseRedirect(self._change_url(opened[0]))
+        return None
+
+    def _change_url(self, version: MicromasteryVersion) -> str:
+        return reverse("admin:courses_micromasteryversion_change", args=[version.pk])
+
+    @admin.action(description="Publish the selected drafts")
+    def publish_selected(
+        self, request: HttpRequest, queryset: QuerySet[MicromasteryVersion]
+    ) -> HttpResponse | None:
+        return self._run_on_selection(request, queryset, "publish")
+
+    @admin.action(description="Start a new version of the selected ones")
+    def new_version_selected(
+        self, request: HttpRequest, queryset: QuerySet[MicromasteryVersion]
+    ) -> HttpResponse | None:
+        return self._run_on_selection(request, queryset, "new_version")
+
+    @admin.action(description="Duplicate as new micromasteries")
+    def duplicate_selected(
+        self, request: HttpRequest, queryset: QuerySet[MicromasteryVersion]
+    ) -> HttpResponse | None:
+        return self._run_on_selection(request, queryset, "duplicate")
+
+    @admin.action(description="Archive (take out of the catalog)")
+    def archive_selected(
+        self, request: HttpRequest, queryset: QuerySet[MicromasteryVersion]
+    ) -> HttpResponse | None:
+        return self._run_on_selection(request, queryset, "archive")

@@ -1,0 +1,217 @@
+"""The API's shape of a micromastery: the four elements nested, Markdown also as safe HTML.
+
+The input serializers check types and shapes only; the rules (lengths, what publishing
+needs) live in ``courses.services``. The import file format reuses the same input shape,
+so that a body accepted by the API and a file accepted by import are the same thing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from courses.models import (
+    Course,
+    MicromasteryVersion,
+    PayoffMetric,
+    PracticeStep,
+    Topic,
+)
+from courses.services import METRIC_FIELDS, STEP_FIELDS
+from micromastery.common.markdown import render_markdown
+
+
+class StrictFieldsMixin:
+    """Refuse keys the serializer does not know, so a misspelt field is never dropped."""
+
+    fields: Any
+
+    def to_internal_value(self, data: Any) -> Any:
+        unknown: dict[str, Any] = {}
+        if isinstance(data, Mapping):
+            known = {name for name, field in self.fields.items() if not field.read_only}
+            unknown = {
+                str(name): ["Unknown field: remove it or check its spelling."]
+                for name in data
+                if name not in known
+            }
+        try:
+            value = super().to_internal_value(data)  # type: ignore[misc]
+        except serializers.ValidationError as error:
+            if unknown and isinstance(error.detail, dict):
+                error.detail.update(unknown)
+            raise
+        if unknown:
+            raise serializers.ValidationError(unknown)
+        return value
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class MarkdownHTMLField(serializers.ReadOnlyField):
+    """Author Markdown rendered to sanitized HTML: no scripts, event handlers or
+    ``javascript:`` links reach a client that shows it."""
+
+    def to_representation(self, value: Any) -> str:
+        return str(render_markdown(value))
+
+
+def _text(source: str) -> serializers.CharField:
+    return serializers.CharField(source=source, allow_blank=True, required=False)
+
+
+# --- The four elements: input ---------------------------------------------------------------
+
+
+class ContextSerializer(StrictFieldsMixin, serializers.Serializer[Any]):
+    challenge = _text("context_challenge")
+    audience = _text("context_audience")
+    why_it_matters = _text("context_why_it_matters")
+
+
+class WayInSerializer(StrictFieldsMixin, serializers.Serializer[Any]):
+    insight = _text("way_in_insight")
+    missing_link = _text("way_in_missing_link")
+    media_url = serializers.URLField(
+        source="way_in_media_url", allow_blank=True, required=False, max_length=200
+    )
+
+
+class PracticeStepSerializer(StrictFieldsMixin, serializers.ModelSerializer[PracticeStep]):
+    class Meta:
+        model = PracticeStep
+        fields = STEP_FIELDS
+        extra_kwargs = {"key": {"required": False}}
+
+
+class PayoffMetricSerializer(StrictFieldsMixin, serializers.ModelSerializer[PayoffMetric]):
+    checkin_days = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=3650), required=False
+    )
+
+    class Meta:
+        model = PayoffMetric
+        fields = METRIC_FIELDS
+        extra_kwargs = {"key": {"required": False}}
+
+
+class VersionContentInputSerializer(StrictFieldsMixin, serializers.Serializer[Any]):
+    """A draft's content. Steps and payoff metrics, when given, replace the whole list;
+    topics are names (a new name becomes a new topic of the organization)."""
+
+    title = serializers.CharField(max_length=120)
+    summary = serializers.CharField(allow_blank=True, required=False)
+    estimated_minutes = serializers.IntegerField(min_value=1, max_value=240, required=False)
+    topics = serializers.ListField(child=serializers.CharField(max_length=100), required=False)
+    # DRF's metaclass moves declared fields off the class, so this field does not shadow
+    # Serializer.context at runtime; only the type checker sees the clash.
+    context = ContextSerializer(source="*", required=False)  # type: ignore[assignment]
+    way_in = WayInSerializer(source="*", required=False)
+    steps = PracticeStepSerializer(many=True, required=False)
+    payoff_metrics = PayoffMetricSerializer(many=True, required=False)
+
+
+# --- Output ---------------------------------------------------------------------------------
+
+
+class TopicOutputSerializer(serializers.ModelSerializer[Topic]):
+    class Meta:
+        model = Topic
+        fields = ["name", "slug"]
+
+
+class ContextOutputSerializer(ContextSerializer):
+    challenge_html = MarkdownHTMLField(source="context_challenge")
+    audience_html = MarkdownHTMLField(source="context_audience")
+    why_it_matters_html = MarkdownHTMLField(source="context_why_it_matters")
+
+
+class WayInOutputSerializer(WayInSerializer):
+    insight_html = MarkdownHTMLField(source="way_in_insight")
+    missing_link_html = MarkdownHTMLField(source="way_in_missing_link")
+
+
+class PracticeStepOutputSerializer(PracticeStepSerializer):
+    action_html = MarkdownHTMLField(source="action")
+    feedback_how_html = MarkdownHTMLField(source="feedback_how")
+    tweak_prompt_html = MarkdownHTMLField(source="tweak_prompt")
+
+    class Meta(PracticeStepSerializer.Meta):
+        fields = [*STEP_FIELDS, "action_html", "feedback_how_html", "tweak_prompt_html"]
+
+
+class PayoffMetricOutputSerializer(PayoffMetricSerializer):
+    how_to_measure_html = MarkdownHTMLField(source="how_to_measure")
+
+    class Meta(PayoffMetricSerializer.Meta):
+        fields = [*METRIC_FIELDS, "how_to_measure_html"]
+
+
+class MicromasterySummaryOutputSerializer(serializers.ModelSerializer[MicromasteryVersion]):
+    id = serializers.IntegerField(source="micromastery_id", help_text="The micromastery's id.")
+    slug = serializers.CharField(source="micromastery.slug")
+    version = serializers.IntegerField(source="number", help_text="The version number.")
+
+    class Meta:
+        model = MicromasteryVersion
+        fields = ["id", "slug", "version", "title", "summary", "estimated_minutes"]
+
+
+class MicromasteryListOutputSerializer(MicromasterySummaryOutputSerializer):
+    topics = TopicOutputSerializer(source="micromastery.topics", many=True)
+
+    class Meta(MicromasterySummaryOutputSerializer.Meta):
+        fields = [*MicromasterySummaryOutputSerializer.Meta.fields, "topics", "published_at"]
+
+
+class MicromasteryDetailOutputSerializer(MicromasteryListOutputSerializer):
+    context = ContextOutputSerializer(source="*")  # type: ignore[assignment]
+    way_in = WayInOutputSerializer(source="*")
+    steps = PracticeStepOutputSerializer(many=True)
+    payoff_metrics = PayoffMetricOutputSerializer(many=True)
+
+    class Meta(MicromasteryListOutputSerializer.Meta):
+        fields = [
+            *MicromasteryListOutputSerializer.Meta.fields,
+            "status",
+            "context",
+            "way_in",
+            "steps",
+            "payoff_metrics",
+        ]
+
+
+class VersionOutputSerializer(serializers.ModelSerializer[MicromasteryVersion]):
+    version = serializers.IntegerField(source="number")
+
+    class Meta:
+        model = MicromasteryVersion
+        fields = ["version", "status", "title", "created_at", "published_at"]
+
+
+class CourseOutputSerializer(serializers.ModelSerializer[Course]):
+    micromasteries = serializers.SerializerMethodField(
+        help_text="The course's micromasteries that can be started now, in order."
+    )
+
+    class Meta:
+        model = Course
+        fields = ["id", "slug", "title", "summary", "micromasteries"]
+
+    @extend_schema_field(MicromasterySummaryOutputSerializer(many=True))
+    def get_micromasteries(self, course: Course) -> Any:
+        versions = [
+            item.micromastery.published_versions[0]
+            for item in course.published_items  # type: ignore[attr-defined]
+        ]
+        return MicromasterySummaryOutputSerializer(versions, many=True).data
+
+
+class MicromasteryFilterSerializer(serializers.Serializer[Any]):
+    topic = serializers.SlugField(required=False, help_text="A topic's slug.")
+    search = serializers.CharField(
+        required=False, max_length=200, help_text="Words in the title or summary."
+    )

@@ -1,0 +1,237 @@
+"""Import and export of one micromastery version as a JSON or YAML file.
+
+The file has the shape of the API's create body (the four elements nested, steps, payoff
+metrics, topics by name) plus a format header and the identity it came from (``slug`` and
+``version``). Importing always creates a new draft in the importer's organization through
+``services.micromastery_create``, so every rule of the admin and the API applies; a file
+that breaks any of them imports nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any, Literal
+
+import yaml
+from rest_framework import serializers
+from rest_framework.settings import api_settings
+
+from accounts.models import Organization, User
+from courses import services
+from courses.api.serializers import (
+    ContextSerializer,
+    PayoffMetricSerializer,
+    PracticeStepSerializer,
+    VersionContentInputSerializer,
+    WayInSerializer,
+)
+from courses.models import Micromastery, MicromasteryVersion
+from micromastery.common.errors import ApplicationError
+
+FORMAT_NAME = "micromastery"
+FORMAT_VERSION = 1
+# A real micromastery is a few kilobytes; the cap keeps a mistaken or hostile upload from
+# tying up a worker in the parser.
+MAX_IMPORT_BYTES = 1_000_000
+
+TransferFormat = Literal["json", "yaml"]
+FORMATS: tuple[TransferFormat, ...] = ("json", "yaml")
+
+
+class MicromasteryFileSerializer(VersionContentInputSerializer):
+    """What an import file must contain. Every part is required, so that a truncated file
+    is refused rather than imported half-empty."""
+
+    format = serializers.ChoiceField(choices=[FORMAT_NAME], required=False)
+    format_version = serializers.ChoiceField(choices=[FORMAT_VERSION], required=False)
+    slug = serializers.SlugField(max_length=120, required=False, allow_blank=True)
+    version = serializers.IntegerField(min_value=1, required=False)
+    context = ContextSerializer(source="*")
+    way_in = WayInSerializer(source="*")
+    steps = PracticeStepSerializer(many=True)
+    payoff_metrics = PayoffMetricSerializer(many=True)
+
+
+# --- Export ---------------------------------------------------------------------------------
+
+
+def _plain(value: Any) -> Any:
+    # Whole numbers stay whole (10, not 10.00) so a person can read and edit the file.
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
+
+
+def version_document(version: MicromasteryVersion) -> dict[str, Any]:
+    """The content of one version as plain data, in the file's field order."""
+    micromastery = version.micromastery
+    return {
+        "format": FORMAT_NAME,
+        "format_version": FORMAT_VERSION,
+        "slug": micromastery.slug,
+        "version": version.number,
+        "title": version.title,
+        "summary": version.summary,
+        "estimated_minutes": version.estimated_minutes,
+        "topics": sorted(topic.name for topic in micromastery.topics.all()),
+        "context": {
+            "challenge": version.context_challenge,
+            "audience": version.context_audience,
+            "why_it_matters": version.context_why_it_matters,
+        },
+        "way_in": {
+            "insight": version.way_in_insight,
+            "missing_link": version.way_in_missing_link,
+            "media_url": version.way_in_media_url,
+        },
+        "steps": [
+            {field: _plain(getattr(step, field)) for field in services.STEP_FIELDS}
+            for step in version.steps.all()
+        ],
+        "payoff_metrics": [
+            {field: _plain(getattr(metric, field)) for field in services.METRIC_FIELDS}
+            for metric in version.payoff_metrics.all()
+        ],
+    }
+
+
+class _ReadableDumper(yaml.SafeDumper):
+    """Safe YAML that writes multi-line Markdown as a literal block, as an author would."""
+
+
+def _represent_text(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
+    return dumper.represent_scalar(
+        "tag:yaml.org,2002:str", text, style="|" if "\n" in text else None
+    )
+
+
+_ReadableDumper.add_representer(str, _represent_text)
+
+
+def version_export(*, version: MicromasteryVersion, file_format: TransferFormat = "yaml") -> str:
+    """One version as the text of a JSON or YAML file."""
+    document = version_document(version)
+    if file_format == "json":
+        return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    if file_format == "yaml":
+        return yaml.dump(
+            document,
+            Dumper=_ReadableDumper,
+            allow_unicode=True,
+            sort_keys=False,
+            default_flow_style=False,
+            width=88,
+        )
+    raise ApplicationError(f"Unknown format “{file_format}”: use json or yaml.")
+
+
+# --- Import ---------------------------------------------------------------------------------
+
+
+def _parse(text: str, file_format: TransferFormat | None) -> Any:
+    if file_format is None:
+        file_format = "json" if text.lstrip().startswith(("{", "[")) else "yaml"
+    try:
+        if file_format == "json":
+            return json.loads(text)
+        return yaml.safe_load(text)
+    except json.JSONDecodeError as error:
+        raise ApplicationError(
+            f"This is not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})."
+        ) from error
+    except yaml.MarkedYAMLError as error:
+        where = f" (line {error.problem_mark.line + 1})" if error.problem_mark else ""
+        problem = error.problem or "it cannot be read"
+        raise ApplicationError(f"This is not valid YAML: {problem}{where}.") from error
+    except (yaml.YAMLError, RecursionError) as error:
+        raise ApplicationError(f"This is not valid {file_format.upper()}.") from error
+
+
+def _line_of(text: str, path: list[str]) -> int | None:
+    """The line where the value at ``path`` starts, when the text is YAML or JSON."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except (yaml.YAMLError, RecursionError):
+        return None
+    for part in path:
+        if isinstance(node, yaml.MappingNode):
+            node = next((value for key, value in node.value if key.value == part), None)
+        elif isinstance(node, yaml.SequenceNode) and part.isdigit() and int(part) < len(node.value):
+            node = node.value[int(part)]
+        else:
+            return None
+        if node is None:
+            return None
+    return node.start_mark.line + 1 if node is not None else None
+
+
+def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
+    if isinstance(detail, Mapping):
+        fields: dict[str, list[str]] = {}
+        for name, value in detail.items():
+            # A message about a whole list or mapping belongs to that part, not to a field
+            # called "non_field_errors".
+            part = "" if name == api_settings.NON_FIELD_ERRORS_KEY else f"{name}."
+            fields.update(_flatten(value, f"{prefix}{part}"))
+        return fields
+    if isinstance(detail, list) and detail and not isinstance(detail[0], str):
+        fields = {}
+        for index, item in enumerate(detail):
+            fields.update(_flatten(item, f"{prefix}{index}."))
+        return fields
+    messages = detail if isinstance(detail, list) else [detail]
+    return {prefix.rstrip(".") or "file": [str(message) for message in messages]}
+
+
+def _invalid_file(text: str, detail: Any) -> ApplicationError:
+    fields = _flatten(detail)
+    lines = []
+    for name, messages in fields.items():
+        line = _line_of(text, name.split("."))
+        where = f" (line {line})" if line else ""
+        lines.append(f"{name}{where}: {' '.join(messages)}")
+    return ApplicationError("The file was not imported. " + " ".join(lines), fields=fields)
+
+
+def micromastery_import(
+    *,
+    organization: Organization,
+    by: User | None,
+    content: str | bytes,
+    file_format: TransferFormat | None = None,
+) -> MicromasteryVersion:
+    """Create a new draft in ``organization`` from an exported file; returns the draft.
+
+    The file's slug is kept when the organization does not use it yet. Nothing is written
+    unless the whole file is valid.
+    """
+    if len(content) > MAX_IMPORT_BYTES:
+        raise ApplicationError(
+            f"The file is larger than {MAX_IMPORT_BYTES:,} bytes, far more than a "
+            "micromastery needs. Is this the right file?"
+        )
+    if isinstance(content, bytes):
+        try:
+            content = content.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            raise ApplicationError(
+                "This is not a text file: export a micromastery as JSON or YAML and import that."
+            ) from error
+    document = _parse(content, file_format)
+    if not isinstance(document, Mapping):
+        raise ApplicationError(
+            "The file must hold one micromastery: a mapping with title, context, way_in, "
+            "steps and payoff_metrics at the top level."
+        )
+    parsed = MicromasteryFileSerializer(data=document)
+    if not parsed.is_valid():
+        raise _invalid_file(content, parsed.errors)
+    fields = dict(parsed.validated_data)
+    for identity in ("format", "format_version", "version"):
+        fields.pop(identity, None)
+    slug = fields.pop("slug", "")
+    if slug and Micromastery.objects.for_organization(organization).filter(slug=slug).exists():
+        slug = ""  # taken here: the service makes a free one from the title
+    return services.micromastery_create(organization=organization, by=by, slug=slug, **fields)

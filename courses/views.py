@@ -1,0 +1,44 @@
+"""Authoring pages outside the admin: the learner's-eye preview and Markdown preview."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.models import User
+from courses.selectors import user_can_author, version_get_for_preview
+from micromastery.common.markdown import render_markdown
+
+# A preview is for a few paragraphs; this stops the endpoint from rendering a novel.
+MARKDOWN_PREVIEW_MAX_CHARS = 20_000
+
+
+@login_required
+@require_GET
+def version_preview(request: HttpRequest, version_id: int) -> HttpResponse:
+    """The version as a learner sees it on a phone, whatever its status."""
+    user = request.user
+    assert isinstance(user, User)
+    version = version_get_for_preview(viewer=user, version_id=version_id)
+    if version is None:
+        raise Http404("No such micromastery version in your organization.")
+    return render(request, "courses/version_preview.html", {"version": version})
+
+
+@login_required
+@require_POST
+def markdown_preview(request: HttpRequest) -> HttpResponse:
+    """Render the posted Markdown as the sanitized HTML learners will see.
+
+    It renders only what it is sent and reads nothing stored, so any author may use it.
+    """
+    user = request.user
+    assert isinstance(user, User)
+    if not user_can_author(user):
+        raise PermissionDenied("Only authors can preview Markdown.")
+    text = request.POST.get("text", "")[:MARKDOWN_PREVIEW_MAX_CHARS]
+    html = render_markdown(text) or '<p class="muted">Nothing to preview yet.</p>'
+    return HttpResponse(html, content_type="text/html; charset=utf-8")

@@ -1,0 +1,141 @@
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from accounts.models import Team, User
+from courses.models import Course, Micromastery
+from practice.cohorts.selectors import CohortReport
+from practice.cohorts.services import SyncOutcome
+
+NOT_IN_ORGANIZATION = "No {kind} with id {{pk_value}} in your organization."
+
+
+def _scoped(kind: str, queryset: Any, **kwargs: Any) -> serializers.PrimaryKeyRelatedField[Any]:
+    return serializers.PrimaryKeyRelatedField(
+        queryset=queryset,
+        error_messages={"does_not_exist": NOT_IN_ORGANIZATION.format(kind=kind)},
+        **kwargs,
+    )
+
+
+class OrganizationScopedInput(serializers.Serializer[Any]):
+    """Ids resolve only within the viewer's organization: another one's are "not found"."""
+
+    def __init__(self, *args: Any, organization_id: int | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            related = getattr(field, "child_relation", field)
+            if isinstance(related, serializers.PrimaryKeyRelatedField):
+                assert related.queryset is not None
+                related.queryset = related.queryset.filter(organization_id=organization_id or 0)
+
+
+class CohortMembersInputSerializer(OrganizationScopedInput):
+    teams = serializers.ManyRelatedField(
+        child_relation=_scoped("team", Team.objects.all()), required=False
+    )
+    people = serializers.ManyRelatedField(
+        child_relation=_scoped("person", User.objects.filter(is_active=True)), required=False
+    )
+
+
+class CohortCreateInputSerializer(CohortMembersInputSerializer):
+    name = serializers.CharField(max_length=150)
+    micromastery = _scoped(
+        "micromastery", Micromastery.objects.all(), required=False, allow_null=True
+    )
+    course = _scoped("course", Course.objects.all(), required=False, allow_null=True)
+    starts_on = serializers.DateField()
+    due_on = serializers.DateField(required=False, allow_null=True)
+    kickoff_at = serializers.DateTimeField(required=False, allow_null=True)
+    kickoff_minutes = serializers.IntegerField(
+        min_value=10, max_value=480, required=False, default=60
+    )
+    kickoff_location = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, default=""
+    )
+    kickoff_url = serializers.URLField(required=False, allow_blank=True, default="")
+    facilitator = _scoped(
+        "person", User.objects.filter(is_active=True), required=False, allow_null=True
+    )
+
+
+class PersonSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    display_name = serializers.CharField()
+
+
+class CohortOutputSerializer(serializers.Serializer[CohortReport]):
+    def to_representation(self, report: CohortReport) -> dict[str, Any]:
+        cohort = report.cohort
+        person = PersonSerializer
+        return {
+            "id": cohort.pk,
+            "name": cohort.name,
+            "title": report.title,
+            "micromastery": cohort.micromastery_id,
+            "course": cohort.course_id,
+            "teams": [{"id": team.pk, "name": team.name} for team in cohort.teams.all()],
+            "starts_on": cohort.starts_on.isoformat(),
+            "due_on": cohort.due_on.isoformat() if cohort.due_on else None,
+            "kickoff": {
+                "at": cohort.kickoff_at.isoformat(),
+                "minutes": cohort.kickoff_minutes,
+                "location": cohort.kickoff_location,
+                "url": cohort.kickoff_url,
+                "facilitator": person(cohort.facilitator).data if cohort.facilitator else None,
+            }
+            if cohort.kickoff_at
+            else None,
+            "assigned_by": person(cohort.assigned_by).data if cohort.assigned_by else None,
+            "counts": {
+                "members": report.member_count,
+                "enrolled": report.enrolled_count,
+                "started": report.started_count,
+                "completed": report.completed_count,
+                "overdue": report.overdue_count,
+            },
+        }
+
+
+class CohortDetailOutputSerializer(CohortOutputSerializer):
+    def to_representation(self, report: CohortReport) -> dict[str, Any]:
+        data = super().to_representation(report)
+        data["learners"] = [
+            {
+                "id": row.learner.pk,
+                "display_name": row.learner.display_name,
+                "email": row.learner.email,
+                "added_at": row.membership.added_at.isoformat(),
+                "enrollments": [enrollment.pk for enrollment in row.enrollments],
+                "already_enrolled": row.already_enrolled,
+                "started": row.is_started,
+                "completed": row.is_complete,
+                "overdue": row.is_overdue,
+            }
+            for row in report.learners
+        ]
+        data["removed"] = [
+            {
+                "id": membership.learner.pk,
+                "display_name": membership.learner.display_name,
+                "removed_at": membership.removed_at.isoformat() if membership.removed_at else None,
+            }
+            for membership in report.removed
+        ]
+        return data
+
+
+def outcome_representation(outcome: SyncOutcome) -> dict[str, Any]:
+    def people(users: list[User]) -> list[dict[str, Any]]:
+        return [{"id": user.pk, "display_name": user.display_name} for user in users]
+
+    return {
+        "created": outcome.created,
+        "enrolled": people(outcome.enrolled),
+        "already_enrolled": people(outcome.already_enrolled),
+        "notified": len(outcome.notified),
+        "summary": outcome.summary,
+    }

@@ -1,0 +1,156 @@
+"""Cohorts and the record of who was assigned what.
+
+Imported by ``practice.models`` so that the models belong to the practice app.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from accounts.models import Organization, Team
+from courses.models import Course, Micromastery
+from micromastery.common.models import BaseModel
+
+
+class CohortQuerySet(models.QuerySet["Cohort"]):
+    def for_organization(self, organization: Organization | int | None) -> CohortQuerySet:
+        return self.filter(organization=organization)
+
+
+class Cohort(BaseModel):
+    """Learners from teams and/or hand-picked people, assigned a micromastery or a course."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="cohorts")
+    name = models.CharField(max_length=150)
+    micromastery = models.ForeignKey(
+        Micromastery,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cohorts",
+    )
+    course = models.ForeignKey(
+        Course, on_delete=models.PROTECT, null=True, blank=True, related_name="cohorts"
+    )
+    teams = models.ManyToManyField(Team, related_name="cohorts", blank=True)
+    people = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        related_name="picked_cohorts",
+        blank=True,
+        verbose_name="hand-picked people",
+    )
+    starts_on = models.DateField("start date")
+    due_on = models.DateField("due date", null=True, blank=True)
+    kickoff_at = models.DateTimeField("kickoff", null=True, blank=True)
+    kickoff_minutes = models.PositiveSmallIntegerField("kickoff length (minutes)", default=60)
+    kickoff_location = models.CharField("kickoff place", max_length=200, blank=True)
+    kickoff_url = models.URLField("kickoff video link", blank=True)
+    facilitator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="facilitated_cohorts",
+    )
+    # SEQUENCE of the kickoff invitation: raised whenever the kickoff moves, so calendars
+    # replace the event instead of adding a second one.
+    kickoff_sequence = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = CohortQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-starts_on", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "name"],
+                name="practice_cohort_name_unique_in_org",
+                violation_error_message="This organization already has a cohort with this name.",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(micromastery__isnull=False, course__isnull=True)
+                    | models.Q(micromastery__isnull=True, course__isnull=False)
+                ),
+                name="practice_cohort_micromastery_or_course",
+                violation_error_message="Assign either a micromastery or a course.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(due_on__isnull=True)
+                | models.Q(due_on__gte=models.F("starts_on")),
+                name="practice_cohort_due_after_start",
+                violation_error_message="The due date cannot be before the start date.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def has_kickoff(self) -> bool:
+        return self.kickoff_at is not None
+
+
+class CohortMembership(BaseModel):
+    """One learner's place in a cohort. Removing them stamps ``removed_at``; nothing of
+    their practice is deleted, and the enrolments the cohort made stay theirs."""
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="memberships")
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="cohort_memberships"
+    )
+    added_at = models.DateTimeField()
+    removed_at = models.DateTimeField(null=True, blank=True)
+    # Set when a person took the learner out: the periodic sync leaves them out even while
+    # they stay in one of the cohort's teams. Empty when they left the cohort's teams.
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # The assignment email goes out once per learner and cohort, whatever runs again.
+    notified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["cohort", "learner__display_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cohort", "learner"], name="practice_cohort_membership_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.learner} in {self.cohort}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.removed_at is None
+
+
+class CohortEnrollment(models.Model):
+    """What assigning did for one learner and one micromastery: enrolled them, or found
+    them already enrolled (then the cohort follows that enrolment)."""
+
+    membership = models.ForeignKey(
+        CohortMembership, on_delete=models.CASCADE, related_name="cohort_enrollments"
+    )
+    enrollment = models.ForeignKey(
+        "practice.Enrollment", on_delete=models.CASCADE, related_name="cohort_enrollments"
+    )
+    already_enrolled = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["membership", "enrollment"], name="practice_cohort_enrollment_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.membership}: {self.enrollment}"

@@ -1,0 +1,546 @@
+"""Writes of cohorts: assigning, syncing members, adding and removing them.
+
+Who may assign: org admins and authors, anyone in their organization; managers, the
+teams they manage and the people in those teams. For a course, assigning enrols each
+learner in every micromastery of the course at once, in course order: the due date is
+for the whole course, and a learner sees the full path from day one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.models import Organization, Team, User
+from courses.models import Course, Micromastery, MicromasteryVersion, PublicationStatus
+from micromastery.common.errors import ApplicationError
+from practice import services as practice_services
+from practice.cohorts.invitations import assignment_emails_send
+from practice.cohorts.models import Cohort, CohortEnrollment, CohortMembership
+from practice.models import Enrollment, EnrollmentStatus
+
+
+@dataclass
+class SyncOutcome:
+    """What one run of assigning or syncing did, person by person."""
+
+    cohort: Cohort
+    created: bool = False
+    enrolled: list[User] = field(default_factory=list)
+    already_enrolled: list[User] = field(default_factory=list)
+    removed: list[User] = field(default_factory=list)
+    notified: list[User] = field(default_factory=list)
+
+    @property
+    def summary(self) -> str:
+        parts = [f"Enrolled {len(self.enrolled)} {_people(len(self.enrolled))}."]
+        if self.already_enrolled:
+            names = ", ".join(sorted(str(person) for person in self.already_enrolled))
+            parts.append(f"Already enrolled, so left as they were: {names}.")
+        if self.removed:
+            names = ", ".join(sorted(str(person) for person in self.removed))
+            parts.append(f"No longer in the cohort's teams: {names}.")
+        return " ".join(parts)
+
+
+def _people(count: int) -> str:
+    return "person" if count == 1 else "people"
+
+
+def can_assign_anyone(user: User) -> bool:
+    return bool(user.is_superuser or user.is_org_admin or user.is_author)
+
+
+def can_assign(user: User) -> bool:
+    """Org admins, authors and anyone who manages a team."""
+    return can_assign_anyone(user) or user.managed_teams.exists()
+
+
+def cohort_can_change(*, cohort: Cohort, by: User) -> bool:
+    if by.is_superuser:
+        return True
+    if by.organization_id != cohort.organization_id:
+        return False
+    if by.is_org_admin or by.is_author:
+        return True
+    return cohort.created_by_id == by.pk or cohort.teams.filter(managers=by).exists()
+
+
+def _audience_errors(
+    *, by: User, organization: Organization, teams: list[Team], people: list[User]
+) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    foreign_teams = [team.name for team in teams if team.organization_id != organization.pk]
+    if foreign_teams:
+        errors["teams"] = [f"Not a team of {organization}: {', '.join(foreign_teams)}."]
+    foreign_people = [str(person) for person in people if person.organization_id != organization.pk]
+    if foreign_people:
+        errors["people"] = [f"Not in {organization}: {', '.join(foreign_people)}."]
+    if errors or can_assign_anyone(by):
+        return errors
+    managed = set(Team.objects.managed_by(by).values_list("pk", flat=True))
+    unmanaged = [team.name for team in teams if team.pk not in managed]
+    if unmanaged:
+        errors["teams"] = [f"You can only assign to teams you manage: {', '.join(unmanaged)}."]
+    in_my_teams = set(
+        User.objects.filter(teams__in=managed, pk__in=[p.pk for p in people]).values_list(
+            "pk", flat=True
+        )
+    )
+    outside = [str(person) for person in people if person.pk not in in_my_teams]
+    if outside:
+        errors["people"] = [
+            f"You can only pick people from the teams you manage: {', '.join(outside)}."
+        ]
+    return errors
+
+
+def _target_micromasteries(
+    *, organization: Organization, micromastery: Micromastery | None, course: Course | None
+) -> tuple[list[Micromastery], dict[str, list[str]]]:
+    if (micromastery is None) == (course is None):
+        message = "Choose a micromastery or a course (one of them)."
+        return [], {"micromastery": [message], "course": [message]}
+    if micromastery is not None:
+        if micromastery.organization_id != organization.pk:
+            return [], {"micromastery": ["This micromastery is not of your organization."]}
+        targets = [micromastery]
+        missing = [] if _published_ids(targets) else [micromastery]
+        if missing:
+            return [], {
+                "micromastery": [
+                    "This micromastery is not published yet: publish it before assigning it."
+                ]
+            }
+        return targets, {}
+    assert course is not None
+    if course.organization_id != organization.pk:
+        return [], {"course": ["This course is not of your organization."]}
+    if course.status != PublicationStatus.PUBLISHED:
+        return [], {"course": ["This course is not published yet: publish it before assigning it."]}
+    targets = [item.micromastery for item in course.items.select_related("micromastery")]
+    if not targets:
+        return [], {"course": ["This course has no micromasteries yet."]}
+    published = _published_ids(targets)
+    unpublished = [str(target) for target in targets if target.pk not in published]
+    if unpublished:
+        return [], {
+            "course": [
+                "Some micromasteries of this course are not published yet: "
+                f"{', '.join(unpublished)}. Publish them before assigning the course."
+            ]
+        }
+    return targets, {}
+
+
+def _published_ids(micromasteries: list[Micromastery]) -> set[int]:
+    return set(
+        MicromasteryVersion.objects.filter(
+            micromastery__in=micromasteries, status=PublicationStatus.PUBLISHED
+        ).values_list("micromastery_id", flat=True)
+    )
+
+
+def _kickoff_errors(
+    *,
+    organization: Organization,
+    kickoff_at: datetime | None,
+    kickoff_location: str,
+    kickoff_url: str,
+    facilitator: User | None,
+) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    if kickoff_at is not None and not (kickoff_location or kickoff_url):
+        errors["kickoff_location"] = ["Say where the kickoff is: a place or a video link."]
+    if kickoff_at is None and (kickoff_location or kickoff_url or facilitator):
+        errors["kickoff_at"] = ["Give the kickoff a date and time, or leave the kickoff empty."]
+    if facilitator is not None and facilitator.organization_id != organization.pk:
+        errors["facilitator"] = ["The facilitator must be someone of your organization."]
+    return errors
+
+
+def _cohort_targets(cohort: Cohort) -> list[Micromastery]:
+    if cohort.micromastery_id is not None:
+        assert cohort.micromastery is not None
+        return [cohort.micromastery]
+    assert cohort.course is not None
+    return [item.micromastery for item in cohort.course.items.select_related("micromastery")]
+
+
+def _raise_if(errors: dict[str, list[str]]) -> None:
+    if errors:
+        raise ApplicationError(
+            " ".join(message for messages in errors.values() for message in messages),
+            fields=errors,
+        )
+
+
+def cohort_assignment_errors(
+    *,
+    by: User,
+    organization: Organization,
+    name: str,
+    micromastery: Micromastery | None,
+    course: Course | None,
+    teams: list[Team],
+    people: list[User],
+    starts_on: date | None,
+    due_on: date | None,
+    kickoff_at: datetime | None,
+    kickoff_location: str,
+    kickoff_url: str,
+    facilitator: User | None,
+) -> dict[str, list[str]]:
+    """Every rule an assignment must meet, by field; empty when it may go ahead.
+
+    The admin form shows these next to its fields before saving; ``cohort_assign`` and
+    ``cohort_update`` refuse with them.
+    """
+    errors: dict[str, list[str]] = {}
+    if not name.strip():
+        errors["name"] = ["Give the cohort a name."]
+    if starts_on is None:
+        errors["starts_on"] = ["Give the cohort a start date."]
+    elif due_on is not None and due_on < starts_on:
+        errors["due_on"] = ["The due date cannot be before the start date."]
+    if not teams and not people:
+        errors["teams"] = ["Choose at least one team or person: the cohort is empty."]
+    errors |= _audience_errors(by=by, organization=organization, teams=teams, people=people)
+    _, target_errors = _target_micromasteries(
+        organization=organization, micromastery=micromastery, course=course
+    )
+    errors |= target_errors
+    errors |= _kickoff_errors(
+        organization=organization,
+        kickoff_at=kickoff_at,
+        kickoff_location=kickoff_location.strip(),
+        kickoff_url=kickoff_url.strip(),
+        facilitator=facilitator,
+    )
+    return errors
+
+
+@transaction.atomic
+def cohort_assign(
+    *,
+    by: User,
+    name: str,
+    starts_on: date,
+    micromastery: Micromastery | None = None,
+    course: Course | None = None,
+    teams: Iterable[Team] = (),
+    people: Iterable[User] = (),
+    due_on: date | None = None,
+    kickoff_at: datetime | None = None,
+    kickoff_minutes: int = 60,
+    kickoff_location: str = "",
+    kickoff_url: str = "",
+    facilitator: User | None = None,
+    organization: Organization | None = None,
+) -> SyncOutcome:
+    """Create the cohort and enrol and notify every member.
+
+    Idempotent by name: assigning again under the same name (a double click, a retry,
+    running it twice) reuses the cohort, adds whichever teams and people are new, and
+    enrols and notifies only those who were not yet; nobody is emailed twice.
+    """
+    if organization is None:
+        if by.organization is None:
+            raise ApplicationError("Choose the organization the cohort belongs to.")
+        organization = by.organization
+    if not by.is_superuser and by.organization_id != organization.pk:
+        raise ApplicationError("You can only assign within your own organization.")
+    if not can_assign(by):
+        raise ApplicationError(
+            "Only org admins, authors and team managers can assign micromasteries."
+        )
+    teams, people = list(teams), list(people)
+    name = name.strip()
+    kickoff_location, kickoff_url = kickoff_location.strip(), kickoff_url.strip()
+    errors = cohort_assignment_errors(
+        by=by,
+        organization=organization,
+        name=name,
+        micromastery=micromastery,
+        course=course,
+        teams=teams,
+        people=people,
+        starts_on=starts_on,
+        due_on=due_on,
+        kickoff_at=kickoff_at,
+        kickoff_location=kickoff_location,
+        kickoff_url=kickoff_url,
+        facilitator=facilitator,
+    )
+    _raise_if(errors)
+
+    cohort = Cohort.objects.select_for_update().filter(organization=organization, name=name).first()
+    created = False
+    if cohort is None:
+        try:
+            with transaction.atomic():
+                cohort = Cohort.objects.create(
+                    organization=organization,
+                    name=name,
+                    micromastery=micromastery,
+                    course=course,
+                    starts_on=starts_on,
+                    due_on=due_on,
+                    kickoff_at=kickoff_at,
+                    kickoff_minutes=kickoff_minutes,
+                    kickoff_location=kickoff_location,
+                    kickoff_url=kickoff_url,
+                    facilitator=facilitator,
+                    created_by=by,
+                    assigned_by=by,
+                )
+                created = True
+        except IntegrityError:
+            # The same assignment sent twice at once: the other request made the cohort.
+            cohort = Cohort.objects.select_for_update().get(organization=organization, name=name)
+    if not created:
+        if cohort.micromastery_id != (micromastery.pk if micromastery else None) or (
+            cohort.course_id != (course.pk if course else None)
+        ):
+            message = f"There is already a cohort named “{name}” with other work: choose a name."
+            raise ApplicationError(message, fields={"name": [message]})
+        if not cohort_can_change(cohort=cohort, by=by):
+            message = f"“{name}” is a cohort you do not manage: choose another name."
+            raise ApplicationError(message, fields={"name": [message]})
+    cohort.teams.add(*teams)
+    cohort.people.add(*people)
+    _clear_removals(cohort, people)
+    outcome = cohort_sync(cohort=cohort)
+    outcome.created = created
+    return outcome
+
+
+def _clear_removals(cohort: Cohort, people: list[User]) -> None:
+    """Picking someone who was taken out puts them back on the next sync."""
+    if people:
+        CohortMembership.objects.filter(cohort=cohort, learner__in=people).update(removed_by=None)
+
+
+def _wanted_learner_ids(cohort: Cohort) -> set[int]:
+    return set(
+        User.objects.filter(organization_id=cohort.organization_id, is_active=True)
+        .filter(Q(teams__cohorts=cohort) | Q(picked_cohorts=cohort))
+        .values_list("pk", flat=True)
+    )
+
+
+@transaction.atomic
+def cohort_sync(*, cohort: Cohort) -> SyncOutcome:
+    """Bring the cohort's members in line with its teams and picked people.
+
+    Late joiners are enrolled and notified; people who left every team of the cohort
+    are marked removed (their enrolments and attempts stay). Safe to run any number of
+    times: the cohort row is locked, each learner is enrolled and emailed at most once.
+    A micromastery unpublished since the assignment is skipped until it is published.
+    """
+    # Lock only the cohort row: PostgreSQL cannot lock the empty side of the outer joins.
+    cohort = (
+        Cohort.objects.select_for_update(of=("self",))
+        .select_related("micromastery", "course", "organization")
+        .get(pk=cohort.pk)
+    )
+    outcome = SyncOutcome(cohort=cohort)
+    now = timezone.now()
+    wanted = _wanted_learner_ids(cohort)
+    memberships = {
+        membership.learner_id: membership
+        for membership in CohortMembership.objects.filter(cohort=cohort).select_related("learner")
+    }
+    for learner_id, membership in memberships.items():
+        if membership.removed_at is None and learner_id not in wanted:
+            membership.removed_at = now
+            membership.save(update_fields=["removed_at", "updated_at"])
+            outcome.removed.append(membership.learner)
+        elif membership.removed_at is not None and learner_id in wanted:
+            if membership.removed_by_id is None:
+                membership.removed_at = None
+                membership.added_at = now
+                membership.save(update_fields=["removed_at", "added_at", "updated_at"])
+    new_ids = wanted - set(memberships)
+    if new_ids:
+        CohortMembership.objects.bulk_create(
+            [CohortMembership(cohort=cohort, learner_id=pk, added_at=now) for pk in new_ids]
+        )
+    active = list(
+        CohortMembership.objects.filter(cohort=cohort, removed_at__isnull=True)
+        .select_related("learner")
+        .prefetch_related("cohort_enrollments__enrollment")
+    )
+    targets = _cohort_targets(cohort)
+    existing = {
+        (row.learner_id, row.micromastery_id): row
+        for row in Enrollment.objects.filter(
+            learner__in=[membership.learner_id for membership in active], micromastery__in=targets
+        )
+    }
+    to_notify: list[CohortMembership] = []
+    for membership in active:
+        covered = {row.enrollment.micromastery_id for row in membership.cohort_enrollments.all()}
+        enrolled_now = skipped_now = False
+        for micromastery in targets:
+            if micromastery.pk in covered:
+                continue
+            enrollment = existing.get((membership.learner_id, micromastery.pk))
+            already = enrollment is not None and enrollment.status != EnrollmentStatus.DROPPED
+            if not already:
+                try:
+                    # Resumes a dropped enrolment with its history, or makes a new one
+                    # on the published version.
+                    enrollment = practice_services.enrollment_create(
+                        learner=membership.learner, micromastery=micromastery
+                    )
+                except ApplicationError:
+                    continue
+            assert enrollment is not None
+            CohortEnrollment.objects.create(
+                membership=membership, enrollment=enrollment, already_enrolled=already
+            )
+            skipped_now = skipped_now or already
+            enrolled_now = enrolled_now or not already
+        if enrolled_now:
+            outcome.enrolled.append(membership.learner)
+        elif skipped_now:
+            outcome.already_enrolled.append(membership.learner)
+        if membership.notified_at is None and (enrolled_now or skipped_now or covered):
+            to_notify.append(membership)
+    if to_notify:
+        CohortMembership.objects.filter(pk__in=[m.pk for m in to_notify]).update(notified_at=now)
+        outcome.notified = [membership.learner for membership in to_notify]
+        ids = [membership.pk for membership in to_notify]
+        transaction.on_commit(lambda: assignment_emails_send(ids))
+    return outcome
+
+
+def _require_change(cohort: Cohort, by: User) -> None:
+    if not cohort_can_change(cohort=cohort, by=by):
+        raise ApplicationError("You can only change cohorts of the teams you manage.")
+
+
+@transaction.atomic
+def cohort_members_add(
+    *, cohort: Cohort, by: User, teams: Iterable[Team] = (), people: Iterable[User] = ()
+) -> SyncOutcome:
+    """Add teams and people to a cohort; the new members are enrolled and notified."""
+    _require_change(cohort, by)
+    teams, people = list(teams), list(people)
+    if not teams and not people:
+        raise ApplicationError(
+            "Choose at least one team or person to add.",
+            fields={"teams": ["Choose at least one team or person to add."]},
+        )
+    _raise_if(_audience_errors(by=by, organization=cohort.organization, teams=teams, people=people))
+    cohort.teams.add(*teams)
+    cohort.people.add(*people)
+    _clear_removals(cohort, people)
+    return cohort_sync(cohort=cohort)
+
+
+@transaction.atomic
+def cohort_member_remove(*, cohort: Cohort, by: User, learner: User) -> CohortMembership:
+    """Take a learner out of the cohort. Their enrolments, attempts and payoff stay:
+    removing is about the assignment, never about their practice history."""
+    _require_change(cohort, by)
+    membership = (
+        CohortMembership.objects.select_for_update()
+        .filter(cohort=cohort, learner=learner, removed_at__isnull=True)
+        .first()
+    )
+    if membership is None:
+        raise ApplicationError(
+            f"{learner} is not in {cohort}.", fields={"learner": [f"{learner} is not in {cohort}."]}
+        )
+    if not can_assign_anyone(by) and not learner.teams.filter(managers=by).exists():
+        message = f"{learner} is not in a team you manage."
+        raise ApplicationError(message, fields={"learner": [message]})
+    cohort.people.remove(learner)
+    membership.removed_at = timezone.now()
+    membership.removed_by = by
+    membership.save(update_fields=["removed_at", "removed_by", "updated_at"])
+    return membership
+
+
+KICKOFF_FIELDS = ("kickoff_at", "kickoff_minutes", "kickoff_location", "kickoff_url")
+
+
+@transaction.atomic
+def cohort_update(
+    *,
+    cohort: Cohort,
+    by: User,
+    name: str,
+    teams: Iterable[Team],
+    people: Iterable[User],
+    due_on: date | None,
+    kickoff_at: datetime | None,
+    kickoff_minutes: int = 60,
+    kickoff_location: str = "",
+    kickoff_url: str = "",
+    facilitator: User | None = None,
+) -> SyncOutcome:
+    """Change a cohort's name, members, due date or kickoff (its work and start stay).
+
+    Members who are no longer in its teams or picks are marked removed, newcomers are
+    enrolled. A moved kickoff raises the invitation's SEQUENCE and sends the learners
+    already invited an updated invitation, which replaces the event in their calendars.
+    """
+    _require_change(cohort, by)
+    cohort = Cohort.objects.select_for_update().get(pk=cohort.pk)
+    teams, people = list(teams), list(people)
+    kickoff_location, kickoff_url = kickoff_location.strip(), kickoff_url.strip()
+    errors = cohort_assignment_errors(
+        by=by,
+        organization=cohort.organization,
+        name=name,
+        micromastery=cohort.micromastery,
+        course=cohort.course,
+        teams=teams,
+        people=people,
+        starts_on=cohort.starts_on,
+        due_on=due_on,
+        kickoff_at=kickoff_at,
+        kickoff_location=kickoff_location,
+        kickoff_url=kickoff_url,
+        facilitator=facilitator,
+    )
+    # Work published when it was assigned may have been archived since: that does not
+    # stop changing the cohort's dates or members.
+    errors.pop("micromastery", None)
+    errors.pop("course", None)
+    name = name.strip()
+    if Cohort.objects.filter(organization=cohort.organization, name=name).exclude(pk=cohort.pk):
+        errors["name"] = ["This organization already has a cohort with this name."]
+    _raise_if(errors)
+    before = [getattr(cohort, field) for field in KICKOFF_FIELDS]
+    cohort.name, cohort.due_on, cohort.facilitator = name, due_on, facilitator
+    cohort.kickoff_at, cohort.kickoff_minutes = kickoff_at, kickoff_minutes
+    cohort.kickoff_location, cohort.kickoff_url = kickoff_location, kickoff_url
+    kickoff_moved = before != [getattr(cohort, field) for field in KICKOFF_FIELDS]
+    if kickoff_moved:
+        cohort.kickoff_sequence += 1
+    cohort.save()
+    cohort.teams.set(teams)
+    cohort.people.set(people)
+    _clear_removals(cohort, people)
+    outcome = cohort_sync(cohort=cohort)
+    if kickoff_moved and cohort.kickoff_at is not None:
+        already_invited = [
+            pk
+            for pk in CohortMembership.objects.filter(
+                cohort=cohort, removed_at__isnull=True, notified_at__isnull=False
+            )
+            .exclude(learner__in=outcome.notified)
+            .values_list("pk", flat=True)
+        ]
+        if already_invited:
+            transaction.on_commit(lambda: assignment_emails_send(already_invited, updated=True))
+    return outcome

@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django import forms
+
+CONFIDENCE_CHOICES = [
+    (1, "1"),
+    (2, "2"),
+    (3, "3"),
+    (4, "4"),
+    (5, "5"),
+]
+
+
+class CatalogFilterForm(forms.Form):
+    q = forms.CharField(label="Search", required=False, max_length=100)
+    topic = forms.ChoiceField(label="Topic", required=False)
+
+    def __init__(self, *args: Any, topics: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["topic"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", "All topics"), *topics]
+
+
+class PersonalPayoffForm(forms.Form):
+    personal_payoff = forms.CharField(
+        label="What success looks like for me",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="In your own words: an easier week, a shorter meeting, a calmer customer. "
+        "Reading it again keeps you going when practice gets hard.",
+    )
+
+
+class AttemptForm(forms.Form):
+    """One practice attempt. The rules (spacing, locks, future times) live in the service."""
+
+    what_i_did = forms.CharField(
+        label="What I did",
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Say what you did, in a few words."},
+    )
+    what_happened = forms.CharField(
+        label="What happened, and the feedback I got",
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    feedback_from = forms.CharField(
+        label="Feedback from",
+        required=False,
+        max_length=120,
+        help_text="A colleague, a customer, the numbers, yourself.",
+    )
+    what_i_will_tweak = forms.CharField(
+        label="What I will tweak next time",
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    confidence = forms.TypedChoiceField(
+        label="How confident do I feel now?",
+        choices=CONFIDENCE_CHOICES,
+        coerce=int,
+        widget=forms.RadioSelect,
+        help_text="1 is “not yet”, 5 is “I could teach it”.",
+        error_messages={
+            "required": "Choose how confident you feel, from 1 to 5.",
+            "invalid_choice": "Choose how confident you feel, from 1 to 5.",
+        },
+    )
+    minutes = forms.IntegerField(
+        label="Minutes it took",
+        min_value=1,
+        max_value=600,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    practiced_at = forms.DateTimeField(
+        label="When I practised",
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text="Leave it empty if you practised just now.",
+    )
+    # Generated when the form is shown: sending the same form twice logs one attempt.
+    submission_key = forms.UUIDField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, estimated_minutes: int, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {})
+        kwargs["initial"].setdefault("minutes", estimated_minutes)
+        kwargs["initial"].setdefault("submission_key", uuid.uuid4())
+        super().__init__(*args, **kwargs)

@@ -1,0 +1,80 @@
+"""The services the authoring admin saves through."""
+
+import pytest
+
+from courses import services
+from courses.models import Micromastery, MicromasteryVersion
+from micromastery.common.errors import ApplicationError
+from tests.factories import TopicFactory, published_version
+
+pytestmark = pytest.mark.django_db
+
+
+def test_version_save_draft_is_all_or_nothing(organization):
+    draft = published_version(organization, status="draft")
+    with pytest.raises(ApplicationError, match="Practice step 1"):
+        services.version_save_draft(
+            version=draft,
+            content={"title": "New title"},
+            steps=[{"title": "Too many", "action": "Do it", "repetitions_required": 99}],
+            payoff_metrics=[],
+        )
+    draft.refresh_from_db()
+    assert draft.title != "New title"
+    assert draft.steps.count() == 2
+    assert draft.payoff_metrics.count() == 1
+
+
+def test_version_save_draft_refuses_a_published_version(organization):
+    version = published_version(organization)
+    with pytest.raises(ApplicationError, match="cannot change"):
+        services.version_save_draft(
+            version=version, content={"title": "Changed"}, steps=[], payoff_metrics=[]
+        )
+    version.refresh_from_db()
+    assert version.title != "Changed"
+
+
+def test_version_replace_parts_never_gives_a_kept_key_to_a_new_step(organization):
+    draft = published_version(organization, status="draft", steps=0)
+    services.version_replace_parts(
+        version=draft,
+        steps=[
+            {"title": "Step 1", "action": "New step named like the kept one"},
+            {"key": "step-1", "title": "Kept", "action": "Kept step"},
+            {"key": "step-1", "title": "Copied", "action": "Pasted with the same key"},
+        ],
+    )
+    keys = dict(draft.steps.values_list("title", "key"))
+    assert keys["Kept"] == "step-1"
+    assert keys["Step 1"] != "step-1"
+    assert len(set(keys.values())) == 3
+
+
+def test_version_delete_draft_refuses_published_and_takes_an_empty_micromastery(organization):
+    version = published_version(organization)
+    with pytest.raises(ApplicationError, match="only a draft can be deleted"):
+        services.version_delete_draft(version=version)
+    draft = services.version_create_draft(version=version, by=None)
+    services.version_delete_draft(version=draft)
+    assert Micromastery.objects.filter(pk=version.micromastery_id).exists()
+    assert list(MicromasteryVersion.objects.all()) == [version]
+
+
+def test_micromastery_set_topics_refuses_another_organizations_topic(
+    organization, other_organization
+):
+    version = published_version(organization)
+    foreign = TopicFactory(organization=other_organization)
+    with pytest.raises(ApplicationError, match="organization"):
+        services.micromastery_set_topics(micromastery=version.micromastery, topics=[foreign])
+    assert not version.micromastery.topics.exists()
+
+
+def test_topic_rename_keeps_the_slug_and_refuses_an_empty_name(organization):
+    topic = services.topic_upsert(organization=organization, name="Running meetings")
+    services.topic_rename(topic=topic, name="Meetings")
+    topic.refresh_from_db()
+    assert (topic.name, topic.slug) == ("Meetings", "running-meetings")
+    with pytest.raises(ApplicationError, match="Give the topic a name"):
+        services.topic_rename(topic=topic, name="  ")
