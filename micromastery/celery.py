@@ -12,9 +12,10 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "micromastery.settings")
 app = Celery("micromastery")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
-app.autodiscover_tasks(["micromastery.common"])
-app.autodiscover_tasks(["practice.cohorts"])
-app.autodiscover_tasks(["practice.nudges"])
+# Task modules of packages that the per-app discovery above does not look into.
+app.autodiscover_tasks(
+    ["micromastery.common", "practice.cohorts", "practice.nudges", "practice.teachback"]
+)
 
 app.conf.beat_schedule = {
     # Proves beat -> broker -> worker -> database works end to end; /healthz reports its age.
@@ -56,5 +57,12 @@ app.conf.beat_schedule = {
     "payoff-rollups-rebuild": {
         "task": "payoff.tasks.rollups_rebuild_task",
         "schedule": crontab(hour=2, minute=30),
+    },
+    # Safety net for teach-back proposals: completions whose task was lost (broker or
+    # worker down) get their proposal within the quarter hour; one bounded batch per run.
+    "teachback-propose-sweep": {
+        "task": "practice.teachback.tasks.teachback_propose_sweep_task",
+        "schedule": 15 * 60.0,
+        "options": {"expires": 14 * 60},
     },
 }

@@ -232,6 +232,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a "status"; each choice set gets its own schema name.
+    "ENUM_NAME_OVERRIDES": {
+        "PublicationStatusEnum": "courses.models.PublicationStatus",
+        "TeachBackStatusEnum": "practice.teachback.models.SessionStatus",
+    },
 }
 
 # --- Content Security Policy: nothing is loaded from anywhere but this site. --------------

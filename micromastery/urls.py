@@ -57,6 +57,7 @@ api_v1_patterns = [
     path("", include("practice.cohorts.api.urls")),
     path("", include("practice.nudges.api")),
     path("", include("payoff.api.dashboard")),
+    path("teachbacks/", include("practice.teachback.api.urls")),
 ]
 
 urlpatterns = [
@@ -68,6 +69,7 @@ urlpatterns = [
     path("", include("practice.nudges.urls")),
     path("admin/", admin.site.urls),
     path("author/", include("courses.authoring_urls")),
+    path("teachbacks/", include("practice.teachback.urls")),
     path("", include("practice.urls")),
     path("", include("payoff.urls")),
     path("api/v1/", include(api_v1_patterns)),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import random
 import uuid
 from dataclasses import dataclass
@@ -17,6 +18,8 @@ from micromastery.common.errors import ApplicationError
 from practice.extensions import ExtensionForms
 from practice.models import Enrollment, EnrollmentStatus, PracticeAttempt
 from practice.progress import Progress, progress_compute
+
+logger = logging.getLogger(__name__)
 
 # Clocks of phones and servers disagree a little; more than this ahead is a typo.
 FUTURE_TOLERANCE = timedelta(minutes=5)
@@ -279,4 +282,18 @@ def attempt_log(
         progress.completed_at = now
     if updated_fields:
         enrollment.save(update_fields=[*set(updated_fields), "updated_at"])
+    if completed_now:
+        enrollment_id = enrollment.pk
+        transaction.on_commit(lambda: _teachback_propose_queue(enrollment_id))
     return AttemptLogged(attempt, progress, True, completed_now)
+
+
+def _teachback_propose_queue(enrollment_id: int) -> None:
+    # Imported here: the teach-back package builds on this module.
+    from practice.teachback.tasks import teachback_propose_task
+
+    try:
+        teachback_propose_task.delay(enrollment_id)
+    except Exception:
+        # The attempt is saved; the periodic sweep proposes if the broker was unreachable.
+        logger.exception("Could not queue the teach-back proposal for enrolment %s", enrollment_id)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 import factory
 from django.utils import timezone
 
@@ -212,3 +214,34 @@ class MeasurementFactory(factory.django.DjangoModelFactory):
     value = 10
     measured_at = factory.LazyFunction(timezone.now)
     reported_by = factory.LazyAttribute(lambda o: o.enrollment.learner)
+
+
+class TeachBackSessionFactory(factory.django.DjangoModelFactory):
+    """A scheduled teach-back two days ahead, taught by a learner who completed the practice."""
+
+    class Meta:
+        model = "practice.TeachBackSession"
+
+    enrollment = factory.SubFactory(
+        EnrollmentFactory,
+        completed_at=factory.LazyFunction(lambda: timezone.now() - timedelta(days=1)),
+        status="completed",
+    )
+    teacher = factory.LazyAttribute(lambda o: o.enrollment.learner)
+    micromastery = factory.LazyAttribute(lambda o: o.enrollment.micromastery)
+    status = "scheduled"
+    starts_at = factory.LazyFunction(
+        lambda: timezone.now().replace(second=0, microsecond=0) + timedelta(days=2)
+    )
+    location = "Room 4"
+    confirmed_at = factory.LazyFunction(timezone.now)
+
+
+class TeachBackInviteFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "practice.TeachBackInvite"
+
+    session = factory.SubFactory(TeachBackSessionFactory)
+    invitee = factory.SubFactory(
+        UserFactory, organization=factory.SelfAttribute("..session.teacher.organization")
+    )

@@ -23,6 +23,12 @@ AUDIENCE_MIN = 3
 AUDIENCE_MAX = 6
 # Invites beyond this are a lecture, not a teach-back.
 AUDIENCE_LIMIT = 20
+# The sweep proposes for completions this recent: an old completion without a teach-back
+# is a learner who moved on, and a proposal months later would be noise.
+PROPOSAL_WINDOW = timedelta(days=30)
+# The sweep leaves fresh completions to the task queued by attempt_log.
+PROPOSAL_GRACE = timedelta(minutes=10)
+PROPOSAL_BATCH = 100
 
 
 def _availability(person: User, busy: Iterable[tuple[datetime, datetime]]) -> Availability:
@@ -106,6 +112,53 @@ def slots_suggest(
 
 
 @transaction.atomic
+def teachback_propose_after_practice(
+    *, enrollment: Enrollment, now: datetime | None = None
+) -> TeachBackSession | None:
+    """The automatic proposal once the practice is complete: at most one per enrolment.
+
+    Runs from a task and from the sweep, possibly more than once: an enrolment that
+    already has a teach-back (proposed, scheduled or cancelled by its teacher) keeps it,
+    and one that was dropped gets none. Returns the enrolment's teach-back, if any.
+    """
+    enrollment = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
+    existing = TeachBackSession.objects.filter(enrollment=enrollment).order_by("-pk").first()
+    if existing is not None:
+        return existing
+    if enrollment.completed_at is None or enrollment.status == EnrollmentStatus.DROPPED:
+        return None
+    return teachback_propose(enrollment=enrollment, now=now)
+
+
+def teachback_propose_missing(
+    *, now: datetime | None = None, limit: int = PROPOSAL_BATCH
+) -> list[TeachBackSession]:
+    """Propose for recent completions that have no teach-back yet, at most ``limit``.
+
+    The safety net behind the task queued on completion: a task lost with a broker or a
+    worker only delays the proposal until the next sweep.
+    """
+    now = now or timezone.now()
+    enrollment_ids = list(
+        Enrollment.objects.filter(
+            completed_at__gte=now - PROPOSAL_WINDOW,
+            completed_at__lte=now - PROPOSAL_GRACE,
+            learner__is_active=True,
+            teachback_sessions__isnull=True,
+        )
+        .exclude(status=EnrollmentStatus.DROPPED)
+        .order_by("completed_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    proposed = []
+    for enrollment in Enrollment.objects.filter(pk__in=enrollment_ids).order_by("completed_at"):
+        session = teachback_propose_after_practice(enrollment=enrollment, now=now)
+        if session is not None:
+            proposed.append(session)
+    return proposed
+
+
+@transaction.atomic
 def teachback_propose(*, enrollment: Enrollment, now: datetime | None = None) -> TeachBackSession:
     """Propose a teach-back to a learner who completed the practice (idempotent).
 
@@ -137,6 +190,60 @@ def teachback_propose(*, enrollment: Enrollment, now: datetime | None = None) ->
         TeachBackInvite(session=session, invitee=person) for person in audience
     )
     return session
+
+
+@transaction.atomic
+def teachback_audience_change(
+    *, session: TeachBackSession, by: User, audience: Iterable[User], now: datetime | None = None
+) -> TeachBackSession:
+    """Change who a proposal invites; the candidate slots are found again for them."""
+    session = (
+        TeachBackSession.objects.select_for_update().select_related("teacher").get(pk=session.pk)
+    )
+    _require_teacher(session, by)
+    if session.status != SessionStatus.PROPOSED:
+        raise ApplicationError(
+            "This teach-back is already scheduled or cancelled: its invitations went out."
+        )
+    audience = _audience_validate(audience, by=by)
+    session.invites.exclude(invitee__in=audience).delete()
+    existing = set(session.invites.values_list("invitee_id", flat=True))
+    TeachBackInvite.objects.bulk_create(
+        TeachBackInvite(session=session, invitee=person)
+        for person in audience
+        if person.pk not in existing
+    )
+    slots = slots_suggest(
+        teacher=session.teacher,
+        audience=audience,
+        now=now or timezone.now(),
+        duration_minutes=session.duration_minutes,
+    )
+    session.proposed_slots = [slot.isoformat() for slot in slots]
+    session.save(update_fields=["proposed_slots", "updated_at"])
+    return session
+
+
+def _audience_validate(audience: Iterable[User], *, by: User) -> list[User]:
+    people = list({person.pk: person for person in audience}.values())
+    if not people:
+        raise ApplicationError(
+            "Invite at least one colleague.",
+            fields={"audience": ["Invite at least one colleague."]},
+        )
+    if len(people) > AUDIENCE_LIMIT:
+        raise ApplicationError(
+            f"Invite at most {AUDIENCE_LIMIT} colleagues: a teach-back works in a small group.",
+            fields={"audience": [f"Invite at most {AUDIENCE_LIMIT} colleagues."]},
+        )
+    if any(
+        p.organization_id != by.organization_id or p.pk == by.pk or not p.is_active for p in people
+    ):
+        raise ApplicationError(
+            "Invite colleagues of your organization (not yourself).",
+            fields={"audience": ["Invite colleagues of your organization (not yourself)."]},
+        )
+    return people
 
 
 def _validate_schedule(
@@ -174,22 +281,7 @@ def teachback_confirm(
     _require_teacher(session, by)
     if session.status != SessionStatus.PROPOSED:
         raise ApplicationError("This teach-back is already scheduled or cancelled.")
-    audience = list({person.pk: person for person in audience}.values())
-    if not audience:
-        raise ApplicationError(
-            "Invite at least one colleague.",
-            fields={"audience": ["Invite at least one colleague."]},
-        )
-    if len(audience) > AUDIENCE_LIMIT:
-        raise ApplicationError(
-            f"Invite at most {AUDIENCE_LIMIT} colleagues: a teach-back works in a small group.",
-            fields={"audience": [f"Invite at most {AUDIENCE_LIMIT} colleagues."]},
-        )
-    if any(p.organization_id != by.organization_id or p.pk == by.pk for p in audience):
-        raise ApplicationError(
-            "Invite colleagues of your organization (not yourself).",
-            fields={"audience": ["Invite colleagues of your organization (not yourself)."]},
-        )
+    audience = _audience_validate(audience, by=by)
     _validate_schedule(session, starts_at=starts_at, location=location, video_url=video_url)
     session.invites.exclude(invitee__in=audience).delete()
     existing = set(session.invites.values_list("invitee_id", flat=True))
@@ -370,6 +462,14 @@ def enroll_from_teachback(*, invite: TeachBackInvite, by: User) -> Enrollment:
     if invite.invitee_id != by.pk:
         raise ApplicationError("Only the attendee can enrol from their invitation.")
     session = invite.session
+    if not invite.attended:
+        raise ApplicationError(
+            "Starting from a teach-back opens once the teacher marks you as attended."
+        )
+    # A second click (or a resent form) finds the enrolment the first one made.
+    started_here = Enrollment.objects.filter(learner=by, taught_in=session).first()
+    if started_here is not None:
+        return started_here
     enrollment = enrollment_create(learner=by, micromastery=session.micromastery)
     if enrollment.taught_by_id is None:
         enrollment.taught_by_id = session.teacher_id

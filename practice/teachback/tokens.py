@@ -16,9 +16,12 @@ MAX_AGE = timedelta(days=30)
 
 
 class InviteTokenError(Exception):
-    def __init__(self, message: str) -> None:
+    """Why a link is refused; ``status`` is the HTTP status of the page that says so."""
+
+    def __init__(self, message: str, *, status: int = 400) -> None:
         super().__init__(message)
         self.message = message
+        self.status = status
 
 
 def invite_token(invite: Any) -> str:

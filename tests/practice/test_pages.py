@@ -302,7 +302,8 @@ def test_micromastery_page_when_enrolled_continues_on_my_own_version(
     assert "Continue practising" in content
     assert step_url(enrollment, steps[0]) in content
     assert "<h1>Run a decisive meeting</h1>" in content
-    assert "v2" not in content
+    assert "Run a decisive meeting, v2" not in content
+    assert "You are practising version 1" in content
     assert "0 of 4 reps done" in content
 
 
