@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -958,7 +958,9 @@ class CheckinDue:
 CHECKIN_LOOKBACK_DAYS = 14
 
 
-def checkins_due(now: datetime | None = None) -> list[CheckinDue]:
+def checkins_due(
+    now: datetime | None = None, *, learner_ids: Sequence[int] | None = None
+) -> list[CheckinDue]:
     """Check-ins that have come and are not answered yet, for the nudge planner.
 
     A check-in is due ``checkin_day`` days after completion for each metric of the learner's
@@ -980,9 +982,11 @@ def checkins_due(now: datetime | None = None) -> list[CheckinDue]:
         default=0,
     )
     earliest = now - timedelta(days=longest + CHECKIN_LOOKBACK_DAYS)
+    enrollments_due = Enrollment.objects.filter(completed_at__gte=earliest, completed_at__lte=now)
+    if learner_ids is not None:
+        enrollments_due = enrollments_due.filter(learner_id__in=learner_ids)
     enrollments = list(
-        Enrollment.objects.filter(completed_at__gte=earliest, completed_at__lte=now)
-        .exclude(status=EnrollmentStatus.DROPPED)
+        enrollments_due.exclude(status=EnrollmentStatus.DROPPED)
         .select_related("learner", "micromastery", "version")
         .prefetch_related("version__payoff_metrics")
     )

@@ -223,4 +223,4 @@ def test_plan_query_count_per_batch_does_not_grow_with_learners(organization):
     def reads(context):
         return [q for q in context.captured_queries if not q["sql"].startswith("INSERT")]
 
-    assert len(reads(many)) == len(reads(few)) == 9
+    assert len(reads(many)) == len(reads(few)) == 10
