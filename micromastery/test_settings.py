@@ -32,3 +32,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # A worker process started by a test is pointed at the test database by name.
 if os.environ.get("MICROMASTERY_TEST_DATABASE_NAME"):
     DATABASES["default"]["NAME"] = os.environ["MICROMASTERY_TEST_DATABASE_NAME"]
+
+# Tasks queued by tests go to a queue (and, on the filesystem broker, a folder) of their own,
+# so that a local development worker never runs them against the development database.
+from micromastery.settings import CELERY_BROKER_URL  # noqa: E402
+
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TASK_DEFAULT_QUEUE", "micromastery-tests")
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    _TEST_BROKER_DIR = VAR_DIR / "test-celery-broker"
+    _TEST_BROKER_DIR.mkdir(parents=True, exist_ok=True)
+    (VAR_DIR / "test-celery-control").mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_TEST_BROKER_DIR),
+        "data_folder_out": str(_TEST_BROKER_DIR),
+        "control_folder": str(VAR_DIR / "test-celery-control"),
+        "store_processed": False,
+    }

@@ -5,16 +5,27 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString, mark_safe
 
 from accounts.models import User
 from courses.models import MicromasteryVersion
 from payoff.forms import BaselineForm
 from payoff.models import MeasurementKind, PayoffMeasurement
+from payoff.selectors import before_after_map
 from payoff.services import baseline_record
 from practice.models import Enrollment
 
 
 class BaselineEnrollmentExtension:
+    def enrollment_summary(self, *, enrollment: Enrollment, learner: User) -> SafeString:
+        rows = before_after_map(learner=learner, enrollments=[enrollment]).get(enrollment.pk, [])
+        if not rows:
+            return mark_safe("")
+        return render_to_string(
+            "payoff/_before_after.html", {"before_after": rows, "enrollment": enrollment}
+        )
+
     def enrollment_form(
         self, *, version: MicromasteryVersion, data: Any = None, prefix: str
     ) -> forms.Form | None:

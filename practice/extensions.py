@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from django import forms
+from django.utils.safestring import SafeString, mark_safe
 
 from accounts.models import User
 from courses.models import MicromasteryVersion
@@ -30,6 +31,9 @@ class EnrollmentExtension(Protocol):
 
     def enrollment_save(self, *, form: forms.Form, enrollment: Enrollment, by: User) -> None:
         """Save the form's data for the enrolment; raise ApplicationError to refuse."""
+
+    def enrollment_summary(self, *, enrollment: Enrollment, learner: User) -> SafeString:
+        """A section for the enrolment's own page (payoff shows before and after), or ""."""
 
 
 enrollment_extensions: list[EnrollmentExtension] = []
@@ -65,3 +69,13 @@ def enrollment_forms_for_enrollment(*, enrollment: Enrollment, data: Any = None)
         if form is not None:
             found.append((extension, form))
     return found
+
+
+def enrollment_summaries(*, enrollment: Enrollment, learner: User) -> SafeString:
+    """What the extensions add to the enrolment's page, in registration order."""
+    return mark_safe(  # noqa: S308 - each part is a rendered template of an extension
+        "".join(
+            extension.enrollment_summary(enrollment=enrollment, learner=learner)
+            for extension in enrollment_extensions
+        )
+    )

@@ -21,6 +21,7 @@ from practice.extensions import (
     ExtensionForms,
     enrollment_forms_for_enrollment,
     enrollment_forms_for_version,
+    enrollment_summaries,
 )
 from practice.forms import AttemptForm, CatalogFilterForm, PersonalPayoffForm
 from practice.models import EnrollmentStatus
@@ -154,6 +155,9 @@ def _render_enrollment(
         "extension_forms": [form for _, form in extension_forms],
         "has_baselines": any(
             value is not None for _, form in extension_forms for value in form.initial.values()
+        ),
+        "extension_summaries": enrollment_summaries(
+            enrollment=enrollment, learner=_learner(request)
         ),
     }
     return render(request, "practice/enrollment_detail.html", context, status=status)
