@@ -2,16 +2,19 @@
 
 One selector, ``dashboard_summary``, feeds the dashboard page, its CSV export and
 ``GET /api/v1/dashboard/``, so the three always show the same numbers. It reads only the
-rollups (see payoff.rollups) and runs a fixed number of queries whatever the data size.
+rollups (see payoff.rollups) and runs a fixed number of queries whatever the data size; the
+exceptions are a cohort's practice by week and the overdue count, read from the cohort's
+own rows in one grouped query each.
 """
 
 from __future__ import annotations
 
 import statistics
+import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -20,6 +23,8 @@ from django.db import connection
 from django.db.models import (
     Aggregate,
     Count,
+    DateField,
+    Exists,
     F,
     FloatField,
     Max,
@@ -29,12 +34,14 @@ from django.db.models import (
     Subquery,
     Sum,
 )
+from django.db.models.functions import TruncWeek
 from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import Organization, Team, User
 from accounts.selectors import team_list_visible
 from courses.models import (
+    CourseItem,
     MetricReporter,
     Micromastery,
     MicromasteryVersion,
@@ -53,7 +60,9 @@ from payoff.models import (
 from payoff.rollups import week_of
 from payoff.services import checkin_days_due
 from payoff.spread import spread_sources
-from practice.models import Enrollment, EnrollmentStatus
+from practice.cohorts.models import Cohort, CohortEnrollment, CohortMembership
+from practice.cohorts.selectors import cohort_visible, due_deadline
+from practice.models import Enrollment, EnrollmentStatus, PracticeAttempt
 
 PERIOD_CHOICES = (30, 90, 365)
 DEFAULT_PERIOD_DAYS = 90
@@ -117,9 +126,12 @@ def _share(part: int | float, whole: int | float) -> float | None:
 
 @dataclass(frozen=True)
 class DashboardScope:
-    """What the viewer may see and chose to see: one organization, teams, micromastery, period.
+    """What the viewer may see and chose to see: one organization, teams, micromastery, period,
+    and optionally one cohort.
 
-    ``teams`` empty means the whole organization (org admins and authors only).
+    ``teams`` empty means the whole organization (org admins and authors only). With a
+    ``cohort``, only its current members' enrolments on its micromastery (or its course's
+    micromasteries) count, among the teams in scope.
     """
 
     viewer: User
@@ -130,6 +142,8 @@ class DashboardScope:
     micromasteries: tuple[Micromastery, ...]
     period_days: int
     now: datetime
+    cohort: Cohort | None = None
+    visible_cohorts: tuple[Cohort, ...] = ()
 
     @property
     def whole_organization(self) -> bool:
@@ -159,24 +173,52 @@ class DashboardScope:
     def first_week(self) -> date:
         return week_of(self.start)
 
-    def learner_ids(self) -> QuerySet[Any]:
-        """Members of the selected teams, as a subquery (distinct in effect: used with IN)."""
+    @property
+    def limits_learners(self) -> bool:
+        """Whether ``learner_ids()`` narrows the organization (teams or a cohort chosen)."""
+        return bool(self.teams) or self.cohort is not None
+
+    def _team_member_ids(self) -> QuerySet[Any]:
         return Team.members.through.objects.filter(team_id__in=self.team_ids).values("user_id")
+
+    def learner_ids(self) -> QuerySet[Any]:
+        """Members of the selected teams, as a subquery (distinct in effect: used with IN).
+
+        With a cohort: its current members, among the selected teams when there are any.
+        """
+        if self.cohort is None:
+            return self._team_member_ids()
+        members = CohortMembership.objects.filter(cohort_id=self.cohort.pk, removed_at__isnull=True)
+        if self.teams:
+            members = members.filter(learner_id__in=self._team_member_ids())
+        return members.values("learner_id")
+
+    def cohort_micromastery_ids(self) -> list[int] | QuerySet[Any]:
+        """The cohort's micromastery, or its course's micromasteries as a subquery."""
+        assert self.cohort is not None
+        if self.cohort.micromastery_id is not None:
+            return [self.cohort.micromastery_id]
+        course_id = self.cohort.course_id
+        assert course_id is not None  # a cohort has a micromastery or a course (constraint)
+        return CourseItem.objects.filter(course_id=course_id).values("micromastery_id")
 
     def filter(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         """Limit a rollup queryset (fields organization, micromastery, learner) to the scope."""
         queryset = queryset.filter(organization_id=self.organization_id, dropped=False)
         if self.micromastery_id:
             queryset = queryset.filter(micromastery_id=self.micromastery_id)
-        if self.teams:
+        if self.cohort is not None:
+            queryset = queryset.filter(micromastery_id__in=self.cohort_micromastery_ids())
+        if self.limits_learners:
             queryset = queryset.filter(learner_id__in=self.learner_ids())
         return queryset
 
     @property
     def description(self) -> str:
         teams = ", ".join(team.name for team in self.teams) or "the whole organization"
+        cohort = f"; cohort {self.cohort.name}" if self.cohort else ""
         subject = self.micromastery.title if self.micromastery else "all micromasteries"  # type: ignore[attr-defined]
-        return f"{teams}; {subject}; the last {self.period_days} days"
+        return f"{teams}{cohort}; {subject}; the last {self.period_days} days"
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -184,6 +226,7 @@ class DashboardScope:
             "teams": [{"id": team.pk, "name": team.name} for team in self.teams],
             "whole_organization": self.whole_organization,
             "micromastery": self.micromastery_id,
+            "cohort": {"id": self.cohort.pk, "name": self.cohort.name} if self.cohort else None,
             "period_days": self.period_days,
             "start": self.start.isoformat(),
             "end": self.end.isoformat(),
@@ -216,11 +259,14 @@ def dashboard_scope(
     micromastery_id: int | None = None,
     period_days: int | None = None,
     now: datetime | None = None,
+    cohort_id: int | None = None,
 ) -> DashboardScope:
     """Resolve the filters against what the viewer may see.
 
-    Learners without a managed team get PermissionDenied; a team or micromastery the viewer
-    may not see is a 404, never an empty answer that would confirm it exists elsewhere.
+    Learners without a managed team get PermissionDenied; a team, micromastery or cohort the
+    viewer may not see is a 404, never an empty answer that would confirm it exists elsewhere.
+    Cohorts follow the cohorts' own visibility rule (managers: those of the teams they manage
+    and those they assigned; org admins and authors: the whole organization's).
     """
     if viewer.organization_id is None or not viewer.is_active:
         raise PermissionDenied("The dashboard is for managers, organization admins and authors.")
@@ -242,6 +288,16 @@ def dashboard_scope(
         micromastery = next((item for item in micromasteries if item.pk == micromastery_id), None)
         if micromastery is None:
             raise Http404("No such micromastery in your organization.")
+    cohorts = tuple(
+        cohort_visible(viewer=viewer)
+        .filter(organization_id=viewer.organization_id)
+        .order_by("name", "pk")
+    )
+    cohort = None
+    if cohort_id is not None:
+        cohort = next((item for item in cohorts if item.pk == cohort_id), None)
+        if cohort is None:
+            raise Http404("No such cohort among the cohorts you can see.")
     if period_days not in PERIOD_CHOICES:
         period_days = DEFAULT_PERIOD_DAYS
     organization = viewer.organization
@@ -255,6 +311,8 @@ def dashboard_scope(
         micromasteries=micromasteries,
         period_days=period_days,
         now=now or timezone.now(),
+        cohort=cohort,
+        visible_cohorts=cohorts,
     )
 
 
@@ -476,6 +534,7 @@ def _enrollment_figures(
             totals["at_risk"],
             "Not complete and no practice for 7 days or more (or never, 7+ days after enrolling).",
         ),
+        _overdue_figure(scope),
     ]
     capability = [
         Figure(
@@ -540,6 +599,89 @@ def _enrollment_figures(
     return reach, practice, capability, mastered
 
 
+def _overdue_figure(scope: DashboardScope) -> Figure:
+    """Assignments past due and not complete, by the cohorts' rule: a due date is met until
+    the end of that day in the learner's own time zone, and an assignment is complete when
+    every enrolment it made (or found) is complete.
+
+    One query whatever the number of members: memberships are counted per due date and
+    time zone in the database, and only the deadline of each such pair is checked here.
+    """
+    memberships = CohortMembership.objects.filter(
+        removed_at__isnull=True,
+        cohort__organization_id=scope.organization_id,
+        # No time zone is more than 14 hours ahead of UTC: nothing due later is overdue yet.
+        cohort__due_on__lte=scope.now.astimezone(UTC).date(),
+    )
+    if scope.cohort is not None:
+        memberships = memberships.filter(cohort_id=scope.cohort.pk)
+    else:
+        memberships = memberships.filter(
+            cohort_id__in=cohort_visible(viewer=scope.viewer).values("pk")
+        )
+    if scope.teams:
+        memberships = memberships.filter(learner_id__in=scope._team_member_ids())
+    if scope.micromastery_id:
+        memberships = memberships.filter(
+            Q(cohort__micromastery_id=scope.micromastery_id)
+            | Q(
+                cohort__course_id__in=CourseItem.objects.filter(
+                    micromastery_id=scope.micromastery_id
+                ).values("course_id")
+            )
+        )
+    links = CohortEnrollment.objects.filter(membership_id=OuterRef("pk"))
+    unfinished = memberships.filter(
+        Exists(links.filter(enrollment__completed_at__isnull=True)) | ~Exists(links)
+    )
+    overdue = 0
+    for row in (
+        unfinished.values("cohort__due_on", "learner__time_zone")
+        .annotate(assignments=Count("pk"))
+        .order_by()
+    ):
+        deadline = due_deadline(row["cohort__due_on"], zoneinfo.ZoneInfo(row["learner__time_zone"]))
+        if scope.now >= deadline:
+            overdue += row["assignments"]
+    where = f"in the cohort {scope.cohort.name}" if scope.cohort else "in the cohorts you can see"
+    return Figure(
+        "overdue",
+        "Overdue",
+        overdue,
+        f"Assignments {where} past their due date (the end of that day in the learner's "
+        "time zone) and not complete.",
+    )
+
+
+def _cohort_practice_by_week(scope: DashboardScope) -> QuerySet[Any]:
+    """(week, attempts, distinct learners) of the cohort's enrolments, from the attempts.
+
+    The weekly rollups are kept per team, not per cohort; a cohort's attempts are few enough
+    to count in one grouped query.
+    """
+    first = datetime.combine(scope.first_week, time.min, tzinfo=UTC)
+    last = datetime.combine(week_of(scope.now) + timedelta(days=7), time.min, tzinfo=UTC)
+    attempts = PracticeAttempt.objects.filter(
+        enrollment__micromastery__organization_id=scope.organization_id,
+        enrollment__micromastery_id__in=scope.cohort_micromastery_ids(),
+        enrollment__learner_id__in=scope.learner_ids(),
+        practiced_at__gte=first,
+        practiced_at__lt=last,
+    )
+    if scope.micromastery_id:
+        attempts = attempts.filter(enrollment__micromastery_id=scope.micromastery_id)
+    return (
+        attempts.annotate(week=TruncWeek("practiced_at", output_field=DateField(), tzinfo=UTC))
+        .values("week")
+        .annotate(
+            attempt_count=Count("pk"),
+            learner_count=Count("enrollment__learner_id", distinct=True),
+        )
+        .order_by()
+        .values_list("week", "attempt_count", "learner_count")
+    )
+
+
 def _weeks(scope: DashboardScope) -> list[WeekPoint]:
     rows = WeeklyPracticeRollup.objects.filter(
         organization_id=scope.organization_id,
@@ -553,8 +695,13 @@ def _weeks(scope: DashboardScope) -> list[WeekPoint]:
         else rows.filter(micromastery=None)
     )
     rows = rows.filter(team_id__in=scope.team_ids) if scope.teams else rows.filter(team=None)
+    counts = (
+        _cohort_practice_by_week(scope)
+        if scope.cohort is not None
+        else rows.values_list("week", "attempts", "active_learners")
+    )
     by_week: dict[date, list[int]] = defaultdict(lambda: [0, 0])
-    for week, attempts, learners in rows.values_list("week", "attempts", "active_learners"):
+    for week, attempts, learners in counts:
         by_week[week][0] += attempts
         by_week[week][1] += learners
     points = []
@@ -570,7 +717,9 @@ def _practice_rate(scope: DashboardScope, weeks: list[WeekPoint]) -> Figure:
     attempts = sum(point.attempts for point in weeks)
     learner_weeks = sum(point.active_learners for point in weeks)
     overlap = (
-        " A learner in two of the selected teams counts in each." if len(scope.teams) > 1 else ""
+        " A learner in two of the selected teams counts in each."
+        if len(scope.teams) > 1 and scope.cohort is None
+        else ""
     )
     return Figure(
         "attempts_per_active_learner_week",

@@ -44,7 +44,8 @@ def _int(value: str | None) -> int | None:
 
 
 def scope_from_request(request: HttpRequest) -> DashboardScope:
-    """The dashboard filters from the query string: ?team=1&team=2&micromastery=3&period=90."""
+    """The dashboard filters from the query string:
+    ?team=1&team=2&micromastery=3&cohort=4&period=90."""
     user = request.user
     assert isinstance(user, User)
     team_ids = [team_id for team_id in map(_int, request.GET.getlist("team")) if team_id]
@@ -53,6 +54,7 @@ def scope_from_request(request: HttpRequest) -> DashboardScope:
         team_ids=team_ids,
         micromastery_id=_int(request.GET.get("micromastery")),
         period_days=_int(request.GET.get("period")),
+        cohort_id=_int(request.GET.get("cohort")),
     )
 
 

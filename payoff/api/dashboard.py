@@ -19,6 +19,7 @@ from payoff.selectors import DEFAULT_PERIOD_DAYS, PERIOD_CHOICES, dashboard_scop
 class DashboardFilterSerializer(serializers.Serializer[Any]):
     team = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False)
     micromastery = serializers.IntegerField(min_value=1, required=False)
+    cohort = serializers.IntegerField(min_value=1, required=False)
     period = serializers.ChoiceField(choices=PERIOD_CHOICES, default=DEFAULT_PERIOD_DAYS)
 
 
@@ -26,13 +27,16 @@ class DashboardView(APIView):
     """Reach, practice, capability, spread, results and value for the filter.
 
     Managers see the teams they manage; org admins and authors the whole organization.
-    A team or micromastery the caller may not see is a 404.
+    A team, micromastery or cohort the caller may not see is a 404.
     """
 
     @extend_schema(
         parameters=[
             OpenApiParameter("team", OpenApiTypes.INT, many=True, description="Team ids."),
             OpenApiParameter("micromastery", OpenApiTypes.INT),
+            OpenApiParameter(
+                "cohort", OpenApiTypes.INT, description="Only this cohort's members' enrolments."
+            ),
             OpenApiParameter("period", OpenApiTypes.INT, enum=list(PERIOD_CHOICES)),
         ],
         responses={200: OpenApiTypes.OBJECT},
@@ -43,7 +47,7 @@ class DashboardView(APIView):
                 "team": request.query_params.getlist("team"),
                 **{
                     name: request.query_params[name]
-                    for name in ("micromastery", "period")
+                    for name in ("micromastery", "cohort", "period")
                     if request.query_params.get(name)
                 },
             }
@@ -56,6 +60,7 @@ class DashboardView(APIView):
             team_ids=filters.validated_data.get("team") or [],
             micromastery_id=filters.validated_data.get("micromastery"),
             period_days=filters.validated_data["period"],
+            cohort_id=filters.validated_data.get("cohort"),
         )
         return Response(dashboard_summary(scope=scope).as_dict())
 

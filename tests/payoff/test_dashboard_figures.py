@@ -31,6 +31,7 @@ def test_dashboard_summary_for_the_managers_team(dataset, manager):
         "started": 2,
         "active_7_days": 1,  # Ben
         "at_risk": 1,  # Cleo: never practised, enrolled 40 days ago
+        "overdue": 0,  # no cohorts
         # Practice: 7 attempts over 4 learner-weeks (Ada: 2 weeks, Ben: 2 weeks).
         "attempts_per_active_learner_week": 1.75,
         "median_days_to_complete": 4.0,
