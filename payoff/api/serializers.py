@@ -5,10 +5,11 @@ from typing import Any
 from rest_framework import serializers
 
 from payoff.models import MeasurementKind, PayoffMeasurement
+from practice.api.serializers import id_field
 
 
 class BaselineCreateInputSerializer(serializers.Serializer[Any]):
-    metric = serializers.IntegerField(min_value=1)
+    metric = id_field()
     value = serializers.DecimalField(max_digits=14, decimal_places=2)
 
 

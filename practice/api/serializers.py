@@ -9,9 +9,21 @@ from rest_framework import serializers
 from practice.extensions import enrollment_api_extensions
 from practice.models import EnrollmentStatus, PracticeAttempt
 
+# Row ids are 64-bit; a larger number is not an id, and the database would choke on it.
+MAX_ID = 2**63 - 1
+
+
+def id_field(**kwargs: Any) -> serializers.IntegerField:
+    return serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_ID,
+        error_messages={"min_value": "This is not an id.", "max_value": "This is not an id."},
+        **kwargs,
+    )
+
 
 class EnrollmentCreateInputSerializer(serializers.Serializer[Any]):
-    micromastery = serializers.IntegerField(min_value=1)
+    micromastery = id_field()
     personal_payoff = serializers.CharField(required=False, allow_blank=True, default="")
 
 
@@ -107,7 +119,7 @@ class EnrollmentDetailOutputSerializer(EnrollmentOutputSerializer):
 
 
 class AttemptCreateInputSerializer(serializers.Serializer[Any]):
-    step = serializers.IntegerField(min_value=1)
+    step = id_field()
     what_i_did = serializers.CharField(
         error_messages={"blank": "Say what you did.", "required": "Say what you did."}
     )
@@ -138,9 +150,7 @@ class AttemptCreateInputSerializer(serializers.Serializer[Any]):
 
 
 class AttemptFilterSerializer(serializers.Serializer[Any]):
-    step = serializers.IntegerField(
-        min_value=1, required=False, help_text="Only attempts on this step."
-    )
+    step = id_field(required=False, help_text="Only attempts on this step.")
 
 
 class AttemptOutputSerializer(serializers.ModelSerializer[PracticeAttempt]):

@@ -70,6 +70,8 @@ def test_baseline_recorded_listed_and_shown_on_the_enrolment(api_as, learner, en
         ({"metric": "own", "value": "NaN"}, "value", None),
         ({"metric": "own"}, "value", None),
         ({"value": "10"}, "metric", None),
+        ({"metric": 10**30, "value": "10"}, "metric", None),
+        ({"metric": "own", "value": "1e20"}, "value", None),
         ({"metric": "other-version", "value": "10"}, "metric", None),
         ({"metric": "manager-reported", "value": "10"}, "metric", None),
     ],

@@ -1,9 +1,13 @@
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from threading import Barrier
 
 import pytest
 import time_machine
+from django.db import connection
 
+from micromastery.common.errors import ApplicationError
 from practice import services
 from practice.models import Enrollment, EnrollmentStatus, PracticeAttempt
 from tests.factories import (
@@ -132,6 +136,7 @@ def test_enrollment_create_other_organization_looks_like_no_micromastery(
         ({}, "micromastery"),
         ({"micromastery": "meetings"}, "micromastery"),
         ({"micromastery": [1]}, "micromastery"),
+        ({"micromastery": 10**30}, "micromastery"),
         ({"micromastery": 1, "personal_payoff": {"text": "x"}}, "personal_payoff"),
         ("{not json", None),
     ],
@@ -416,9 +421,12 @@ def test_attempt_same_submission_key_returns_the_first_attempt(
         ({"minutes": 0}, "minutes"),
         ({"minutes": 601}, "minutes"),
         ({"practiced_at": "2026-03-09T09:00:00Z"}, "practiced_at"),
+        ({"practiced_at": "2026-01-30T09:00:00Z"}, "practiced_at"),
+        ({"practiced_at": "0001-01-01T00:00:00Z"}, "practiced_at"),
         ({"practiced_at": "yesterday"}, "practiced_at"),
         ({"submission_key": "not-a-uuid"}, "submission_key"),
         ({"step": "first"}, "step"),
+        ({"step": 10**30}, "step"),
         ({"step": "other-version"}, "step"),
         ({"step": "locked"}, "step"),
         ({"feedback_from": "x" * 121}, "feedback_from"),
@@ -444,6 +452,20 @@ def test_attempt_bad_input_is_400_and_saves_nothing(
     assert field in error["fields"], error
     assert error["message"]
     assert not PracticeAttempt.objects.exists()
+
+
+def test_attempt_practised_earlier_today_or_last_week_is_logged_then(
+    api_as, learner, enrollment, version
+):
+    first = steps_of(version)[0]
+    with time_machine.travel(START, tick=False):
+        response = api_as(learner).post(
+            f"/api/v1/enrollments/{enrollment.pk}/attempts/",
+            attempt_body(first, practiced_at="2026-02-23T17:30:00+01:00"),
+            format="json",
+        )
+    assert response.status_code == 201
+    assert response.json()["attempt"]["practiced_at"] == "2026-02-23T16:30:00Z"
 
 
 def test_attempt_locked_step_says_what_to_finish_first(api_as, learner, enrollment, version):
@@ -503,9 +525,10 @@ def test_attempt_list_latest_first_filtered_by_step_and_paginated(
     paged = client.get(f"/api/v1/enrollments/{enrollment.pk}/attempts/?page_size=1").json()
     assert len(paged["results"]) == 1
     assert paged["next"]
-    bad = client.get(f"/api/v1/enrollments/{enrollment.pk}/attempts/?step=first")
-    assert bad.status_code == 400
-    assert "step" in bad.json()["error"]["fields"]
+    for step in ("first", 10**30):
+        bad = client.get(f"/api/v1/enrollments/{enrollment.pk}/attempts/?step={step}")
+        assert bad.status_code == 400
+        assert "step" in bad.json()["error"]["fields"]
 
 
 # --- Practise today ---------------------------------------------------------------------
@@ -610,3 +633,24 @@ def test_practice_api_is_in_the_schema(client):
         b"/api/v1/practice/today/",
     ]:
         assert path in schema
+
+
+@pytest.mark.django_db(transaction=True)
+def test_enrollment_create_twice_at_once_enrols_once(learner, version):
+    barrier = Barrier(2)
+
+    def enrol():
+        try:
+            barrier.wait()
+            return services.enrollment_create(learner=learner, micromastery=version.micromastery).pk
+        except ApplicationError as error:
+            return error.fields["micromastery"][0]
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        outcomes = list(pool.map(lambda _: enrol(), range(2)))
+    assert Enrollment.objects.count() == 1
+    assert sorted(outcomes, key=str) == sorted(
+        [Enrollment.objects.get().pk, "You are already enrolled in this micromastery."], key=str
+    )
