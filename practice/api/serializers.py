@@ -35,6 +35,7 @@ class EnrollmentFilterSerializer(serializers.Serializer[Any]):
     status = serializers.ChoiceField(
         choices=EnrollmentStatus.choices,
         required=False,
+        allow_blank=True,
         help_text="Only enrolments with this status; without it, every enrolment but dropped ones.",
     )
 

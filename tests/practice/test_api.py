@@ -198,6 +198,8 @@ def test_enrollment_list_shows_only_mine_with_progress_and_filters_by_status(
 
     only_dropped = client.get("/api/v1/enrollments/?status=dropped").json()
     assert [row["id"] for row in only_dropped["results"]] == [dropped.pk]
+    blank = client.get("/api/v1/enrollments/?status=").json()
+    assert blank["count"] == 2
     only_paused = client.get("/api/v1/enrollments/", {"status": "paused"}).json()
     assert [row["id"] for row in only_paused["results"]] == [paused.pk]
     bad = client.get("/api/v1/enrollments/?status=finished")
