@@ -236,6 +236,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "PublicationStatusEnum": "courses.models.PublicationStatus",
         "TeachBackStatusEnum": "practice.teachback.models.SessionStatus",
+        "EnrollmentStatusEnum": "practice.models.EnrollmentStatus",
     },
 }
 

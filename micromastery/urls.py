@@ -58,6 +58,8 @@ api_v1_patterns = [
     path("", include("practice.nudges.api")),
     path("", include("payoff.api.dashboard")),
     path("teachbacks/", include("practice.teachback.api.urls")),
+    path("", include("practice.api.urls")),
+    path("", include("payoff.api.urls")),
 ]
 
 urlpatterns = [

@@ -6,10 +6,14 @@ class PayoffConfig(AppConfig):
     verbose_name = "Payoff"
 
     def ready(self) -> None:
-        from payoff.extensions import BaselineEnrollmentExtension
-        from practice.extensions import enrollment_extension_register
+        from payoff.extensions import BaselineApiExtension, BaselineEnrollmentExtension
+        from practice.extensions import (
+            enrollment_api_extension_register,
+            enrollment_extension_register,
+        )
 
         enrollment_extension_register(BaselineEnrollmentExtension())
+        enrollment_api_extension_register(BaselineApiExtension())
 
         from payoff.nudges import PayoffCheckinNudgeSource
         from practice.nudges.sources import nudge_source_register

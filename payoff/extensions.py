@@ -1,4 +1,5 @@
-"""Payoff's part of the enrolment page: the baseline of each learner-reported metric."""
+"""Payoff's part of the enrolment page and of the enrolment in the API: the baseline of
+each learner-reported metric."""
 
 from __future__ import annotations
 
@@ -7,12 +8,14 @@ from typing import Any
 from django import forms
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
+from rest_framework import serializers
 
 from accounts.models import User
 from courses.models import MicromasteryVersion
+from payoff.api.serializers import BaselineOutputSerializer
 from payoff.forms import BaselineForm
 from payoff.models import MeasurementKind, PayoffMeasurement
-from payoff.selectors import before_after_map
+from payoff.selectors import baseline_list, before_after_map
 from payoff.services import baseline_record
 from practice.models import Enrollment
 
@@ -50,3 +53,15 @@ class BaselineEnrollmentExtension:
         assert isinstance(form, BaselineForm)
         for metric, value in form.baselines():
             baseline_record(enrollment=enrollment, metric=metric, value=value, by=by)
+
+
+class BaselineApiExtension:
+    """The enrolment in the API shows the baseline of each metric the learner reports."""
+
+    field_name = "baselines"
+
+    def api_field(self, *, source: str) -> serializers.Field[Any, Any, Any, Any]:
+        return BaselineOutputSerializer(many=True, read_only=True, source=source)
+
+    def api_value(self, *, enrollment: Enrollment) -> Any:
+        return baseline_list(enrollment=enrollment)

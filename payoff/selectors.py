@@ -29,6 +29,7 @@ from django.db.models import (
     FloatField,
     Max,
     OuterRef,
+    Prefetch,
     Q,
     QuerySet,
     Subquery,
@@ -1156,3 +1157,43 @@ def checkins_due(
                     continue
                 due.append(CheckinDue(enrollment, metric, day, due_at))
     return sorted(due, key=lambda item: (item.due_at, item.enrollment.pk, item.metric.pk))
+
+
+# --- The learner's own enrolment (API) ---------------------------------------------------
+
+
+@dataclass
+class Baseline:
+    """A learner-reported metric of the enrolment's version and its baseline, if given."""
+
+    metric: PayoffMetric
+    measurement: PayoffMeasurement | None
+
+
+def baseline_list(*, enrollment: Enrollment) -> list[Baseline]:
+    """One row per metric the learner reports, in the author's order, given or not."""
+    metrics = (
+        PayoffMetric.objects.filter(
+            version_id=enrollment.version_id, reported_by=MetricReporter.LEARNER
+        )
+        .order_by("order", "pk")
+        .prefetch_related(
+            Prefetch(
+                "measurements",
+                queryset=PayoffMeasurement.objects.filter(
+                    enrollment=enrollment, kind=MeasurementKind.BASELINE
+                ),
+                to_attr="enrollment_baselines",
+            )
+        )
+    )
+    return [Baseline(metric, next(iter(metric.enrollment_baselines), None)) for metric in metrics]
+
+
+def measurement_list(*, enrollment: Enrollment) -> QuerySet[PayoffMeasurement]:
+    """Every measurement of the enrolment (baselines, check-ins, confirmations), oldest first."""
+    return (
+        PayoffMeasurement.objects.filter(enrollment=enrollment)
+        .select_related("metric")
+        .order_by("measured_at", "pk")
+    )

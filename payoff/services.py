@@ -15,14 +15,23 @@ from payoff.models import BaselineSkip, LearningCost, MeasurementKind, PayoffMea
 from practice.models import Enrollment
 
 
+def _plain(number: Decimal | int) -> str:
+    # Limits come back from the database as 240.00; people wrote 240.
+    return f"{Decimal(str(number)).normalize():f}"
+
+
 def measurement_value_problem(*, metric: PayoffMetric, value: Decimal) -> str | None:
     """Why this value cannot be a measurement of this metric, or None."""
     if not value.is_finite():
         return "Enter a number."
     if metric.min_value is not None and value < metric.min_value:
-        return f"{metric.name} cannot be below {metric.min_value:g} {metric.unit}.".strip()
+        return (
+            f"{metric.name} cannot be below {_plain(metric.min_value)} {metric.unit}".strip() + "."
+        )
     if metric.max_value is not None and value > metric.max_value:
-        return f"{metric.name} cannot be above {metric.max_value:g} {metric.unit}.".strip()
+        return (
+            f"{metric.name} cannot be above {_plain(metric.max_value)} {metric.unit}".strip() + "."
+        )
     if abs(value) >= Decimal("1e12"):
         return "That number is too large."
     return None

@@ -3,7 +3,8 @@
 The enrolment page asks every registered extension for a form to show beside the
 personal payoff (payoff asks for baselines there) and saves them in the same
 transaction as the enrolment. The enrolment's own page asks again, for a form prefilled
-with what was saved, so that a learner can add or correct it later.
+with what was saved, so that a learner can add or correct it later. The API's enrolment
+detail asks every registered API extension for a field to add (payoff adds the baselines).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any, Protocol
 
 from django import forms
 from django.utils.safestring import SafeString, mark_safe
+from rest_framework import serializers
 
 from accounts.models import User
 from courses.models import MicromasteryVersion
@@ -79,3 +81,23 @@ def enrollment_summaries(*, enrollment: Enrollment, learner: User) -> SafeString
             for extension in enrollment_extensions
         )
     )
+
+
+class EnrollmentApiExtension(Protocol):
+    """Adds one read-only field to the enrolment in the API (payoff adds the baselines)."""
+
+    field_name: str
+
+    def api_field(self, *, source: str) -> serializers.Field[Any, Any, Any, Any]:
+        """The serializer field for the value; it documents the field in the OpenAPI schema."""
+
+    def api_value(self, *, enrollment: Enrollment) -> Any:
+        """The value of the field for one enrolment, in a constant number of queries."""
+
+
+enrollment_api_extensions: list[EnrollmentApiExtension] = []
+
+
+def enrollment_api_extension_register(extension: EnrollmentApiExtension) -> None:
+    if all(known.field_name != extension.field_name for known in enrollment_api_extensions):
+        enrollment_api_extensions.append(extension)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -20,6 +21,7 @@ from courses.models import (
     PublicationStatus,
     Topic,
 )
+from micromastery.common.errors import ApplicationError
 from practice.models import Enrollment, EnrollmentStatus, PracticeAttempt
 from practice.progress import Progress, StepProgress, progress_compute
 
@@ -442,3 +444,66 @@ def step_page_get(*, learner: User, enrollment_id: int, step_id: int) -> StepPag
             )
         ),
     )
+
+
+def micromastery_offered_get(*, learner: User, micromastery_id: int) -> Micromastery:
+    """A micromastery of the learner's organization, or 404: another organization's
+    micromasteries do not exist for them (whether it is open for enrolment is the service's
+    rule, with a message the learner can act on)."""
+    micromastery = (
+        Micromastery.objects.for_organization(learner.organization_id)
+        .filter(pk=micromastery_id)
+        .first()
+    )
+    if micromastery is None:
+        raise Http404("No such micromastery.")
+    return micromastery
+
+
+def enrollment_queryset(*, learner: User, status: str | None = None) -> QuerySet[Enrollment]:
+    """The learner's enrolments, newest first, ready to page through and then hand to
+    ``enrollments_with_progress`` (not dropped unless asked for by status)."""
+    queryset = Enrollment.objects.for_learner(learner)
+    queryset = queryset.filter(status=status) if status else queryset.current()
+    return _with_progress_prefetch(queryset.order_by("-created_at", "-pk"))
+
+
+def enrollments_with_progress(enrollments: Iterable[Enrollment]) -> list[EnrollmentWithProgress]:
+    """Progress of enrolments fetched from ``enrollment_queryset`` (no further queries)."""
+    return [
+        EnrollmentWithProgress(enrollment, _progress_of(enrollment)) for enrollment in enrollments
+    ]
+
+
+def enrollment_without_progress_get(*, learner: User, enrollment_id: int) -> Enrollment:
+    """One of the learner's own enrolments without its attempts, or 404 (never someone
+    else's, whatever their role)."""
+    enrollment = (
+        Enrollment.objects.for_learner(learner)
+        .select_related("version", "micromastery")
+        .filter(pk=enrollment_id)
+        .first()
+    )
+    if enrollment is None:
+        raise Http404("No such enrolment.")
+    return enrollment
+
+
+def attempt_list(
+    *, enrollment: Enrollment, step_id: int | None = None
+) -> QuerySet[PracticeAttempt]:
+    """The enrolment's attempts, latest first, optionally of one step."""
+    attempts = enrollment.attempts.all()
+    if step_id is not None:
+        attempts = attempts.filter(step_id=step_id)
+    return attempts.order_by("-practiced_at", "-pk")
+
+
+def enrollment_step_get(*, enrollment: Enrollment, step_id: int) -> PracticeStep:
+    """A step of the enrolment's version; any other id is refused as bad input, the same
+    way whether the step exists elsewhere or not."""
+    step = enrollment.version.steps.filter(pk=step_id).first()
+    if step is None:
+        message = "This step is not part of your version of the micromastery."
+        raise ApplicationError(message, fields={"step": [message]})
+    return step

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
@@ -23,6 +23,9 @@ logger = logging.getLogger(__name__)
 
 # Clocks of phones and servers disagree a little; more than this ahead is a typo.
 FUTURE_TOLERANCE = timedelta(minutes=5)
+# Practice is logged soon after it happens; a date further back is a typo, and back-dated
+# attempts would let repetitions count without the spacing they stand for.
+PAST_LIMIT = timedelta(days=30)
 
 
 @dataclass
@@ -89,7 +92,16 @@ def enrollment_create(
         personal_payoff=personal_payoff.strip(),
         holdout=random.random() < float(micromastery.nudge_holdout_ratio),
     )
-    enrollment.save()
+    try:
+        # Two taps on "Enrol" at once: the lock above finds no row for either, so the
+        # database's one-enrolment constraint decides, and the loser hears why.
+        with transaction.atomic():
+            enrollment.save()
+    except IntegrityError as error:
+        raise ApplicationError(
+            "You are already enrolled in this micromastery.",
+            fields={"micromastery": ["You are already enrolled in this micromastery."]},
+        ) from error
     return enrollment
 
 
@@ -224,6 +236,9 @@ def attempt_log(
             "When you practised cannot be in the future.",
             fields={"practiced_at": ["When you practised cannot be in the future."]},
         )
+    if practiced_at < now - PAST_LIMIT:
+        message = f"Log practice within {PAST_LIMIT.days} days of doing it."
+        raise ApplicationError(message, fields={"practiced_at": [message]})
 
     progress = enrollment_progress(enrollment)
     step_progress = progress.step_by_id(step.pk)
