@@ -146,7 +146,8 @@ class NotificationQuerySet(models.QuerySet["Notification"]):
 
 
 class Notification(BaseModel):
-    """An in-app nudge: what the bell counts and the notification centre lists."""
+    """What the bell counts and the notification centre lists: an in-app nudge, or an
+    event that is not a nudge (an invitation, an assignment, a feedback request)."""
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
@@ -155,6 +156,9 @@ class Notification(BaseModel):
     nudge = models.OneToOneField(
         Nudge, on_delete=models.SET_NULL, null=True, blank=True, related_name="notification"
     )
+    # The event a notification that is not a nudge reports ("teachback-invite:<uid>:<user>"):
+    # creating it again with the same key creates nothing.
+    key = models.CharField(max_length=200, unique=True, null=True, blank=True)
     title = models.CharField(max_length=200)
     body = models.TextField(blank=True)
     url = models.CharField(max_length=500, blank=True)
