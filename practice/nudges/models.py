@@ -22,6 +22,12 @@ class NudgeKind(models.TextChoices):
     REFRESHER_DUE = "refresher_due", "Refresher due"
     PAYOFF_CHECKIN_DUE = "payoff_checkin_due", "Payoff check-in due"
     DIGEST = "digest", "Several things due"
+    TEACHBACK_REMINDER = "teachback_reminder", "Teach-back reminder"
+
+
+# Appointments, not practice: planned for their exact moment, one nudge per item, outside
+# the one-a-day cap and working hours (rules in ``practice.nudges.planning``).
+TIME_CRITICAL_KINDS = (NudgeKind.TEACHBACK_REMINDER,)
 
 
 class NudgeChannel(models.TextChoices):
@@ -73,7 +79,8 @@ class NudgePreference(BaseModel):
 
 class NudgeQuerySet(models.QuerySet["Nudge"]):
     def counting(self) -> NudgeQuerySet:
-        return self.exclude(status__in=NOT_COUNTING_STATUSES)
+        """Nudges that use up the recipient's one nudge of the day."""
+        return self.exclude(status__in=NOT_COUNTING_STATUSES).exclude(kind__in=TIME_CRITICAL_KINDS)
 
 
 class Nudge(BaseModel):
@@ -81,7 +88,8 @@ class Nudge(BaseModel):
 
     The same day's message goes out over every channel the learner turned on; the daily
     cap is "one local day, one message", enforced by a constraint on
-    (recipient, local_date, channel) for nudges that still count.
+    (recipient, local_date, channel) for nudges that still count. Time-critical kinds
+    (teach-back reminders) are outside the cap.
     """
 
     recipient = models.ForeignKey(
@@ -118,7 +126,8 @@ class Nudge(BaseModel):
         constraints = [
             models.UniqueConstraint(
                 fields=["recipient", "local_date", "channel"],
-                condition=~models.Q(status__in=["cancelled", "suppressed"]),
+                condition=~models.Q(status__in=["cancelled", "suppressed"])
+                & ~models.Q(kind__in=["teachback_reminder"]),
                 name="practice_nudge_one_per_day_and_channel",
             )
         ]
@@ -129,6 +138,10 @@ class Nudge(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} for {self.recipient_id} ({self.channel}, {self.status})"
+
+    @property
+    def is_time_critical(self) -> bool:
+        return self.kind in TIME_CRITICAL_KINDS
 
     @property
     def idempotency_key(self) -> str:
