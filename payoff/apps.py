@@ -19,3 +19,8 @@ class PayoffConfig(AppConfig):
         from practice.nudges.sources import nudge_source_register
 
         nudge_source_register(PayoffCheckinNudgeSource())
+
+        from payoff.spread import spread_source_register
+        from payoff.teachback import TeachBackSpreadSource
+
+        spread_source_register(TeachBackSpreadSource())

@@ -2,14 +2,15 @@
 
 The dashboard's Spread section shows "mastered" from the enrolment rollups, then every
 figure of every registered spread source, in the order the sources registered. Teach-back
-(held sessions, colleagues reached, depth: who taught whom) lives in another app, which
-plugs in here so that payoff never has to import it. To plug in, in that app's
-``AppConfig.ready()``::
+(held sessions, colleagues reached, depth: who taught whom) plugs in here: payoff's own
+``AppConfig.ready()`` registers ``payoff.teachback.TeachBackSpreadSource`` (payoff may
+import practice's teach-back selectors; practice never imports payoff). A source is
+registered with::
 
     from payoff.spread import spread_source_register
     spread_source_register(TeachBackSpreadSource())
 
-where ``TeachBackSpreadSource.spread_figures(scope=...)`` returns ``payoff.figures.Figure``
+and ``TeachBackSpreadSource.spread_figures(scope=...)`` returns ``payoff.figures.Figure``
 objects with the keys ``teach_backs_held``, ``colleagues_reached`` and ``teach_back_depth``.
 A source must honour the whole scope (organization, ``scope.learner_ids()`` for the
 selected teams, ``scope.micromastery_id``, ``scope.start``..``scope.end``) and run a fixed

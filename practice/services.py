@@ -23,9 +23,10 @@ logger = logging.getLogger(__name__)
 
 # Clocks of phones and servers disagree a little; more than this ahead is a typo.
 FUTURE_TOLERANCE = timedelta(minutes=5)
-# Practice is logged soon after it happens; a date further back is a typo, and back-dated
-# attempts would let repetitions count without the spacing they stand for.
-PAST_LIMIT = timedelta(days=30)
+# Practice is logged soon after it happens, or in one go after a holiday; a date further
+# back is a typo, and far back-dated attempts would let repetitions count without the
+# spacing they stand for.
+PAST_LIMIT = timedelta(days=60)
 
 
 @dataclass

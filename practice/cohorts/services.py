@@ -13,16 +13,18 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Prefetch, Q
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Organization, Team, User
 from courses.models import Course, Micromastery, MicromasteryVersion, PublicationStatus
 from micromastery.common.errors import ApplicationError
 from practice import services as practice_services
-from practice.cohorts.invitations import assignment_emails_send
+from practice.cohorts.invitations import assignment_emails_send, cohort_title
 from practice.cohorts.models import Cohort, CohortEnrollment, CohortMembership
 from practice.models import Enrollment, EnrollmentStatus
+from practice.nudges.services import NotificationDraft, notifications_create
 
 
 @dataclass
@@ -418,7 +420,43 @@ def cohort_sync(*, cohort: Cohort) -> SyncOutcome:
         outcome.notified = [membership.learner for membership in to_notify]
         ids = [membership.pk for membership in to_notify]
         transaction.on_commit(lambda: assignment_emails_send(ids))
+        transaction.on_commit(lambda: assignment_notifications_create(ids))
     return outcome
+
+
+def assignment_notifications_create(membership_ids: list[int]) -> int:
+    """The bell's copy of the assignment email: once per membership (keyed), linking to
+    the learner's enrolment (for a course, the first micromastery of the path)."""
+    memberships = list(
+        CohortMembership.objects.filter(pk__in=membership_ids, removed_at__isnull=True)
+        .select_related("learner", "cohort__micromastery", "cohort__course", "cohort__assigned_by")
+        .prefetch_related(
+            Prefetch(
+                "cohort_enrollments",
+                queryset=CohortEnrollment.objects.order_by("pk"),
+            )
+        )
+    )
+    titles: dict[int, str] = {}
+    drafts = []
+    for membership in memberships:
+        cohort = membership.cohort
+        if cohort.pk not in titles:
+            titles[cohort.pk] = cohort_title(cohort)
+        rows = list(membership.cohort_enrollments.all())
+        url = reverse("practice:enrollment", args=[rows[0].enrollment_id]) if rows else "/"
+        by = cohort.assigned_by.display_name if cohort.assigned_by else "Your team"
+        due = f", due {cohort.due_on:%-d %b %Y}" if cohort.due_on else ""
+        drafts.append(
+            NotificationDraft(
+                recipient=membership.learner,
+                title=f"{by} assigned you “{titles[cohort.pk]}”",
+                body=f"{cohort.name}: starts {cohort.starts_on:%-d %b %Y}{due}.",
+                url=url,
+                key=f"cohort-assigned:{membership.pk}",
+            )
+        )
+    return notifications_create(drafts=drafts)
 
 
 def _require_change(cohort: Cohort, by: User) -> None:

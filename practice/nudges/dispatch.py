@@ -44,7 +44,12 @@ from django.utils import timezone
 from accounts.models import User
 from practice.nudges.channels import PermanentSendError, SendError, TransientSendError
 from practice.nudges.models import Nudge, NudgeChannel, NudgeStatus, TeamWebhook
-from practice.nudges.planning import QUIET_AFTER_PRACTICE, nudge_content, preference_of
+from practice.nudges.planning import (
+    QUIET_AFTER_PRACTICE,
+    is_time_critical,
+    nudge_content,
+    preference_of,
+)
 from practice.nudges.sources import due_items_collect
 
 CLAIM_BATCH_SIZE = 50
@@ -144,7 +149,11 @@ def _finish(nudge: Nudge, token: str, status: str, **fields: object) -> bool:
 def _still_wanted(
     nudge: Nudge, now: datetime, last_attempt_at: datetime | None
 ) -> tuple[str, str] | None:
-    """(new status, reason) when the nudge must not go out now, else None."""
+    """(new status, reason) when the nudge must not go out now, else None.
+
+    A time-critical nudge (a teach-back reminder) goes out at its moment whatever the
+    working hours and recent practice; preferences, unsubscribe and pause still hold.
+    """
     recipient = nudge.recipient
     preference = preference_of(recipient)
     local = now.astimezone(recipient.zone)
@@ -154,6 +163,8 @@ def _still_wanted(
         return NudgeStatus.CANCELLED, f"The recipient turned {nudge.get_channel_display()} off."
     if preference.is_paused_on(local.date()):
         return NudgeStatus.CANCELLED, "The recipient paused nudges."
+    if nudge.is_time_critical:
+        return None
     starts, ends = recipient.work_starts_at, recipient.work_ends_at
     if (
         local.isoweekday() not in (recipient.working_days or [1, 2, 3, 4, 5])
@@ -203,8 +214,22 @@ def nudges_send(
     try:
         for nudge in nudges:
             hold = _still_wanted(nudge, now, last_attempt_at.get(nudge.recipient_id))
-            if hold is None and not due.get(nudge.recipient_id):
-                hold = (NudgeStatus.CANCELLED, "Nothing is due any more.")
+            if nudge.is_time_critical:
+                # Exactly the item it was planned for: a cancelled, moved or started
+                # session no longer has it.
+                items = [
+                    item
+                    for item in due.get(nudge.recipient_id, [])
+                    if item.subject_ref == nudge.subject_ref
+                ][:1]
+                reason = "The teach-back was cancelled, moved or has started."
+            else:
+                items = [
+                    item for item in due.get(nudge.recipient_id, []) if not is_time_critical(item)
+                ]
+                reason = "Nothing is due any more."
+            if hold is None and not items:
+                hold = (NudgeStatus.CANCELLED, reason)
             if hold is not None:
                 status, reason = hold
                 if status == NudgeStatus.PLANNED:
@@ -215,7 +240,6 @@ def nudges_send(
                     _finish(nudge, token, status, last_error=reason)
                     outcome.cancelled += 1
                 continue
-            items = due[nudge.recipient_id]
             _, _, subject = nudge_content(items)
             nudge.payload = {"subject": subject, "items": [item.as_payload() for item in items]}
             if not _begin_attempt(nudge.pk, token, lease):

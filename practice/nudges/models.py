@@ -22,6 +22,12 @@ class NudgeKind(models.TextChoices):
     REFRESHER_DUE = "refresher_due", "Refresher due"
     PAYOFF_CHECKIN_DUE = "payoff_checkin_due", "Payoff check-in due"
     DIGEST = "digest", "Several things due"
+    TEACHBACK_REMINDER = "teachback_reminder", "Teach-back reminder"
+
+
+# Appointments, not practice: planned for their exact moment, one nudge per item, outside
+# the one-a-day cap and working hours (rules in ``practice.nudges.planning``).
+TIME_CRITICAL_KINDS = (NudgeKind.TEACHBACK_REMINDER,)
 
 
 class NudgeChannel(models.TextChoices):
@@ -73,7 +79,8 @@ class NudgePreference(BaseModel):
 
 class NudgeQuerySet(models.QuerySet["Nudge"]):
     def counting(self) -> NudgeQuerySet:
-        return self.exclude(status__in=NOT_COUNTING_STATUSES)
+        """Nudges that use up the recipient's one nudge of the day."""
+        return self.exclude(status__in=NOT_COUNTING_STATUSES).exclude(kind__in=TIME_CRITICAL_KINDS)
 
 
 class Nudge(BaseModel):
@@ -81,7 +88,8 @@ class Nudge(BaseModel):
 
     The same day's message goes out over every channel the learner turned on; the daily
     cap is "one local day, one message", enforced by a constraint on
-    (recipient, local_date, channel) for nudges that still count.
+    (recipient, local_date, channel) for nudges that still count. Time-critical kinds
+    (teach-back reminders) are outside the cap.
     """
 
     recipient = models.ForeignKey(
@@ -118,7 +126,8 @@ class Nudge(BaseModel):
         constraints = [
             models.UniqueConstraint(
                 fields=["recipient", "local_date", "channel"],
-                condition=~models.Q(status__in=["cancelled", "suppressed"]),
+                condition=~models.Q(status__in=["cancelled", "suppressed"])
+                & ~models.Q(kind__in=["teachback_reminder"]),
                 name="practice_nudge_one_per_day_and_channel",
             )
         ]
@@ -129,6 +138,10 @@ class Nudge(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} for {self.recipient_id} ({self.channel}, {self.status})"
+
+    @property
+    def is_time_critical(self) -> bool:
+        return self.kind in TIME_CRITICAL_KINDS
 
     @property
     def idempotency_key(self) -> str:
@@ -146,7 +159,8 @@ class NotificationQuerySet(models.QuerySet["Notification"]):
 
 
 class Notification(BaseModel):
-    """An in-app nudge: what the bell counts and the notification centre lists."""
+    """What the bell counts and the notification centre lists: an in-app nudge, or an
+    event that is not a nudge (an invitation, an assignment, a feedback request)."""
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
@@ -155,6 +169,9 @@ class Notification(BaseModel):
     nudge = models.OneToOneField(
         Nudge, on_delete=models.SET_NULL, null=True, blank=True, related_name="notification"
     )
+    # The event a notification that is not a nudge reports ("teachback-invite:<uid>:<user>"):
+    # creating it again with the same key creates nothing.
+    key = models.CharField(max_length=200, unique=True, null=True, blank=True)
     title = models.CharField(max_length=200)
     body = models.TextField(blank=True)
     url = models.CharField(max_length=500, blank=True)

@@ -20,6 +20,16 @@ The rules, in one place:
    the same message, one row per channel; the daily cap is also a database constraint on
    (recipient, local day, channel), so two planners running at once cannot both plan.
 5. Nobody unsubscribed, inactive or without an organization is planned for.
+6. **Time-critical items** (teach-back reminders, 24 hours and 1 hour before a session)
+   are appointments, not practice: a reminder moved into working hours or to another day
+   would be useless. Each is planned on its own, for exactly its moment
+   (``starts_at - 24h`` / ``- 1h``), on every channel the recipient has on, outside the
+   one-a-day cap (they neither use it up nor wait for it, and the database constraint
+   leaves them out), regardless of working hours, the gap between nudges and recent
+   practice. They still respect channel preferences, unsubscribe and a pause (a paused
+   day gets no reminder). Their dedupe key is the item's subject (session UID, SEQUENCE,
+   24h/1h), so a rescheduled session gets new reminders; at send time the dispatcher
+   cancels a reminder whose session was cancelled, moved or has started.
 
 Learners are planned in batches by primary key with a fixed number of queries per batch.
 """
@@ -37,6 +47,7 @@ from django.utils import timezone
 from accounts.models import User
 from practice.models import EnrollmentStatus
 from practice.nudges.models import (
+    TIME_CRITICAL_KINDS,
     Nudge,
     NudgeChannel,
     NudgeKind,
@@ -44,7 +55,7 @@ from practice.nudges.models import (
     NudgeStatus,
     TeamWebhook,
 )
-from practice.nudges.sources import DueItem, due_items_collect
+from practice.nudges.sources import DueItem, due_items_collect, extra_recipients
 
 MIN_GAP = timedelta(hours=3)
 QUIET_AFTER_PRACTICE = timedelta(hours=1)
@@ -110,12 +121,50 @@ def nudge_channels(
     return channels
 
 
-def plannable_learners() -> Q:
-    return Q(
-        is_active=True,
-        organization__isnull=False,
-        enrollments__status__in=(EnrollmentStatus.ACTIVE, EnrollmentStatus.COMPLETED),
-    ) & (Q(nudge_preference__isnull=True) | Q(nudge_preference__unsubscribed_at__isnull=True))
+def plannable_learners(*, now: datetime) -> Q:
+    may_have_due = Q(enrollments__status__in=(EnrollmentStatus.ACTIVE, EnrollmentStatus.COMPLETED))
+    extra = extra_recipients(now=now)
+    if extra is not None:
+        may_have_due |= extra
+    return (
+        Q(is_active=True, organization__isnull=False)
+        & may_have_due
+        & (Q(nudge_preference__isnull=True) | Q(nudge_preference__unsubscribed_at__isnull=True))
+    )
+
+
+def is_time_critical(item: DueItem) -> bool:
+    return item.kind in TIME_CRITICAL_KINDS
+
+
+def _time_critical_nudges(
+    learner: User,
+    items: Sequence[DueItem],
+    preference: NudgePreference,
+    webhook: TeamWebhook | None,
+) -> list[Nudge]:
+    """One nudge per item and channel, at the item's exact moment (rule 6)."""
+    nudges = []
+    for item in items:
+        local_date = item.due_at.astimezone(learner.zone).date()
+        if preference.is_paused_on(local_date):
+            continue
+        payload = {"subject": f"{item.title}: {item.text}", "items": [item.as_payload()]}
+        for channel, channel_webhook in nudge_channels(preference=preference, webhook=webhook):
+            nudges.append(
+                Nudge(
+                    recipient=learner,
+                    kind=item.kind,
+                    channel=channel,
+                    subject_ref=item.subject_ref,
+                    local_date=local_date,
+                    due_at=item.due_at,
+                    dedupe_key=f"{learner.pk}:{item.kind}:{item.subject_ref}:{channel}",
+                    payload=payload,
+                    webhook=channel_webhook,
+                )
+            )
+    return nudges
 
 
 def team_webhooks_of(learner_ids: Sequence[int]) -> dict[int, TeamWebhook]:
@@ -149,9 +198,11 @@ def _plan_batch(learners: list[User], now: datetime) -> list[Nudge]:
     busy: set[int] = set()
     counted_days: dict[int, set[date]] = defaultdict(set)
     last_nudge_at: dict[int, datetime] = {}
-    for recipient_id, status, local_date, due_at, sent_at in Nudge.objects.filter(
-        recipient__in=list(due), due_at__gte=now - timedelta(days=2)
-    ).values_list("recipient_id", "status", "local_date", "due_at", "sent_at"):
+    for recipient_id, status, local_date, due_at, sent_at in (
+        Nudge.objects.filter(recipient__in=list(due), due_at__gte=now - timedelta(days=2))
+        .exclude(kind__in=TIME_CRITICAL_KINDS)
+        .values_list("recipient_id", "status", "local_date", "due_at", "sent_at")
+    ):
         if status in (NudgeStatus.CANCELLED, NudgeStatus.SUPPRESSED):
             continue
         if status in (NudgeStatus.PLANNED, NudgeStatus.SENDING):
@@ -169,10 +220,17 @@ def _plan_batch(learners: list[User], now: datetime) -> list[Nudge]:
 
     nudges: list[Nudge] = []
     for learner in learners:
-        items = due.get(learner.pk)
+        all_items = due.get(learner.pk, [])
+        preference = preference_of(learner)
+        nudges += _time_critical_nudges(
+            learner,
+            [item for item in all_items if is_time_critical(item)],
+            preference,
+            webhooks.get(learner.pk),
+        )
+        items = [item for item in all_items if not is_time_critical(item)]
         if not items or learner.pk in busy:
             continue
-        preference = preference_of(learner)
         earliest = now
         if learner.pk in last_nudge_at:
             earliest = max(earliest, last_nudge_at[learner.pk] + MIN_GAP)
@@ -221,7 +279,7 @@ def nudges_plan(*, now: datetime | None = None, batch_size: int = PLANNER_BATCH_
     last_pk = 0
     while True:
         learners = list(
-            User.objects.filter(plannable_learners(), pk__gt=last_pk)
+            User.objects.filter(plannable_learners(now=now), pk__gt=last_pk)
             .select_related("nudge_preference")
             .distinct()
             .order_by("pk")[:batch_size]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from django.db import transaction
@@ -78,6 +80,56 @@ def nudges_unsubscribe(*, user: User) -> NudgePreference:
         preference.save(update_fields=["unsubscribed_at", "updated_at"])
     nudges_replan_for(user=user)
     return preference
+
+
+@dataclass(frozen=True)
+class NotificationDraft:
+    """One in-app notification to create; ``key`` names the event it reports."""
+
+    recipient: User
+    title: str
+    body: str = ""
+    url: str = ""
+    key: str | None = None
+
+
+def notifications_create(*, drafts: Iterable[NotificationDraft]) -> int:
+    """In-app notifications for events that are not nudges (invitations, assignments).
+
+    Idempotent by key: a draft whose key already has a notification creates nothing, so
+    a callback that runs twice never notifies twice. These are events, not nudges: they
+    are created whatever the recipient's nudge preferences (channels, pause, working
+    hours), which govern only the nudges. Returns how many drafts were offered.
+    """
+    rows = [
+        Notification(
+            recipient=draft.recipient,
+            title=draft.title[:200],
+            body=draft.body,
+            url=draft.url[:500],
+            key=draft.key,
+        )
+        for draft in drafts
+    ]
+    if rows:
+        Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
+
+
+def notification_create(
+    *, recipient: User, title: str, body: str = "", url: str = "", key: str | None = None
+) -> Notification:
+    """One in-app notification for an event (see ``notifications_create``); with a key
+    that was used before, the earlier notification is returned and nothing is created."""
+    if key is None:
+        return Notification.objects.create(
+            recipient=recipient, title=title[:200], body=body, url=url[:500]
+        )
+    notification, _ = Notification.objects.get_or_create(
+        key=key,
+        defaults={"recipient": recipient, "title": title[:200], "body": body, "url": url[:500]},
+    )
+    return notification
 
 
 @transaction.atomic

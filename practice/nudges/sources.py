@@ -1,8 +1,9 @@
 """The registry of nudge sources: who has what due, asked in batches of learners.
 
 Practice registers its own source (practice due, start, streak at risk, refreshers);
-downstream apps register theirs from their ``AppConfig.ready`` (payoff check-ins, and
-teach-back reminders once they exist), so practice never imports them. A source answers
+downstream apps register theirs from their ``AppConfig.ready`` (payoff check-ins), so
+practice never imports them; practice registers teach-back reminders
+(``practice.teachback.reminders``) itself. A source answers
 for a whole batch of learners with a fixed number of queries: the planner's query count
 per batch must not grow with the number of learners in it.
 """
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Protocol
 
+from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
 
 from accounts.models import User
@@ -63,6 +65,21 @@ nudge_sources: list[NudgeSource] = []
 def nudge_source_register(source: NudgeSource) -> None:
     if all(existing.name != source.name for existing in nudge_sources):
         nudge_sources.append(source)
+
+
+def extra_recipients(*, now: datetime) -> Q | None:
+    """Who else may have something due besides learners with an enrolment.
+
+    A source that can reach people without one (teach-back attendees) has a
+    ``recipients(*, now) -> Q`` method on users; the others need none.
+    """
+    extra: Q | None = None
+    for source in nudge_sources:
+        recipients = getattr(source, "recipients", None)
+        if recipients is not None:
+            condition = recipients(now=now)
+            extra = condition if extra is None else extra | condition
+    return extra
 
 
 def due_items_collect(*, learners: Sequence[User], now: datetime) -> dict[int, list[DueItem]]:

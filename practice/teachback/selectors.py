@@ -470,10 +470,28 @@ def spread_counts(
 ) -> dict[str, int]:
     """For the payoff dashboard: teach-backs held (took place, someone attended),
     colleagues reached (distinct attendees) and depth of spread (the longest chain of
-    teacher -> attendee -> their attendee ...), in two queries."""
-    return spread_compute(
-        organization, micromastery_ids=micromastery_ids, team_ids=team_ids, period=period
-    ).counts()
+    teacher -> attendee -> their attendee ...), in one query whatever the data."""
+    edges = _edges(
+        organization,
+        micromastery_ids=micromastery_ids,
+        team_ids=team_ids,
+        period=period,
+        now=timezone.now(),
+    )
+    by_micromastery: dict[int, list[Edge]] = defaultdict(list)
+    for edge in edges:
+        by_micromastery[edge[1]].append(edge)
+    # Depth needs the shape of the trees, not who is in them: stand-in people, no query.
+    people = {pk: User(pk=pk) for edge in edges for pk in (edge[2], edge[3])}
+    depth = max(
+        (root.depth for tree in by_micromastery.values() for root in _forest(tree, people)),
+        default=0,
+    )
+    return {
+        "held": len({edge[0] for edge in edges}),
+        "reached": len({edge[3] for edge in edges}),
+        "depth": depth,
+    }
 
 
 def _reports_on_whole_organization(viewer: User) -> bool:

@@ -9,11 +9,13 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Team, User
 from micromastery.common.errors import ApplicationError
 from practice.models import Enrollment, EnrollmentStatus
+from practice.nudges.services import NotificationDraft, notifications_create
 from practice.services import enrollment_create
 from practice.teachback import emails
 from practice.teachback.models import Rsvp, SessionStatus, TeachBackInvite, TeachBackSession
@@ -303,7 +305,38 @@ def teachback_confirm(
             TeachBackSession.objects.get(pk=session.pk), method="REQUEST", kind="invite"
         )
     )
+    transaction.on_commit(lambda: _notify_invitees(session.pk))
     return session
+
+
+def when_for(person: User, moment: datetime) -> str:
+    """A session's start as the person reads it: their own time zone, named."""
+    local = moment.astimezone(person.zone)
+    return f"{local:%a} {local.day} {local:%b}, {local:%H:%M} ({person.time_zone})"
+
+
+def _notify_invitees(session_id: int) -> None:
+    """The bell's copy of the invitation, for each invitee, linking to the session page."""
+    session = (
+        TeachBackSession.objects.select_related("teacher", "enrollment__version")
+        .prefetch_related("invites__invitee")
+        .get(pk=session_id)
+    )
+    assert session.starts_at is not None
+    title = session.enrollment.version.title
+    url = reverse("teachback:session", args=[session.pk])
+    notifications_create(
+        drafts=[
+            NotificationDraft(
+                recipient=invite.invitee,
+                title=f"{session.teacher.display_name} invites you to a teach-back: {title}",
+                body=f"{when_for(invite.invitee, session.starts_at)}. Will you come?",
+                url=url,
+                key=f"teachback-invite:{session.uid}:{invite.invitee_id}",
+            )
+            for invite in session.invites.all()
+        ]
+    )
 
 
 @transaction.atomic
@@ -406,8 +439,27 @@ def attendance_mark(
 
 
 def _request_feedback(session_id: int, invite_ids: list[int]) -> None:
-    session = TeachBackSession.objects.get(pk=session_id)
+    """The feedback request by email, and in the bell (once per invite, whatever runs twice)."""
+    session = TeachBackSession.objects.select_related("teacher", "enrollment__version").get(
+        pk=session_id
+    )
     emails.send_feedback_requests(session, invite_ids=invite_ids)
+    title = session.enrollment.version.title
+    notifications_create(
+        drafts=[
+            NotificationDraft(
+                recipient=invite.invitee,
+                title=f"How clear was {session.teacher.display_name}'s teach-back?",
+                body=f"Two taps on “{title}” help them master it.",
+                # The session page, which has the feedback button: a signed link would expire.
+                url=reverse("teachback:session", args=[session.pk]),
+                key=f"teachback-feedback:{invite.pk}",
+            )
+            for invite in session.invites.filter(pk__in=invite_ids, attended=True).select_related(
+                "invitee"
+            )
+        ]
+    )
 
 
 @transaction.atomic

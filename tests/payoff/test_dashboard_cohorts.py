@@ -87,6 +87,9 @@ def test_dashboard_summary_for_a_cohort_counts_only_its_members(spring, org_admi
         "confidence_first": 2.67,
         "confidence_latest": 4.0,
         "mastered": 1,  # Ada
+        "teach_backs_held": 0,
+        "colleagues_reached": 0,
+        "teach_back_depth": 0,
         # Value: meeting (60 - 45) x 2 EUR = 30; observed 2 x 0.5 h x 50 EUR = 50.
         "value_total": 80.0,
     }
@@ -238,8 +241,8 @@ def test_dashboard_with_a_cohort_query_count_does_not_grow_with_members(
     url = reverse("payoff:dashboard")
     query = {"cohort": launch.pk}
     client.get(url, query)
-    # 16 for the page (the cohort's weeks come from the attempts), 1 for the bell
-    with django_assert_num_queries(17) as small:
+    # 17 for the page (the cohort's weeks come from the attempts), 1 for the bell
+    with django_assert_num_queries(18) as small:
         client.get(url, query)
     for _ in range(12):
         person = UserFactory(organization=organization, time_zone="Asia/Tokyo")

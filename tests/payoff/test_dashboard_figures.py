@@ -41,6 +41,10 @@ def test_dashboard_summary_for_the_managers_team(dataset, manager):
         "steps_done_percent": 50.0,
         "confidence_first": 2.0,
         "confidence_latest": 3.5,
+        # Spread: no teach-back yet (tests/payoff/test_dashboard_spread.py has some).
+        "teach_backs_held": 0,
+        "colleagues_reached": 0,
+        "teach_back_depth": 0,
         "mastered": 1,
         # Value: meeting (15 - 5) x 2 EUR = 20; observed 2 x 0.5 h x 50 EUR = 50.
         "value_total": 70.0,

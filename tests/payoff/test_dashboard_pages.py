@@ -1,5 +1,6 @@
 import csv
 import io
+from datetime import timedelta
 
 import pytest
 import time_machine
@@ -7,7 +8,12 @@ from django.urls import reverse
 
 from payoff.csv_export import csv_cell
 from payoff.models import PayoffMeasurement
-from tests.factories import UserFactory
+from tests.factories import (
+    EnrollmentFactory,
+    TeachBackInviteFactory,
+    TeachBackSessionFactory,
+    UserFactory,
+)
 from tests.payoff.conftest import NOW
 
 pytestmark = pytest.mark.django_db
@@ -132,14 +138,24 @@ def test_dashboard_query_count_does_not_grow_with_data(
     from payoff.rollups import rollups_rebuild
     from tests.payoff.test_rollups import add_random_practice
 
-    # 16 for the page (the cohort choice and the overdue count among them), 1 for the bell
-    with django_assert_num_queries(17) as small:
+    # 17 for the page (the cohort choice and the overdue count among them), 1 for the bell
+    with django_assert_num_queries(18) as small:
         client.get(url)
     add_random_practice(dataset, learners=15, seed=3)
     rollups_rebuild()
+    teachers = [dataset.ada, dataset.ben, dataset.cleo]
+    for days_ago, teacher in enumerate(teachers, start=1):
+        session = TeachBackSessionFactory(
+            enrollment=EnrollmentFactory(learner=teacher, status="completed"),
+            starts_at=NOW - timedelta(days=days_ago),
+        )
+        for _ in range(4):
+            TeachBackInviteFactory(session=session, attended=True)
     with django_assert_num_queries(len(small.captured_queries)):
         response = client.get(url)
     assert response.context["summary"].reach[0].value > 3
+    spread = {figure.key: figure.value for figure in response.context["summary"].spread}
+    assert spread["teach_backs_held"] == 3
 
 
 def test_manager_confirms_an_observed_value_from_the_drill_down(client, dataset, manager):

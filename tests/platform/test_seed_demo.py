@@ -1,10 +1,26 @@
+from datetime import timedelta
+
 import pytest
-from django.core.management import call_command
+import time_machine
+from django.core.management import CommandError, call_command
+from django.test import override_settings
+from django.utils import timezone
 
 from accounts.models import Organization, Team, User
 from courses import services
 from courses.models import Course, Micromastery, MicromasteryVersion, PayoffMetric, PracticeStep
 from courses.services import STEP_ACTION_MAX_CHARS
+from payoff.models import PayoffMeasurement
+from practice.models import (
+    Cohort,
+    CohortMembership,
+    Enrollment,
+    Notification,
+    Nudge,
+    PracticeAttempt,
+    TeachBackInvite,
+    TeachBackSession,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -106,3 +122,119 @@ def test_seed_demo_content_shows_in_the_learner_catalog(client):
     assert [course["title"] for course in courses["results"]] == [
         "Meetings and messages that move work forward"
     ]
+
+
+def practice_counts():
+    return {
+        "enrollments": Enrollment.objects.count(),
+        "attempts": PracticeAttempt.objects.count(),
+        "measurements": PayoffMeasurement.objects.count(),
+        "sessions": TeachBackSession.objects.count(),
+        "invites": TeachBackInvite.objects.count(),
+        "cohorts": Cohort.objects.count(),
+        "cohort_members": CohortMembership.objects.count(),
+        "notifications": Notification.objects.count(),
+        "nudges": Nudge.objects.count(),
+    }
+
+
+def test_seed_demo_practice_and_payoff_are_idempotent():
+    call_command("seed_demo")
+    first = practice_counts()
+    call_command("seed_demo")
+    assert practice_counts() == first
+    assert first["cohorts"] == 1
+    assert first["attempts"] > 40
+    assert first["measurements"] > 20
+
+
+def test_seed_demo_is_idempotent_across_days():
+    call_command("seed_demo")
+    first = practice_counts()
+    with time_machine.travel(timezone.now() + timedelta(days=3)):
+        call_command("seed_demo")
+    assert {key: value for key, value in practice_counts().items() if key != "nudges"} == {
+        key: value for key, value in first.items() if key != "nudges"
+    }
+
+
+def test_seed_demo_learners_are_at_every_stage():
+    call_command("seed_demo")
+    learners = User.objects.filter(is_author=False, is_org_admin=False, managed_teams=None)
+    enrolled = learners.filter(enrollments__isnull=False).distinct().count()
+    assert 10 <= enrolled < learners.count() == 12
+    statuses = set(Enrollment.objects.values_list("status", flat=True))
+    assert statuses == {"active", "paused", "completed"}
+    assert Enrollment.objects.filter(holdout=True).count() == 1
+    assert Enrollment.objects.filter(mastered_at__isnull=False).count() == 1
+    # Never more than nine days since the at-risk learner last practised.
+    grace = Enrollment.objects.get(
+        learner__email="grace.okafor@acme.example", micromastery__slug="give-feedback-with-sbi"
+    )
+    last = grace.attempts.order_by("-practiced_at").first()
+    assert timezone.now() - last.practiced_at > timedelta(days=8)
+    # Completions are dated by the practice, not by when the demo was seeded.
+    for enrollment in Enrollment.objects.filter(completed_at__isnull=False):
+        assert enrollment.completed_at < timezone.now() - timedelta(days=20)
+        assert enrollment.created_at < enrollment.started_at <= enrollment.completed_at
+
+
+def test_seed_demo_cohort_and_teach_back_tell_who_taught_whom():
+    call_command("seed_demo")
+    cohort = Cohort.objects.get()
+    assert list(cohort.teams.values_list("name", flat=True)) == ["Dispatch"]
+    assert cohort.due_on == cohort.starts_on + timedelta(days=14)
+    assert cohort.kickoff_url and cohort.kickoff_at > timezone.now()
+    assert cohort.memberships.count() == 6
+    held = TeachBackSession.objects.get(status="scheduled")
+    assert held.starts_at < timezone.now()
+    assert held.invites.filter(attended=True).count() == 3
+    assert held.invites.filter(feedback_at__isnull=False).count() == 2
+    assert held.enrollment.mastered_at is not None
+    taught = Enrollment.objects.get(taught_in=held)
+    assert taught.taught_by == held.teacher
+    assert taught.attempts.exists()
+
+
+def test_seed_demo_sends_no_email(mailoutbox):
+    call_command("seed_demo")
+    assert mailoutbox == []
+
+
+def test_seed_demo_gives_ana_practice_today_and_a_streak(client):
+    call_command("seed_demo")
+    client.force_login(User.objects.get(email="ana.costa@acme.example"))
+    response = client.get("/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    today = page[page.index("Practise today") : page.index("Your micromasteries")]
+    assert "due now" in today
+    assert "Make the answer easy" in today
+    assert "-day streak" in today
+
+
+def test_seed_demo_gives_the_manager_a_dashboard_with_numbers(client):
+    call_command("seed_demo")
+    client.force_login(User.objects.get(email="marcus.reed@acme.example"))
+    response = client.get("/dashboard/")
+    assert response.status_code == 200
+    summary = response.context["summary"]
+    assert not summary.is_empty
+    assert summary.figure("enrolled").value >= 10
+    assert summary.figure("attempts_per_active_learner_week").value > 0
+    assert summary.figure("mastered").value == 1
+    improved = [
+        group
+        for result in summary.results
+        for group in result.groups
+        if group.learners and group.median_change and group.median_change > 0
+    ]
+    assert improved
+    assert any(result.has_holdout for result in summary.results)
+
+
+@override_settings(MICROMASTERY_DEMO_DATA_ALLOWED=False)
+def test_seed_demo_is_refused_in_production():
+    with pytest.raises(CommandError, match="refused in production"):
+        call_command("seed_demo")
+    assert User.objects.count() == 0

@@ -423,7 +423,7 @@ def test_attempt_same_submission_key_returns_the_first_attempt(
         ({"minutes": 0}, "minutes"),
         ({"minutes": 601}, "minutes"),
         ({"practiced_at": "2026-03-09T09:00:00Z"}, "practiced_at"),
-        ({"practiced_at": "2026-01-30T09:00:00Z"}, "practiced_at"),
+        ({"practiced_at": "2025-12-30T09:00:00Z"}, "practiced_at"),
         ({"practiced_at": "0001-01-01T00:00:00Z"}, "practiced_at"),
         ({"practiced_at": "yesterday"}, "practiced_at"),
         ({"submission_key": "not-a-uuid"}, "submission_key"),

@@ -1,0 +1,55 @@
+"""Teach-back's figures in the dashboard's Spread section (see ``payoff.spread``)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from payoff.figures import Figure
+from practice.teachback.selectors import spread_counts
+
+if TYPE_CHECKING:
+    from payoff.selectors import DashboardScope
+
+
+class TeachBackSpreadSource:
+    """Held sessions, colleagues reached and depth, for exactly the dashboard's scope.
+
+    Teams scope the *teaching* (sessions taught by their members; the colleagues they
+    reached may sit anywhere in the organization); the period is on the session's start.
+    One query whatever the amount of data.
+    """
+
+    def spread_figures(self, *, scope: DashboardScope) -> list[Figure]:
+        counts = spread_counts(
+            scope.organization_id,
+            micromastery_ids=[scope.micromastery_id] if scope.micromastery_id else None,
+            team_ids=scope.team_ids if scope.teams else None,
+            period=(scope.start, scope.end),
+        )
+        teachers = "members of the selected teams" if scope.teams else "anyone"
+        return [
+            Figure(
+                key="teach_backs_held",
+                label="Teach-backs held",
+                value=counts["held"],
+                explanation=(
+                    f"Sessions taught by {teachers} that took place in the period and that "
+                    "at least one colleague attended."
+                ),
+            ),
+            Figure(
+                key="colleagues_reached",
+                label="Colleagues reached",
+                value=counts["reached"],
+                explanation="Different colleagues who attended those sessions, in any team.",
+            ),
+            Figure(
+                key="teach_back_depth",
+                label="Depth of spread",
+                value=counts["depth"],
+                explanation=(
+                    "The longest chain of who taught whom: 1 is a teacher and their "
+                    "attendees; 2 means an attendee taught it on."
+                ),
+            ),
+        ]
