@@ -25,8 +25,14 @@ class TeachBackSpreadSource:
             micromastery_ids=[scope.micromastery_id] if scope.micromastery_id else None,
             team_ids=scope.team_ids if scope.teams else None,
             period=(scope.start, scope.end),
+            teacher_ids=scope.learner_ids() if scope.cohort is not None else None,
+            micromastery_subquery=scope.cohort_micromastery_ids()
+            if scope.cohort is not None
+            else None,
         )
         teachers = "members of the selected teams" if scope.teams else "anyone"
+        if scope.cohort is not None:
+            teachers = f"members of the cohort {scope.cohort.name}"
         return [
             Figure(
                 key="teach_backs_held",

@@ -340,6 +340,8 @@ def _edges(
     team_ids: Iterable[int] | None,
     period: tuple[datetime, datetime] | None,
     now: datetime,
+    teacher_ids: QuerySet[Any] | None = None,
+    micromastery_subquery: QuerySet[Any] | list[int] | None = None,
 ) -> list[Edge]:
     invites = TeachBackInvite.objects.filter(
         attended=True,
@@ -352,6 +354,10 @@ def _edges(
     if team_ids is not None:
         members = User.objects.filter(teams__in=list(team_ids)).values("pk")
         invites = invites.filter(session__teacher_id__in=members)
+    if teacher_ids is not None:
+        invites = invites.filter(session__teacher_id__in=teacher_ids)
+    if micromastery_subquery is not None:
+        invites = invites.filter(session__micromastery_id__in=micromastery_subquery)
     if period is not None:
         invites = invites.filter(
             session__starts_at__gte=period[0], session__starts_at__lt=period[1]
@@ -467,16 +473,24 @@ def spread_counts(
     micromastery_ids: Iterable[int] | None = None,
     team_ids: Iterable[int] | None = None,
     period: tuple[datetime, datetime] | None = None,
+    teacher_ids: QuerySet[Any] | None = None,
+    micromastery_subquery: QuerySet[Any] | list[int] | None = None,
 ) -> dict[str, int]:
     """For the payoff dashboard: teach-backs held (took place, someone attended),
     colleagues reached (distinct attendees) and depth of spread (the longest chain of
-    teacher -> attendee -> their attendee ...), in one query whatever the data."""
+    teacher -> attendee -> their attendee ...), in one query whatever the data.
+
+    ``teacher_ids`` and ``micromastery_subquery`` (subqueries of ids, such as a cohort's
+    members and micromasteries) narrow the teaching further without a query of their own.
+    """
     edges = _edges(
         organization,
         micromastery_ids=micromastery_ids,
         team_ids=team_ids,
         period=period,
         now=timezone.now(),
+        teacher_ids=teacher_ids,
+        micromastery_subquery=micromastery_subquery,
     )
     by_micromastery: dict[int, list[Edge]] = defaultdict(list)
     for edge in edges:

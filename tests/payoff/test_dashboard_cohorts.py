@@ -20,7 +20,14 @@ from payoff.selectors import dashboard_scope, dashboard_summary
 from practice.cohorts import services as cohort_services
 from practice.cohorts.selectors import cohort_report_get
 from practice.models import Enrollment
-from tests.factories import AttemptFactory, UserFactory, published_course, published_version
+from tests.factories import (
+    AttemptFactory,
+    TeachBackInviteFactory,
+    TeachBackSessionFactory,
+    UserFactory,
+    published_course,
+    published_version,
+)
 from tests.payoff.conftest import NOW, days_ago
 from tests.payoff.test_dashboard_figures import figures
 
@@ -138,6 +145,20 @@ def test_dashboard_summary_for_a_course_cohort_counts_the_course_micromasteries(
         viewer=org_admin, cohort_id=cohort.pk, micromastery_id=second.micromastery.pk, now=NOW
     )
     assert dashboard_summary(scope=alone).figure("enrolled").value == 2
+
+
+def test_dashboard_spread_for_a_cohort_counts_its_members_teaching(spring, dataset, org_admin):
+    for teacher_enrollment, colleagues in ((dataset.e1, 2), (dataset.e2, 3)):  # Ada, Ben
+        session = TeachBackSessionFactory(enrollment=teacher_enrollment, starts_at=days_ago(3))
+        for _ in range(colleagues):
+            TeachBackInviteFactory(session=session, attended=True)
+    everyone = dashboard_summary(scope=dashboard_scope(viewer=org_admin, now=NOW))
+    assert everyone.figure("teach_backs_held").value == 2
+    scope = dashboard_scope(viewer=org_admin, cohort_id=spring.pk, now=NOW)
+    cohort = dashboard_summary(scope=scope)
+    assert cohort.figure("teach_backs_held").value == 1  # Ada's; Ben is not in Spring
+    assert cohort.figure("colleagues_reached").value == 2
+    assert "members of the cohort Spring" in cohort.figure("teach_backs_held").explanation
 
 
 def test_dashboard_scope_cohort_follows_the_cohorts_visibility_rule(
