@@ -12,8 +12,9 @@ registered with::
 
 and ``TeachBackSpreadSource.spread_figures(scope=...)`` returns ``payoff.figures.Figure``
 objects with the keys ``teach_backs_held``, ``colleagues_reached`` and ``teach_back_depth``.
-A source must honour the whole scope (organization, ``scope.learner_ids()`` for the
-selected teams, ``scope.micromastery_id``, ``scope.start``..``scope.end``) and run a fixed
+A source must honour the whole scope (organization, ``scope.learner_ids()`` when
+``scope.limits_learners`` (selected teams or cohort), ``scope.micromastery_id`` and
+``scope.cohort_micromastery_ids()``, ``scope.start``..``scope.end``) and run a fixed
 number of queries whatever the amount of data: the dashboard's query count is pinned.
 The figures then appear on the page, in the CSV export and in ``GET /api/v1/dashboard/``.
 """
