@@ -75,10 +75,11 @@ def _busy_by_person(
 def audience_suggest(*, enrollment: Enrollment, size: int = AUDIENCE_MAX) -> list[User]:
     """Colleagues who would gain from the teach-back: same team first, then the organization.
 
-    Left out: the teacher, inactive people, anyone who completed this micromastery, and
-    anyone who paused or dropped it.
+    Left out: the teacher, inactive people, anyone who completed this micromastery,
+    anyone who paused or dropped it, and anyone on a vacation hold (nudges paused) today.
     """
     teacher = enrollment.learner
+    today = timezone.localdate(timezone.now(), teacher.zone)
     skip_ids = set(
         Enrollment.objects.filter(micromastery_id=enrollment.micromastery_id)
         .filter(
@@ -87,7 +88,9 @@ def audience_suggest(*, enrollment: Enrollment, size: int = AUDIENCE_MAX) -> lis
         )
         .values_list("learner_id", flat=True)
     ) | {teacher.pk}
-    colleagues = User.objects.filter(organization=teacher.organization, is_active=True)
+    colleagues = User.objects.filter(organization=teacher.organization, is_active=True).exclude(
+        nudge_preference__paused_until__gte=today
+    )
     team_ids = list(Team.objects.filter(members=teacher).values_list("pk", flat=True))
     chosen: list[User] = []
     for queryset in (

@@ -282,3 +282,16 @@ def test_attendance_feedback_mastery_and_who_taught_whom(
     enrollment = services.enroll_from_teachback(invite=invite, by=attendee)
     assert enrollment.taught_by == completed.learner
     assert enrollment.taught_in == session
+
+
+def test_propose_leaves_out_colleagues_on_vacation_hold(completed, colleagues):
+    from practice.nudges.models import NudgePreference
+
+    away = colleagues[0]
+    NudgePreference.objects.create(
+        user=away, paused_until=(datetime.now(UTC) + timedelta(days=10)).date()
+    )
+    session = services.teachback_propose(enrollment=completed)
+    audience = [invite.invitee for invite in session.invites.all()]
+    assert away not in audience
+    assert colleagues[1] in audience
