@@ -28,8 +28,10 @@ task run), the per-nudge one shows what batching buys.
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import os
+import signal
 import sys
 import time
 import uuid
@@ -44,11 +46,13 @@ def _require_postgres_and_redis() -> None:
         raise SystemExit("bench.nudges needs Redis: set CELERY_BROKER_URL=redis://...")
 
 
-def _wait_until(condition: Any, *, timeout: float, every: float = 0.05) -> None:
+def _wait_until(condition: Any, *, timeout: float, workers: list[Any], every: float = 0.05) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
             raise SystemExit(f"bench.nudges: gave up waiting after {timeout:.0f} s")
+        if any(worker.poll() is not None for worker in workers):
+            raise SystemExit("bench.nudges: a worker process exited before the work was done")
         time.sleep(every)
 
 
@@ -61,6 +65,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--timeout", type=float, default=1800, help="seconds per phase")
     args = parser.parse_args(argv)
     _require_postgres_and_redis()
+    # Stopped from outside (Ctrl-C, kill): still stop the workers and drop the database.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "micromastery.test_settings")
     import django
@@ -192,10 +199,17 @@ def main(argv: list[str]) -> int:
         ]
 
         def idle() -> bool:
-            # Late acks: a message leaves "unacked" only once its task has run.
+            # Late acks: a message leaves "unacked" only once its task has run. The hash is
+            # shared by every queue of the Redis database: count only this run's queue
+            # (with a prefetch of one it holds at most one message per worker of ours).
             with app.connection_for_write() as broker:
                 channel = broker.default_channel
-                return channel._size(queue) == 0 and channel.client.hlen(channel.unacked_key) == 0
+                if channel._size(queue):
+                    return False
+                return not any(
+                    json.loads(entry)[2] == queue
+                    for entry in channel.client.hvals(channel.unacked_key)
+                )
 
         def publish_noops(count: int) -> None:
             with app.producer_or_acquire() as producer:
@@ -203,12 +217,12 @@ def main(argv: list[str]) -> int:
                     app.send_task("celery.accumulate", args=(1,), queue=queue, producer=producer)
 
         publish_noops(args.workers * 20)  # warm-up: every worker up and consuming
-        _wait_until(idle, timeout=120)
+        _wait_until(idle, timeout=120, workers=workers)
         messages = math.ceil(total / batch_size)
         noop_count = max(messages, 2000)
         started = time.perf_counter()
         publish_noops(noop_count)
-        _wait_until(idle, timeout=args.timeout)
+        _wait_until(idle, timeout=args.timeout, workers=workers)
         noop_per_second = noop_count / (time.perf_counter() - started)
         print(f"no-op task: {noop_count:,} messages, {noop_per_second:,.0f} tasks/s", flush=True)
 
@@ -223,7 +237,7 @@ def main(argv: list[str]) -> int:
             if not result.batches:
                 break
         dispatch_seconds = time.perf_counter() - started
-        _wait_until(lambda: not pending.exists(), timeout=args.timeout, every=0.25)
+        _wait_until(lambda: not pending.exists(), timeout=args.timeout, workers=workers, every=0.25)
         seconds = time.perf_counter() - started
         outcome = dict(Nudge.objects.values_list("status").annotate(n=Count("pk")))
         sent = outcome.get(NudgeStatus.SENT, 0)

@@ -863,8 +863,8 @@ def _nudge_figures(scope: DashboardScope) -> list[Figure]:
             "nudges_opened_percent",
             "Opened",
             _share(counts["opened"], counts["sent"]),
-            f"{counts['opened']} of {counts['sent']} sent nudges opened (the email's image "
-            "loaded or its link followed).",
+            f"{counts['opened']} of {counts['sent']} sent nudges opened (an email's image "
+            "loaded, or the nudge's link followed from any channel).",
             "%",
         ),
         Figure(
