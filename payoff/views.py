@@ -157,6 +157,8 @@ def summary_csv_rows(summary: DashboardSummary) -> Iterator[list[Any]]:
         ]
     for roi in summary.roi_lines:
         yield ["Value", f"{roi.micromastery_title}: ROI", "", roi.roi_percent, "%", roi.explanation]
+    for figure in summary.nudges:
+        yield ["Nudges", figure.label, "", figure.value, figure.unit, figure.explanation]
 
 
 def _csv_response(lines: Iterator[str], filename: str) -> StreamingHttpResponse:

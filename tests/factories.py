@@ -245,3 +245,20 @@ class TeachBackInviteFactory(factory.django.DjangoModelFactory):
     invitee = factory.SubFactory(
         UserFactory, organization=factory.SelfAttribute("..session.teacher.organization")
     )
+
+
+class NudgeFactory(factory.django.DjangoModelFactory):
+    """A nudge written straight to the table, sent by default (for dashboards)."""
+
+    class Meta:
+        model = "practice.Nudge"
+
+    recipient = factory.SubFactory(UserFactory)
+    kind = "practice_due"
+    channel = "email"
+    subject_ref = factory.Sequence(lambda n: f"enrollment:{n}")
+    status = "sent"
+    due_at = factory.LazyFunction(timezone.now)
+    sent_at = factory.LazyAttribute(lambda o: o.due_at if o.status == "sent" else None)
+    local_date = factory.LazyAttribute(lambda o: o.due_at.date())
+    dedupe_key = factory.Sequence(lambda n: f"nudge-{n}")

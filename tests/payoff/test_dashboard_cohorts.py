@@ -262,8 +262,9 @@ def test_dashboard_with_a_cohort_query_count_does_not_grow_with_members(
     url = reverse("payoff:dashboard")
     query = {"cohort": launch.pk}
     client.get(url, query)
-    # 17 for the page (the cohort's weeks come from the attempts), 1 for the bell
-    with django_assert_num_queries(18) as small:
+    # 22 for the page (the cohort's weeks come from the attempts; 5 for the nudge figures),
+    # 1 for the bell
+    with django_assert_num_queries(23) as small:
         client.get(url, query)
     for _ in range(12):
         person = UserFactory(organization=organization, time_zone="Asia/Tokyo")
@@ -278,3 +279,19 @@ def test_dashboard_with_a_cohort_query_count_does_not_grow_with_members(
     summary = response.context["summary"]
     assert summary.figure("enrolled").value == 16
     assert summary.figure("overdue").value == 15  # all but Ada
+
+
+def test_dashboard_nudge_figures_for_a_cohort_count_only_its_members(spring, dataset, org_admin):
+    from datetime import timedelta
+
+    from tests.factories import NudgeFactory
+
+    # Ada is in the cohort, Ben is not: only Ada's nudge counts with the cohort chosen.
+    NudgeFactory(recipient=dataset.ada, due_at=NOW - timedelta(days=2))
+    NudgeFactory(recipient=dataset.ben, due_at=NOW - timedelta(days=2))
+    everyone = dashboard_summary(scope=dashboard_scope(viewer=org_admin, now=NOW))
+    cohort = dashboard_summary(
+        scope=dashboard_scope(viewer=org_admin, cohort_id=spring.pk, now=NOW)
+    )
+    assert everyone.figure("nudges_sent").value == 2
+    assert cohort.figure("nudges_sent").value == 1

@@ -10,6 +10,7 @@ from payoff.csv_export import csv_cell
 from payoff.models import PayoffMeasurement
 from tests.factories import (
     EnrollmentFactory,
+    NudgeFactory,
     TeachBackInviteFactory,
     TeachBackSessionFactory,
     UserFactory,
@@ -138,8 +139,9 @@ def test_dashboard_query_count_does_not_grow_with_data(
     from payoff.rollups import rollups_rebuild
     from tests.payoff.test_rollups import add_random_practice
 
-    # 17 for the page (the cohort choice and the overdue count among them), 1 for the bell
-    with django_assert_num_queries(18) as small:
+    # 22 for the page (the cohort choice, the overdue count and 5 for the nudge figures among
+    # them), 1 for the bell.
+    with django_assert_num_queries(23) as small:
         client.get(url)
     add_random_practice(dataset, learners=15, seed=3)
     rollups_rebuild()
@@ -151,9 +153,13 @@ def test_dashboard_query_count_does_not_grow_with_data(
         )
         for _ in range(4):
             TeachBackInviteFactory(session=session, attended=True)
+    for person in dataset.dispatch.members.all():
+        for day in range(1, 6):
+            NudgeFactory(recipient=person, due_at=NOW - timedelta(days=day, hours=2))
     with django_assert_num_queries(len(small.captured_queries)):
         response = client.get(url)
     assert response.context["summary"].reach[0].value > 3
+    assert response.context["summary"].figure("nudges_sent").value >= 15
     spread = {figure.key: figure.value for figure in response.context["summary"].spread}
     assert spread["teach_backs_held"] == 3
 
