@@ -13,7 +13,7 @@ help:
 	@echo "make test       set up and run the whole suite"
 	@echo "make lint       ruff check and format check"
 	@echo "make typecheck  mypy with the Django and DRF plugins"
-	@echo "make bench      benchmarks (PostgreSQL + Redis: set DATABASE_URL and CELERY_BROKER_URL)"
+	@echo "make bench      benchmarks on PostgreSQL + Redis (local servers by default)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -58,8 +58,13 @@ format: $(VENV)/.installed-dev
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy .
 
+# Benchmarks run on PostgreSQL + Redis; these defaults are the local servers.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/micromastery_bench
+BENCH_BROKER_URL ?= redis://127.0.0.1:6379/9
 bench: $(VENV)/.installed-dev
-	$(BIN)/python -m bench
+	DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} \
+	CELERY_BROKER_URL=$${CELERY_BROKER_URL:-$(BENCH_BROKER_URL)} \
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var
