@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -34,6 +35,26 @@ class PersonalPayoffForm(forms.Form):
         help_text="In your own words: an easier week, a shorter meeting, a calmer customer. "
         "Reading it again keeps you going when practice gets hard.",
     )
+
+
+EVIDENCE_FIELDS: dict[str, Callable[[], forms.Field]] = {
+    "number": lambda: forms.DecimalField(
+        label="The number",
+        required=False,
+        max_digits=14,
+        decimal_places=4,
+        help_text="The measure this step asks you to note.",
+        widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "any"}),
+    ),
+    "link": lambda: forms.URLField(
+        label="Link to what you made",
+        required=False,
+        assume_scheme="https",
+        max_length=500,
+        help_text="A document, a message or a recording: whatever shows the result.",
+    ),
+    "checkbox": lambda: forms.BooleanField(label="I did it as the step describes", required=False),
+}
 
 
 class AttemptForm(forms.Form):
@@ -89,8 +110,23 @@ class AttemptForm(forms.Form):
     # Generated when the form is shown: sending the same form twice logs one attempt.
     submission_key = forms.UUIDField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, estimated_minutes: int, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, estimated_minutes: int, evidence_kind: str = "reflection", **kwargs: Any
+    ) -> None:
         kwargs.setdefault("initial", {})
         kwargs["initial"].setdefault("minutes", estimated_minutes)
         kwargs["initial"].setdefault("submission_key", uuid.uuid4())
         super().__init__(*args, **kwargs)
+        # The step says what evidence it asks for; a reflection needs nothing more.
+        evidence_field = EVIDENCE_FIELDS.get(evidence_kind)
+        if evidence_field is not None:
+            self.fields["evidence"] = evidence_field()
+
+    def evidence_value(self) -> str:
+        """The evidence as the service stores it: text, "yes" for a ticked box, or ""."""
+        value = self.cleaned_data.get("evidence")
+        if value is None or value is False or value == "":
+            return ""
+        if value is True:
+            return "yes"
+        return str(value)

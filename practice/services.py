@@ -7,13 +7,21 @@ import random
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from courses.models import Micromastery, MicromasteryVersion, PracticeStep, PublicationStatus
+from courses.models import (
+    EvidenceKind,
+    Micromastery,
+    MicromasteryVersion,
+    PracticeStep,
+    PublicationStatus,
+)
 from micromastery.common.errors import ApplicationError
 from practice.extensions import ExtensionForms
 from practice.models import Enrollment, EnrollmentStatus, PracticeAttempt
@@ -197,6 +205,31 @@ def _resume(enrollment: Enrollment) -> Enrollment:
     return enrollment
 
 
+def evidence_problem(*, step: PracticeStep, evidence: str) -> str | None:
+    """Why ``evidence`` is not what the step asks for (its evidence kind), or None.
+
+    Evidence is optional: an empty value is always fine.
+    """
+    evidence = evidence.strip()
+    if not evidence:
+        return None
+    if step.evidence_kind == EvidenceKind.NUMBER:
+        try:
+            number = Decimal(evidence)
+        except InvalidOperation:
+            return "Enter the number this step asks for, such as 12 or 4.5."
+        if not number.is_finite():
+            return "Enter the number this step asks for, such as 12 or 4.5."
+    elif step.evidence_kind == EvidenceKind.LINK:
+        try:
+            URLValidator(schemes=["http", "https"])(evidence)
+        except ValidationError:
+            return "Enter a web address starting with https://."
+    elif step.evidence_kind == EvidenceKind.CHECKBOX and evidence != "yes":
+        return "Tick the box if you did it."
+    return None
+
+
 @transaction.atomic
 def attempt_log(
     *,
@@ -240,6 +273,10 @@ def attempt_log(
     if practiced_at < now - PAST_LIMIT:
         message = f"Log practice within {PAST_LIMIT.days} days of doing it."
         raise ApplicationError(message, fields={"practiced_at": [message]})
+
+    problem = evidence_problem(step=step, evidence=evidence)
+    if problem:
+        raise ApplicationError(problem, fields={"evidence": [problem]})
 
     progress = enrollment_progress(enrollment)
     step_progress = progress.step_by_id(step.pk)

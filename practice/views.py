@@ -236,6 +236,7 @@ def step_practice(request: HttpRequest, enrollment_id: int, step_id: int) -> Htt
     form = AttemptForm(
         request.POST if request.method == "POST" else None,
         estimated_minutes=enrollment.version.estimated_minutes,
+        evidence_kind=page.practice_step.evidence_kind,
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -248,6 +249,7 @@ def step_practice(request: HttpRequest, enrollment_id: int, step_id: int) -> Htt
                 what_i_will_tweak=form.cleaned_data["what_i_will_tweak"],
                 confidence=form.cleaned_data["confidence"],
                 minutes=form.cleaned_data["minutes"],
+                evidence=form.evidence_value(),
                 practiced_at=form.cleaned_data["practiced_at"],
                 submission_key=form.cleaned_data["submission_key"],
             )

@@ -654,3 +654,51 @@ def test_learner_pages_query_counts_do_not_grow(
         # Session, user, enrolment + steps + attempts, this step's history, payoff metrics.
         with django_assert_num_queries(8):
             assert client.get(step_url(enrollment, step)).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("kind", "posted", "stored"),
+    [
+        ("number", "12.5", "12.5"),
+        ("link", "https://docs.example.com/agenda", "https://docs.example.com/agenda"),
+        ("checkbox", "on", "yes"),
+    ],
+)
+def test_step_page_asks_for_the_steps_evidence_and_stores_it(
+    client, learner, enrollment, steps, kind, posted, stored
+):
+    steps[0].evidence_kind = kind
+    steps[0].save()
+    client.force_login(learner)
+    url = step_url(enrollment, steps[0])
+    assert 'name="evidence"' in client.get(url).content.decode()
+    response = client.post(
+        url, {"what_i_did": "Did it", "confidence": "3", "minutes": "5", "evidence": posted}
+    )
+    assert response.status_code == 302
+    attempt = enrollment.attempts.get()
+    assert attempt.evidence == stored
+    assert client.get(url).status_code == 200
+
+
+def test_step_page_reflection_asks_for_no_evidence(client, learner, enrollment, steps):
+    client.force_login(learner)
+    assert 'name="evidence"' not in client.get(step_url(enrollment, steps[0])).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("kind", "posted"), [("number", "twelve"), ("link", "javascript:alert(1)")]
+)
+def test_step_page_wrong_evidence_is_refused_next_to_the_field(
+    client, learner, enrollment, steps, kind, posted
+):
+    steps[0].evidence_kind = kind
+    steps[0].save()
+    client.force_login(learner)
+    response = client.post(
+        step_url(enrollment, steps[0]),
+        {"what_i_did": "Did it", "confidence": "3", "minutes": "5", "evidence": posted},
+    )
+    assert response.status_code == 200
+    assert "field-invalid" in response.content.decode()
+    assert not enrollment.attempts.exists()

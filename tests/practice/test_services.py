@@ -285,3 +285,30 @@ def test_enrollment_with_extensions_is_all_or_nothing(learner, version):
         )
     assert not learner.enrollments.exists()
     assert not PayoffMeasurement.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("kind", "evidence", "ok"),
+    [
+        ("number", "4.5", True),
+        ("number", "NaN", False),
+        ("number", "four", False),
+        ("link", "https://example.com/x", True),
+        ("link", "javascript:alert(1)", False),
+        ("checkbox", "yes", True),
+        ("checkbox", "maybe", False),
+        ("reflection", "anything at all", True),
+        ("number", "", True),
+    ],
+)
+def test_attempt_evidence_follows_the_steps_evidence_kind(enrollment, version, kind, evidence, ok):
+    step = steps_of(version)[0]
+    step.evidence_kind = kind
+    step.save()
+    if ok:
+        assert log(enrollment, step, evidence=evidence).attempt.evidence == evidence
+    else:
+        with pytest.raises(ApplicationError) as refused:
+            log(enrollment, step, evidence=evidence)
+        assert "evidence" in refused.value.fields
+        assert not PracticeAttempt.objects.exists()
