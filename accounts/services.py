@@ -32,11 +32,6 @@ from micromastery.common.errors import ApplicationError
 logger = logging.getLogger(__name__)
 
 
-def _raise_from(error: ValidationError) -> None:
-    fields = error.message_dict if hasattr(error, "error_dict") else {}
-    raise ApplicationError(" ".join(error.messages), fields=fields) from error
-
-
 @transaction.atomic
 def organization_upsert(
     *, slug: str, name: str, hourly_cost_rate: Decimal = Decimal("0"), currency: str = "EUR"
@@ -48,7 +43,7 @@ def organization_upsert(
     try:
         organization.full_clean()
     except ValidationError as error:
-        _raise_from(error)
+        raise ApplicationError.from_validation_error(error) from error
     return organization
 
 
@@ -88,7 +83,7 @@ def user_upsert(
     try:
         user.full_clean(exclude=["password"])
     except ValidationError as error:
-        _raise_from(error)
+        raise ApplicationError.from_validation_error(error) from error
     user.save()
     return user
 
@@ -111,7 +106,7 @@ def user_update_profile(
     try:
         user.full_clean(exclude=["password"])
     except ValidationError as error:
-        _raise_from(error)
+        raise ApplicationError.from_validation_error(error) from error
     user.save(
         update_fields=[
             "display_name",

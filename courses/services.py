@@ -70,12 +70,6 @@ METRIC_FIELDS = [
 ]
 
 
-def _raise_from(error: ValidationError, prefix: str = "") -> None:
-    fields = error.message_dict if hasattr(error, "error_dict") else {}
-    messages = [f"{prefix}{message}" for message in error.messages]
-    raise ApplicationError(" ".join(messages), fields=fields) from error
-
-
 def _require_editable(version: MicromasteryVersion) -> None:
     if not version.is_editable:
         raise ApplicationError(
@@ -129,7 +123,7 @@ def micromastery_create(
     try:
         micromastery.full_clean()
     except ValidationError as error:
-        _raise_from(error)
+        raise ApplicationError.from_validation_error(error) from error
     micromastery.save()
     micromastery.topics.set(_resolve_topics(organization, topics))
     version = MicromasteryVersion(micromastery=micromastery, number=1, created_by=by, title=title)
@@ -158,7 +152,7 @@ def _apply_content(version: MicromasteryVersion, content: Mapping[str, Any]) -> 
     try:
         version.full_clean(exclude=["micromastery", "created_by", "published_by"])
     except ValidationError as error:
-        _raise_from(error)
+        raise ApplicationError.from_validation_error(error) from error
 
 
 @transaction.atomic
@@ -269,7 +263,7 @@ def _clean_part(part: Any, prefix: str) -> None:
     try:
         part.full_clean(exclude=["version"], validate_constraints=False)
     except ValidationError as error:
-        _raise_from(error, prefix)
+        raise ApplicationError.from_validation_error(error, prefix) from error
 
 
 @transaction.atomic

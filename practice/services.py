@@ -312,7 +312,7 @@ def attempt_log(
     try:
         attempt.full_clean(exclude=["enrollment", "step"])
     except ValidationError as error:
-        raise ApplicationError(" ".join(error.messages), fields=error.message_dict) from error
+        raise ApplicationError.from_validation_error(error) from error
     if not attempt.what_i_did:
         raise ApplicationError("Say what you did.", fields={"what_i_did": ["Say what you did."]})
     attempt.save()

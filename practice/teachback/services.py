@@ -21,7 +21,6 @@ from practice.teachback import emails
 from practice.teachback.models import Rsvp, SessionStatus, TeachBackInvite, TeachBackSession
 from practice.teachback.slots import Availability, slots_find
 
-AUDIENCE_MIN = 3
 AUDIENCE_MAX = 6
 # Invites beyond this are a lecture, not a teach-back.
 AUDIENCE_LIMIT = 20
