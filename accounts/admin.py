@@ -158,6 +158,10 @@ class UserAdmin(OrganizationScopedAdmin):
             # New people set their own password through the reset link they are sent.
             obj.set_unusable_password()
         super().save_model(request, obj, form, change)
+        # A deactivated or moved person keeps no API token, even if reactivated later.
+        deactivated = "is_active" in form.changed_data and not obj.is_active
+        if change and (deactivated or "organization" in form.changed_data):
+            services.api_tokens_revoke_all(user=obj)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         user: Any = request.user

@@ -1,16 +1,19 @@
 from __future__ import annotations
 
+import hashlib
 import zoneinfo
-from datetime import time
+from datetime import datetime, time
 from functools import cache
 from typing import Any, ClassVar
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
 
 from micromastery.common.models import BaseModel
 
@@ -269,3 +272,77 @@ class PeopleImport(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.file_name} ({self.organization})"
+
+
+# Keys are 40 hexadecimal characters, as DRF's were, so clients see no change of format.
+API_TOKEN_KEY_BYTES = 20
+_API_TOKEN_CREDENTIALS_SALT = "accounts.ApiToken.credentials"
+
+
+def api_token_digest(key: str) -> str:
+    """What is stored for a key: a key is 160 random bits, so a plain SHA-256 suffices
+    (a slow password hash protects guessable secrets, not random ones)."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def api_token_credentials(*, password: str, organization_id: int | None, secret: Any = None) -> str:
+    """The fingerprint of what a token was issued for: the password and the organization.
+
+    Any new password (``set_password`` from any page, service or shell) or any move to
+    another organization changes it, which retires every token issued before. An HMAC
+    keyed with the secret key, as Django's session auth hash is, so the stored value says
+    nothing about the password hash even to someone who reads the table.
+    """
+    return salted_hmac(
+        _API_TOKEN_CREDENTIALS_SALT,
+        f"{password}\x00{organization_id or ''}",
+        secret=secret,
+        algorithm="sha256",
+    ).hexdigest()
+
+
+class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
+    def idle_since(self, cutoff: datetime) -> ApiTokenQuerySet:
+        return self.filter(last_used_at__lt=cutoff)
+
+
+class ApiToken(models.Model):
+    """A key for ``Authorization: Token <key>``, one per sign-in through the API.
+
+    Only the key's digest is stored, so the table never holds a usable key. A token is
+    accepted while its person is active, it was used within ``API_TOKEN_IDLE_DAYS``, and
+    ``credentials`` still match the person's password and organization: the check runs
+    on every request, so no path that changes a password has to remember to revoke
+    tokens. Deactivating or moving a person also deletes their tokens outright
+    (``services.api_tokens_revoke_all``), so that a later reactivation does not revive one.
+    """
+
+    digest = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    credentials = models.CharField(
+        max_length=64, help_text="Fingerprint of the password and organization it was issued for."
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "API token"
+        ordering = ["-last_used_at"]
+
+    def __str__(self) -> str:
+        return f"API token of {self.user_id} from {self.created_at:%Y-%m-%d %H:%M}"
+
+    def matches_credentials_of(self, user: User) -> bool:
+        # Like Django's sessions, a token outlives a secret key rotation through
+        # SECRET_KEY_FALLBACKS.
+        return any(
+            constant_time_compare(
+                self.credentials,
+                api_token_credentials(
+                    password=user.password, organization_id=user.organization_id, secret=secret
+                ),
+            )
+            for secret in [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
+        )

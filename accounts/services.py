@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import time
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 from functools import partial
 
@@ -19,7 +20,17 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from accounts.models import Organization, PeopleImport, Team, User, normalize_email
+from accounts.models import (
+    API_TOKEN_KEY_BYTES,
+    ApiToken,
+    Organization,
+    PeopleImport,
+    Team,
+    User,
+    api_token_credentials,
+    api_token_digest,
+    normalize_email,
+)
 from accounts.people_import import (
     OTHER_ORGANIZATION_EMAIL,
     ImportRow,
@@ -325,4 +336,111 @@ def invitation_accept(*, user: User, token: str, password: str) -> User:
         )
     user.set_password(password)
     user.save(update_fields=["password"])
+    return user
+
+
+# --- API tokens ---------------------------------------------------------------------------
+
+# Each sign-in through the API makes a token of its own (a phone, a script); a person keeps
+# this many, and signing in once more retires the one used least recently.
+API_TOKENS_PER_PERSON = 10
+# last_used_at is refreshed at most this often, so that requests are not each a write.
+API_TOKEN_TOUCH_INTERVAL = timedelta(minutes=5)
+API_TOKEN_SWEEP_BATCH = 1000
+
+
+def api_token_idle_cutoff(*, now: datetime) -> datetime:
+    return now - timedelta(days=settings.API_TOKEN_IDLE_DAYS)
+
+
+@transaction.atomic
+def api_token_issue(*, user: User) -> str:
+    """Make a new token for a person who just proved their password; returns its key.
+
+    The key is shown once: only its digest is kept, so a lost key is replaced by signing
+    in again, never read back.
+    """
+    if not user.is_active:
+        raise ApplicationError("This account is deactivated: it cannot sign in.")
+    key = secrets.token_hex(API_TOKEN_KEY_BYTES)
+    ApiToken.objects.create(
+        digest=api_token_digest(key),
+        user=user,
+        credentials=api_token_credentials(
+            password=user.password, organization_id=user.organization_id
+        ),
+    )
+    kept = ApiToken.objects.filter(user=user).order_by("-last_used_at", "-pk")
+    ApiToken.objects.filter(user=user).exclude(
+        pk__in=list(kept.values_list("pk", flat=True)[:API_TOKENS_PER_PERSON])
+    ).delete()
+    return key
+
+
+def api_token_authenticate(*, key: str, now: datetime) -> ApiToken | None:
+    """The token for ``key`` with its person, or None when the key no longer opens anything.
+
+    A token whose person was deactivated, changed password, moved organization or left it
+    unused for ``API_TOKEN_IDLE_DAYS`` is deleted on the way, so it can never come back.
+    """
+    token = (
+        ApiToken.objects.select_related("user", "user__organization")
+        .filter(digest=api_token_digest(key))
+        .first()
+    )
+    if token is None:
+        return None
+    if (
+        not token.user.is_active
+        or token.last_used_at < api_token_idle_cutoff(now=now)
+        or not token.matches_credentials_of(token.user)
+    ):
+        token.delete()
+        return None
+    if token.last_used_at < now - API_TOKEN_TOUCH_INTERVAL:
+        # A conditional update: concurrent requests with the same key write once.
+        ApiToken.objects.filter(
+            pk=token.pk, last_used_at__lt=now - API_TOKEN_TOUCH_INTERVAL
+        ).update(last_used_at=now)
+        token.last_used_at = now
+    return token
+
+
+def api_token_revoke(*, token: ApiToken) -> None:
+    """Sign out one token (the client's own sign-out)."""
+    ApiToken.objects.filter(pk=token.pk).delete()
+
+
+def api_tokens_revoke_all(*, user: User) -> int:
+    """Delete every token of a person who was deactivated or left their organization."""
+    deleted, _ = ApiToken.objects.filter(user=user).delete()
+    return deleted
+
+
+def api_tokens_delete_idle(*, now: datetime) -> int:
+    """Delete tokens nobody used within ``API_TOKEN_IDLE_DAYS``, in bounded batches.
+
+    They open nothing any more (``api_token_authenticate`` refuses them); this only keeps
+    the table small. Returns how many went.
+    """
+    cutoff = api_token_idle_cutoff(now=now)
+    deleted = 0
+    while True:
+        batch = list(
+            ApiToken.objects.idle_since(cutoff).values_list("pk", flat=True)[:API_TOKEN_SWEEP_BATCH]
+        )
+        if not batch:
+            return deleted
+        deleted += ApiToken.objects.filter(pk__in=batch).delete()[0]
+
+
+@transaction.atomic
+def user_deactivate(*, user: User) -> User:
+    """Close a person's account: they can no longer sign in, and their API tokens go.
+
+    Their practice history stays with the organization.
+    """
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    api_tokens_revoke_all(user=user)
     return user

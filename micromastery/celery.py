@@ -65,4 +65,10 @@ app.conf.beat_schedule = {
         "schedule": 15 * 60.0,
         "options": {"expires": 14 * 60},
     },
+    # Deletes API tokens unused for MICROMASTERY_API_TOKEN_IDLE_DAYS. They are refused on
+    # use already; this keeps the table small. A missed night is caught up by the next.
+    "api-tokens-delete-idle": {
+        "task": "accounts.tasks.api_tokens_delete_idle_task",
+        "schedule": crontab(hour=3, minute=15),
+    },
 }

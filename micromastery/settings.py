@@ -64,7 +64,6 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -205,10 +204,14 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Micromastery <norepl
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- API ----------------------------------------------------------------------------------
+# An API token unused for this many days stops working (each use keeps it alive).
+API_TOKEN_IDLE_DAYS = env.int("MICROMASTERY_API_TOKEN_IDLE_DAYS", default=30)
 REST_FRAMEWORK = {
+    # Tokens first: a request with no credentials then gets 401 with
+    # "WWW-Authenticate: Token" (the session class has no challenge to offer).
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "micromastery.common.api.Pagination",

@@ -5,30 +5,47 @@ from typing import Any
 from django.contrib.auth import authenticate
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.authtoken.models import Token
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import services
+from accounts.api.authentication import ApiTokenAuthentication
 from accounts.api.serializers import (
     MeOutputSerializer,
     MeUpdateSerializer,
     TokenInputSerializer,
     TokenOutputSerializer,
 )
-from accounts.models import User
+from accounts.models import ApiToken, User
 from micromastery.common.errors import ApplicationError
 
 
-class TokenObtainView(APIView):
-    """Exchange an email and password for an API token (``Authorization: Token <key>``)."""
+class TokenView(APIView):
+    """Sign in to the API with an email and password (POST), or sign out the token in use
+    (DELETE). Each sign-in issues a new key for ``Authorization: Token <key>``."""
 
-    permission_classes = [AllowAny]
-    authentication_classes: list[Any] = []
+    def get_authenticators(self) -> list[Any]:
+        # Signing in needs nothing but the body: a stale token in the header must not stand
+        # in its way, and a browser session must not turn it into a CSRF-checked request.
+        # Signing out is about the token in the header, and only that.
+        return [ApiTokenAuthentication()] if self._signing_out() else []
 
-    @extend_schema(request=TokenInputSerializer, responses={200: TokenOutputSerializer})
+    def get_permissions(self) -> list[Any]:
+        return [IsAuthenticated()] if self._signing_out() else [AllowAny()]
+
+    def _signing_out(self) -> bool:
+        # The schema generator asks before it has set a request.
+        request = getattr(self, "request", None)
+        return request is not None and request.method == "DELETE"
+
+    @extend_schema(
+        summary="Sign in: a new API token",
+        description="Every call issues a new key; only its digest is kept, so it is shown once.",
+        request=TokenInputSerializer,
+        responses={200: TokenOutputSerializer},
+    )
     def post(self, request: Request) -> Response:
         serializer = TokenInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -38,10 +55,21 @@ class TokenObtainView(APIView):
             username=serializer.validated_data["email"],
             password=serializer.validated_data["password"],
         )
-        if user is None or not user.is_active:
+        if not isinstance(user, User) or not user.is_active:
             raise ApplicationError("That email and password do not match an account.")
-        token, _ = Token.objects.get_or_create(user=user)
-        return Response(TokenOutputSerializer({"token": token.key}).data, status=status.HTTP_200_OK)
+        key = services.api_token_issue(user=user)
+        return Response(TokenOutputSerializer({"token": key}).data, status=status.HTTP_200_OK)
+
+    @extend_schema(
+        summary="Sign out the token of this request",
+        description="The key in the `Authorization` header stops working; other keys do not.",
+        request=None,
+        responses={204: None},
+    )
+    def delete(self, request: Request) -> Response:
+        assert isinstance(request.auth, ApiToken)
+        services.api_token_revoke(token=request.auth)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class MeView(APIView):
