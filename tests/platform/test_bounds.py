@@ -279,6 +279,34 @@ def test_admin_refuses_a_21st_step_and_saves_nothing(client, author):
     assert draft.title != "Not saved"
 
 
+def test_admin_shows_a_field_error_for_an_over_long_step_action(client, author):
+    from tests.courses.test_admin import change_url, version_post
+
+    draft = published_version(author.organization, status="draft", steps=1)
+    action_before = draft.steps.get().action
+    client.force_login(author)
+
+    response = client.post(change_url(draft), version_post(draft, **{"steps-0-action": "x" * 4001}))
+
+    assert response.status_code == 200
+    assert "at most 4000 characters" in response.content.decode()
+    assert draft.steps.get().action == action_before
+
+
+def test_admin_refuses_more_than_10_checkin_days(client, author):
+    from tests.courses.test_admin import change_url, version_post
+
+    draft = published_version(author.organization, status="draft", steps=1, metrics=1)
+    days_before = draft.payoff_metrics.get().checkin_days
+    client.force_login(author)
+    data = version_post(draft, **{"payoff_metrics-0-checkin_days": str(list(range(1, 12)))})
+
+    response = client.post(change_url(draft), data, follow=True)
+
+    assert "at most 10 check-ins" in response.content.decode()
+    assert draft.payoff_metrics.get().checkin_days == days_before
+
+
 def test_admin_offers_no_more_than_20_step_rows(client, author):
     draft = published_version(author.organization, status="draft", steps=1)
     client.force_login(author)
