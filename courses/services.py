@@ -319,6 +319,12 @@ def version_edit(
     return version_replace_parts(version=version, steps=steps, payoff_metrics=payoff_metrics)
 
 
+TOO_MANY_CHECKIN_DAYS = (
+    f"Ask for at most {MAX_CHECKIN_DAYS} check-ins, such as [14, 30, 60, 90]: "
+    "learners stop answering long before that."
+)
+
+
 def _check_checkin_days(checkin_days: Any, prefix: str) -> None:
     # A JSON column takes anything; the check-in planner needs whole days after completion.
     if not isinstance(checkin_days, list) or any(
@@ -331,11 +337,9 @@ def _check_checkin_days(checkin_days: Any, prefix: str) -> None:
             fields={"checkin_days": ["Use a list of whole days, such as [14, 30, 60, 90]."]},
         )
     if len(checkin_days) > MAX_CHECKIN_DAYS:
-        message = (
-            f"Ask for at most {MAX_CHECKIN_DAYS} check-ins, such as [14, 30, 60, 90]: "
-            "learners stop answering long before that."
+        raise ApplicationError(
+            f"{prefix}{TOO_MANY_CHECKIN_DAYS}", fields={"checkin_days": [TOO_MANY_CHECKIN_DAYS]}
         )
-        raise ApplicationError(f"{prefix}{message}", fields={"checkin_days": [message]})
 
 
 # --- Publishing ---------------------------------------------------------------------------

@@ -23,7 +23,12 @@ from courses.models import (
     PracticeStep,
     Topic,
 )
-from courses.services import METRIC_FIELDS, STEP_FIELDS, version_part_count_errors
+from courses.services import (
+    METRIC_FIELDS,
+    STEP_FIELDS,
+    TOO_MANY_CHECKIN_DAYS,
+    version_part_count_errors,
+)
 from micromastery.common.markdown import render_markdown
 from micromastery.common.models import max_length_of
 
@@ -103,6 +108,7 @@ class PayoffMetricSerializer(StrictFieldsMixin, serializers.ModelSerializer[Payo
         child=serializers.IntegerField(min_value=1, max_value=3650),
         required=False,
         max_length=MAX_CHECKIN_DAYS,
+        error_messages={"max_length": TOO_MANY_CHECKIN_DAYS},
     )
 
     class Meta:

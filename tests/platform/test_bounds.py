@@ -211,7 +211,10 @@ def test_author_api_turns_away_3000_steps_before_checking_each(api_as, author):
         ({"summary": "x" * 1001}, "summary"),
         ({"steps": [{**step_body(1), "action": "x" * 4001}]}, "steps.0.action"),
         ({"payoff_metrics": [{**metric_body(1), "how_to_measure": "x" * 2001}]}, None),
-        ({"payoff_metrics": [{**metric_body(1), "checkin_days": list(range(1, 12))}]}, None),
+        (
+            {"payoff_metrics": [{**metric_body(1), "checkin_days": list(range(1, 12))}]},
+            "payoff_metrics.0.checkin_days",
+        ),
     ],
 )
 def test_author_api_patch_refuses_over_long_text(api_as, author, change, field):
