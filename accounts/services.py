@@ -38,7 +38,7 @@ from accounts.people_import import (
     users_by_email,
 )
 from accounts.tokens import INVITATION_MAX_AGE, invitation_token_generator
-from micromastery.common.errors import ApplicationError
+from micromastery.common.errors import ApplicationError, refuse_invalid_fields
 
 logger = logging.getLogger(__name__)
 
@@ -147,6 +147,7 @@ def team_upsert(
         raise ApplicationError(
             f"Only people of {organization} can join its teams: {', '.join(outsiders)}."
         )
+    refuse_invalid_fields(Team(organization=organization, name=name), ["name"])
     team, _ = Team.objects.get_or_create(organization=organization, name=name)
     team.managers.set(managers)
     team.members.set(members)

@@ -15,7 +15,13 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from accounts.models import Organization
-from micromastery.common.models import BaseModel
+from micromastery.common.models import BaseModel, BoundedTextField
+
+# A routine longer than this is two skills; more metrics than this measure nothing well.
+MAX_STEPS_PER_VERSION = 20
+MAX_METRICS_PER_VERSION = 10
+# Check-ins are a handful of days after completion (e.g. 14, 30, 60, 90).
+MAX_CHECKIN_DAYS = 10
 
 
 class PublicationStatus(models.TextChoices):
@@ -113,8 +119,10 @@ class MicromasteryVersion(BaseModel):
         max_length=120,
         help_text="Name the skill as a doable action, e.g. “Run a 15-minute stand-up”.",
     )
-    summary = models.TextField(
-        blank=True, help_text="One or two sentences a busy colleague reads in the catalog."
+    summary = BoundedTextField(
+        max_length=1000,
+        blank=True,
+        help_text="One or two sentences a busy colleague reads in the catalog.",
     )
     estimated_minutes = models.PositiveSmallIntegerField(
         default=10,
@@ -122,36 +130,42 @@ class MicromasteryVersion(BaseModel):
         help_text="How long one practice takes, in minutes. Micro means minutes, not hours.",
     )
     # Context: the problem with the status quo.
-    context_challenge = models.TextField(
+    context_challenge = BoundedTextField(
         "the challenge",
+        max_length=4000,
         blank=True,
         help_text="Context: what goes wrong today without this skill? Describe the problem "
         "with the status quo in the learner's own situation.",
     )
-    context_audience = models.TextField(
+    context_audience = BoundedTextField(
         "who it is for",
+        max_length=4000,
         blank=True,
         help_text="Context: who meets this problem, and when in their work.",
     )
-    context_why_it_matters = models.TextField(
+    context_why_it_matters = BoundedTextField(
         "why it matters",
+        max_length=4000,
         blank=True,
         help_text="Context: what does the problem cost the learner, their team or customers?",
     )
     # The Way In: the insight that unlocks the skill.
-    way_in_insight = models.TextField(
+    way_in_insight = BoundedTextField(
         "the key insight",
+        max_length=4000,
         blank=True,
         help_text="The Way In: the “aha!” that those in the know know. One idea that makes "
         "the skill click.",
     )
-    way_in_missing_link = models.TextField(
+    way_in_missing_link = BoundedTextField(
         "the missing link",
+        max_length=4000,
         blank=True,
         help_text="The Way In: what people usually miss, and why the insight fixes it.",
     )
     way_in_media_url = models.URLField(
         "media link",
+        max_length=2000,
         blank=True,
         help_text="Optional: a short video or article that shows the insight.",
     )
@@ -208,18 +222,23 @@ class PracticeStep(models.Model):
     )
     order = models.PositiveSmallIntegerField(default=0, db_index=True)
     title = models.CharField(max_length=120)
-    action = models.TextField(
+    # Publishing asks for under 1,200 characters (see courses.services); a draft may hold
+    # more while the author trims it, up to this hard cap.
+    action = BoundedTextField(
         "the action",
+        max_length=4000,
         help_text="What to do, on purpose, at work. Short, like a text message (under 1,200 "
         "characters); explanations belong in the Way In.",
     )
-    feedback_how = models.TextField(
+    feedback_how = BoundedTextField(
         "how to get feedback",
+        max_length=4000,
         blank=True,
         help_text="How the learner finds out whether it worked: whom to ask, what to observe.",
     )
-    tweak_prompt = models.TextField(
+    tweak_prompt = BoundedTextField(
         "tweak prompt",
+        max_length=4000,
         blank=True,
         help_text="The question that helps the learner adjust next time, e.g. “What will you "
         "cut from the next stand-up?”",
@@ -281,8 +300,10 @@ class PayoffMetric(models.Model):
     direction = models.CharField(
         max_length=6, choices=MetricDirection.choices, default=MetricDirection.HIGHER
     )
-    how_to_measure = models.TextField(
-        blank=True, help_text="How to get the number, so that before and after are comparable."
+    how_to_measure = BoundedTextField(
+        max_length=2000,
+        blank=True,
+        help_text="How to get the number, so that before and after are comparable.",
     )
     target_change = models.DecimalField(
         max_digits=12,
@@ -349,7 +370,7 @@ class Course(BaseModel):
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="courses")
     slug = models.SlugField(max_length=120)
     title = models.CharField(max_length=120)
-    summary = models.TextField(blank=True)
+    summary = BoundedTextField(max_length=1000, blank=True)
     status = models.CharField(
         max_length=10, choices=PublicationStatus.choices, default=PublicationStatus.DRAFT
     )

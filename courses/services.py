@@ -6,7 +6,7 @@ data all call these functions.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sized
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -16,6 +16,9 @@ from django.utils.text import slugify
 
 from accounts.models import Organization, User
 from courses.models import (
+    MAX_CHECKIN_DAYS,
+    MAX_METRICS_PER_VERSION,
+    MAX_STEPS_PER_VERSION,
     Course,
     CourseItem,
     Micromastery,
@@ -25,7 +28,7 @@ from courses.models import (
     PublicationStatus,
     Topic,
 )
-from micromastery.common.errors import ApplicationError
+from micromastery.common.errors import ApplicationError, refuse_invalid_fields
 
 # A step's action is read on a phone between two tasks: microlearning platforms cap a
 # lesson at about this many characters.
@@ -177,6 +180,14 @@ def version_replace_parts(
     step keeps its identity across versions.
     """
     _require_editable(version)
+    steps = None if steps is None else list(steps)
+    payoff_metrics = None if payoff_metrics is None else list(payoff_metrics)
+    too_many = version_part_count_errors(steps=steps, payoff_metrics=payoff_metrics)
+    if too_many:
+        raise ApplicationError(
+            " ".join(message for messages in too_many.values() for message in messages),
+            fields=too_many,
+        )
     if steps is not None:
         version.steps.all().delete()
         _save_parts(version, PracticeStep, STEP_FIELDS, steps, "Practice step", "title")
@@ -184,6 +195,27 @@ def version_replace_parts(
         version.payoff_metrics.all().delete()
         _save_parts(version, PayoffMetric, METRIC_FIELDS, payoff_metrics, "Payoff metric", "name")
     return version
+
+
+def version_part_count_errors(
+    *, steps: Sized | None, payoff_metrics: Sized | None
+) -> dict[str, list[str]]:
+    """Too many steps or payoff metrics for one version, by field; empty when they fit.
+
+    The API's input serializer asks this before it validates each item, so that a body
+    with thousands of steps is turned away without the work.
+    """
+    errors: dict[str, list[str]] = {}
+    if steps is not None and len(steps) > MAX_STEPS_PER_VERSION:
+        errors["steps"] = [
+            f"A micromastery has at most {MAX_STEPS_PER_VERSION} practice steps: split it into two."
+        ]
+    if payoff_metrics is not None and len(payoff_metrics) > MAX_METRICS_PER_VERSION:
+        errors["payoff_metrics"] = [
+            f"A micromastery has at most {MAX_METRICS_PER_VERSION} payoff metrics: "
+            "keep the ones that show the payoff best."
+        ]
+    return errors
 
 
 def _save_parts(
@@ -287,6 +319,12 @@ def version_edit(
     return version_replace_parts(version=version, steps=steps, payoff_metrics=payoff_metrics)
 
 
+TOO_MANY_CHECKIN_DAYS = (
+    f"Ask for at most {MAX_CHECKIN_DAYS} check-ins, such as [14, 30, 60, 90]: "
+    "learners stop answering long before that."
+)
+
+
 def _check_checkin_days(checkin_days: Any, prefix: str) -> None:
     # A JSON column takes anything; the check-in planner needs whole days after completion.
     if not isinstance(checkin_days, list) or any(
@@ -297,6 +335,10 @@ def _check_checkin_days(checkin_days: Any, prefix: str) -> None:
             f"{prefix}check-in days must be a list of whole days after completion, "
             "such as [14, 30, 60, 90].",
             fields={"checkin_days": ["Use a list of whole days, such as [14, 30, 60, 90]."]},
+        )
+    if len(checkin_days) > MAX_CHECKIN_DAYS:
+        raise ApplicationError(
+            f"{prefix}{TOO_MANY_CHECKIN_DAYS}", fields={"checkin_days": [TOO_MANY_CHECKIN_DAYS]}
         )
 
 
@@ -439,6 +481,7 @@ def micromastery_archive(*, micromastery: Micromastery, by: User | None) -> Micr
 
 @transaction.atomic
 def topic_upsert(*, organization: Organization, name: str) -> Topic:
+    refuse_invalid_fields(Topic(organization=organization, name=name), ["name"])
     topic, _ = Topic.objects.get_or_create(
         organization=organization, slug=slugify(name)[:100], defaults={"name": name}
     )
@@ -454,6 +497,7 @@ def topic_rename(*, topic: Topic, name: str) -> Topic:
             "Give the topic a name.", fields={"name": ["Give the topic a name."]}
         )
     topic.name = name
+    refuse_invalid_fields(topic, ["name"])
     topic.save(update_fields=["name", "updated_at"])
     return topic
 
@@ -476,6 +520,10 @@ def course_upsert(
     micromasteries = list(micromasteries)
     if any(item.organization_id != organization.pk for item in micromasteries):
         raise ApplicationError("A course can only contain its organization's micromasteries.")
+    refuse_invalid_fields(
+        Course(organization=organization, slug=slug, title=title, summary=summary),
+        ["slug", "title", "summary"],
+    )
     course, _ = Course.objects.update_or_create(
         organization=organization, slug=slug, defaults={"title": title, "summary": summary}
     )

@@ -5,6 +5,8 @@ from typing import Any
 from django import forms
 
 from courses.models import MetricReporter, MicromasteryVersion, PayoffMetric
+from micromastery.common.models import max_length_of
+from payoff.models import PayoffMeasurement
 from payoff.services import measurement_value_problem
 
 
@@ -54,7 +56,11 @@ class MeasurementValueForm(forms.Form):
         decimal_places=2,
         widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "any"}),
     )
-    note = forms.CharField(required=False, max_length=500, label="Note (optional)")
+    note = forms.CharField(
+        required=False,
+        max_length=max_length_of(PayoffMeasurement, "note"),
+        label="Note (optional)",
+    )
 
     def __init__(self, *args: Any, metric: PayoffMetric, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

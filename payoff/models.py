@@ -10,7 +10,7 @@ from django.db import models
 
 from accounts.models import Organization, Team
 from courses.models import Micromastery, PayoffMetric
-from micromastery.common.models import BaseModel
+from micromastery.common.models import BaseModel, BoundedTextField
 from practice.models import Enrollment
 
 
@@ -36,7 +36,7 @@ class PayoffMeasurement(BaseModel):
     reported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
-    note = models.TextField(blank=True)
+    note = BoundedTextField(max_length=1000, blank=True)
 
     class Meta:
         ordering = ["measured_at", "pk"]

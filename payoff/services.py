@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from accounts.models import Team, User
 from courses.models import MetricReporter, Micromastery, PayoffMetric
-from micromastery.common.errors import ApplicationError
+from micromastery.common.errors import ApplicationError, refuse_invalid_fields
 from payoff.models import BaselineSkip, LearningCost, MeasurementKind, PayoffMeasurement
 from practice.models import Enrollment
 
@@ -142,6 +142,7 @@ def checkin_record(
     days count from completion), and before the baseline unless the learner skipped it.
     """
     now = now or timezone.now()
+    refuse_invalid_fields(PayoffMeasurement(note=note.strip()), ["note"])
     problem = _metric_of_enrollment_problem(enrollment=enrollment, metric=metric)
     if problem:
         raise ApplicationError(problem, fields={"metric": [problem]})
@@ -203,6 +204,7 @@ def manager_confirmation_record(
     needs the baseline first unless it was skipped.
     """
     now = now or timezone.now()
+    refuse_invalid_fields(PayoffMeasurement(note=note.strip()), ["note"])
     problem = _metric_of_enrollment_problem(enrollment=enrollment, metric=metric)
     if problem:
         raise ApplicationError(problem, fields={"metric": [problem]})
@@ -254,6 +256,7 @@ def learning_cost_set(
     if not amount.is_finite() or amount <= 0:
         message = "Enter the cost as a positive amount."
         raise ApplicationError(message, fields={"amount": [message]})
+    refuse_invalid_fields(LearningCost(note=note.strip()), ["note"])
     cost, _ = LearningCost.objects.update_or_create(
         micromastery=micromastery, defaults={"amount": amount, "note": note.strip()}
     )

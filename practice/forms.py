@@ -6,6 +6,9 @@ from typing import Any
 
 from django import forms
 
+from micromastery.common.models import max_length_of
+from practice.models import Enrollment, PracticeAttempt
+
 CONFIDENCE_CHOICES = [
     (1, "1"),
     (2, "2"),
@@ -30,7 +33,7 @@ class PersonalPayoffForm(forms.Form):
     personal_payoff = forms.CharField(
         label="What success looks like for me",
         required=False,
-        max_length=2000,
+        max_length=max_length_of(Enrollment, "personal_payoff"),
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="In your own words: an easier week, a shorter meeting, a calmer customer. "
         "Reading it again keeps you going when practice gets hard.",
@@ -50,7 +53,7 @@ EVIDENCE_FIELDS: dict[str, Callable[[], forms.Field]] = {
         label="Link to what you made",
         required=False,
         assume_scheme="https",
-        max_length=500,
+        max_length=max_length_of(PracticeAttempt, "evidence"),
         help_text="A document, a message or a recording: whatever shows the result.",
     ),
     "checkbox": lambda: forms.BooleanField(label="I did it as the step describes", required=False),
@@ -62,26 +65,26 @@ class AttemptForm(forms.Form):
 
     what_i_did = forms.CharField(
         label="What I did",
-        max_length=4000,
+        max_length=max_length_of(PracticeAttempt, "what_i_did"),
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": "Say what you did, in a few words."},
     )
     what_happened = forms.CharField(
         label="What happened, and the feedback I got",
         required=False,
-        max_length=4000,
+        max_length=max_length_of(PracticeAttempt, "what_happened"),
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     feedback_from = forms.CharField(
         label="Feedback from",
         required=False,
-        max_length=120,
+        max_length=max_length_of(PracticeAttempt, "feedback_from"),
         help_text="A colleague, a customer, the numbers, yourself.",
     )
     what_i_will_tweak = forms.CharField(
         label="What I will tweak next time",
         required=False,
-        max_length=4000,
+        max_length=max_length_of(PracticeAttempt, "what_i_will_tweak"),
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     confidence = forms.TypedChoiceField(

@@ -13,7 +13,7 @@ from django.db import models
 
 from accounts.models import User
 from courses.models import Micromastery, MicromasteryVersion, PracticeStep
-from micromastery.common.models import BaseModel
+from micromastery.common.models import BaseModel, BoundedTextField
 
 
 class EnrollmentStatus(models.TextChoices):
@@ -47,8 +47,8 @@ class Enrollment(BaseModel):
     status = models.CharField(
         max_length=10, choices=EnrollmentStatus.choices, default=EnrollmentStatus.ACTIVE
     )
-    personal_payoff = models.TextField(
-        blank=True, help_text="What success looks like for me, in my own words."
+    personal_payoff = BoundedTextField(
+        max_length=1000, blank=True, help_text="What success looks like for me, in my own words."
     )
     started_at = models.DateTimeField(null=True, blank=True, help_text="First attempt.")
     completed_at = models.DateTimeField(null=True, blank=True)
@@ -100,10 +100,10 @@ class PracticeAttempt(BaseModel):
     enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="attempts")
     step = models.ForeignKey(PracticeStep, on_delete=models.PROTECT, related_name="attempts")
     practiced_at = models.DateTimeField(db_index=True)
-    what_i_did = models.TextField()
-    what_happened = models.TextField(blank=True)
+    what_i_did = BoundedTextField(max_length=4000)
+    what_happened = BoundedTextField(max_length=4000, blank=True)
     feedback_from = models.CharField(max_length=120, blank=True)
-    what_i_will_tweak = models.TextField(blank=True)
+    what_i_will_tweak = BoundedTextField(max_length=4000, blank=True)
     confidence = models.PositiveSmallIntegerField(
         validators=[MinValueValidator(1), MaxValueValidator(5)]
     )

@@ -22,7 +22,7 @@ from courses.models import (
     PracticeStep,
     PublicationStatus,
 )
-from micromastery.common.errors import ApplicationError
+from micromastery.common.errors import ApplicationError, refuse_invalid_fields
 from practice.extensions import ExtensionForms
 from practice.models import Enrollment, EnrollmentStatus, PracticeAttempt
 from practice.progress import Progress, progress_compute
@@ -87,7 +87,8 @@ def enrollment_create(
                 "You are already enrolled in this micromastery.",
                 fields={"micromastery": ["You are already enrolled in this micromastery."]},
             )
-        existing.personal_payoff = personal_payoff or existing.personal_payoff
+        existing.personal_payoff = personal_payoff.strip() or existing.personal_payoff
+        refuse_invalid_fields(existing, ["personal_payoff"])
         return _resume(existing)
     if version is None:
         raise ApplicationError(
@@ -101,6 +102,7 @@ def enrollment_create(
         personal_payoff=personal_payoff.strip(),
         holdout=random.random() < float(micromastery.nudge_holdout_ratio),
     )
+    refuse_invalid_fields(enrollment, ["personal_payoff"])
     try:
         # Two taps on "Enrol" at once: the lock above finds no row for either, so the
         # database's one-enrolment constraint decides, and the loser hears why.
@@ -153,6 +155,7 @@ def enrollment_update_personal_payoff(
     *, enrollment: Enrollment, personal_payoff: str
 ) -> Enrollment:
     enrollment.personal_payoff = personal_payoff.strip()
+    refuse_invalid_fields(enrollment, ["personal_payoff"])
     enrollment.save(update_fields=["personal_payoff", "updated_at"])
     return enrollment
 

@@ -27,6 +27,8 @@ from courses.admin.authoring import (
 )
 from courses.admin.transfer import VersionTransferMixin
 from courses.models import (
+    MAX_METRICS_PER_VERSION,
+    MAX_STEPS_PER_VERSION,
     MicromasteryVersion,
     PayoffMetric,
     PracticeStep,
@@ -112,6 +114,8 @@ class PracticeStepInline(DraftPartInline, SortableStackedInline):
     verbose_name_plural = "practice steps"
     element_heading = "3. Purposeful Practice"
     teaching = PRACTICE_TEACHING
+    # The page offers no more rows than the service accepts (which refuses more, too).
+    max_num = MAX_STEPS_PER_VERSION
 
     def get_extra(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> int:
         # A new draft opens with one empty step to fill in; later ones with none.
@@ -125,6 +129,7 @@ class PayoffMetricInline(DraftPartInline, SortableStackedInline):
     verbose_name_plural = "payoff metrics"
     element_heading = "4. Payoff"
     teaching = PAYOFF_TEACHING
+    max_num = MAX_METRICS_PER_VERSION
 
     def get_extra(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> int:
         if obj is not None and obj.is_editable and not obj.payoff_metrics.exists():

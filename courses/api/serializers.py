@@ -1,8 +1,9 @@
 """The API's shape of a micromastery: the four elements nested, Markdown also as safe HTML.
 
-The input serializers check types and shapes only; the rules (lengths, what publishing
-needs) live in ``courses.services``. The import file format reuses the same input shape,
-so that a body accepted by the API and a file accepted by import are the same thing.
+The input serializers check types, shapes and the models' maximum lengths; the rules (how
+many steps, what publishing needs) live in ``courses.services``. The import file format
+reuses the same input shape, so that a body accepted by the API and a file accepted by
+import are the same thing.
 """
 
 from __future__ import annotations
@@ -15,14 +16,21 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from courses.models import (
+    MAX_CHECKIN_DAYS,
     Course,
     MicromasteryVersion,
     PayoffMetric,
     PracticeStep,
     Topic,
 )
-from courses.services import METRIC_FIELDS, STEP_FIELDS
+from courses.services import (
+    METRIC_FIELDS,
+    STEP_FIELDS,
+    TOO_MANY_CHECKIN_DAYS,
+    version_part_count_errors,
+)
 from micromastery.common.markdown import render_markdown
+from micromastery.common.models import max_length_of
 
 
 class StrictFieldsMixin:
@@ -60,7 +68,12 @@ class MarkdownHTMLField(serializers.ReadOnlyField):
 
 
 def _text(source: str) -> serializers.CharField:
-    return serializers.CharField(source=source, allow_blank=True, required=False)
+    return serializers.CharField(
+        source=source,
+        allow_blank=True,
+        required=False,
+        max_length=max_length_of(MicromasteryVersion, source),
+    )
 
 
 # --- The four elements: input ---------------------------------------------------------------
@@ -76,7 +89,10 @@ class WayInSerializer(StrictFieldsMixin, serializers.Serializer[Any]):
     insight = _text("way_in_insight")
     missing_link = _text("way_in_missing_link")
     media_url = serializers.URLField(
-        source="way_in_media_url", allow_blank=True, required=False, max_length=200
+        source="way_in_media_url",
+        allow_blank=True,
+        required=False,
+        max_length=max_length_of(MicromasteryVersion, "way_in_media_url"),
     )
 
 
@@ -89,7 +105,10 @@ class PracticeStepSerializer(StrictFieldsMixin, serializers.ModelSerializer[Prac
 
 class PayoffMetricSerializer(StrictFieldsMixin, serializers.ModelSerializer[PayoffMetric]):
     checkin_days = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=3650), required=False
+        child=serializers.IntegerField(min_value=1, max_value=3650),
+        required=False,
+        max_length=MAX_CHECKIN_DAYS,
+        error_messages={"max_length": TOO_MANY_CHECKIN_DAYS},
     )
 
     class Meta:
@@ -102,16 +121,38 @@ class VersionContentInputSerializer(StrictFieldsMixin, serializers.Serializer[An
     """A draft's content. Steps and payoff metrics, when given, replace the whole list;
     topics are names (a new name becomes a new topic of the organization)."""
 
-    title = serializers.CharField(max_length=120)
-    summary = serializers.CharField(allow_blank=True, required=False)
+    title = serializers.CharField(max_length=max_length_of(MicromasteryVersion, "title"))
+    summary = serializers.CharField(
+        allow_blank=True,
+        required=False,
+        max_length=max_length_of(MicromasteryVersion, "summary"),
+    )
     estimated_minutes = serializers.IntegerField(min_value=1, max_value=240, required=False)
-    topics = serializers.ListField(child=serializers.CharField(max_length=100), required=False)
+    topics = serializers.ListField(
+        child=serializers.CharField(max_length=max_length_of(Topic, "name")),
+        required=False,
+        # A name that is new to the organization becomes a topic: a handful is plenty.
+        max_length=20,
+    )
     # DRF's metaclass moves declared fields off the class, so this field does not shadow
     # Serializer.context at runtime; only the type checker sees the clash.
     context = ContextSerializer(source="*", required=False)  # type: ignore[assignment]
     way_in = WayInSerializer(source="*", required=False)
     steps = PracticeStepSerializer(many=True, required=False)
     payoff_metrics = PayoffMetricSerializer(many=True, required=False)
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, Mapping):
+            too_many = version_part_count_errors(
+                steps=_sized(data.get("steps")), payoff_metrics=_sized(data.get("payoff_metrics"))
+            )
+            if too_many:
+                raise serializers.ValidationError(too_many)
+        return super().to_internal_value(data)
+
+
+def _sized(value: Any) -> list[Any] | None:
+    return value if isinstance(value, list) else None
 
 
 # --- Output ---------------------------------------------------------------------------------

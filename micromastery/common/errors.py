@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db.models import Model
 
 
 class ApplicationError(Exception):
@@ -25,3 +27,26 @@ class ApplicationError(Exception):
 
     def as_dict(self) -> dict[str, Any]:
         return {"message": self.message, "fields": self.fields}
+
+
+def field_errors(instance: Model, field_names: Iterable[str]) -> dict[str, list[str]]:
+    """What the model's own rules (maximum length, choices, validators) say about the named
+    fields of ``instance``, by field; empty when they hold."""
+    names = set(field_names)
+    exclude = [field.name for field in instance._meta.fields if field.name not in names]
+    try:
+        instance.clean_fields(exclude=exclude)
+    except ValidationError as error:
+        return dict(error.message_dict)
+    return {}
+
+
+def refuse_invalid_fields(instance: Model, field_names: Iterable[str], prefix: str = "") -> None:
+    """Refuse with ApplicationError when the named fields of ``instance`` break the model's
+    rules: for services that set a few fields of a row whose other rules live elsewhere."""
+    errors = field_errors(instance, field_names)
+    if errors:
+        messages = [message for field_messages in errors.values() for message in field_messages]
+        raise ApplicationError(
+            " ".join(f"{prefix}{message}" for message in messages), fields=errors
+        )

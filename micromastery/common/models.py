@@ -1,6 +1,30 @@
 from __future__ import annotations
 
+from typing import Any
+
+from django.core.validators import MaxLengthValidator
 from django.db import models
+
+
+class BoundedTextField(models.TextField):
+    """Free text with a maximum that holds on every path.
+
+    Django hands a ``TextField``'s ``max_length`` to form fields and DRF serializers but,
+    unlike a ``CharField``, does not check it in ``full_clean()``: this field does, so that
+    services refuse over-long text from the admin, import and demo data alike.
+    """
+
+    def __init__(self, verbose_name: str | None = None, *, max_length: int, **kwargs: Any) -> None:
+        super().__init__(verbose_name, max_length=max_length, **kwargs)
+        self.validators.append(MaxLengthValidator(max_length))
+
+
+def max_length_of(model: type[models.Model], field_name: str) -> int:
+    """The model field's maximum, for forms and serializers that are not built from it."""
+    max_length = getattr(model._meta.get_field(field_name), "max_length", None)
+    if not isinstance(max_length, int):
+        raise TypeError(f"{model.__name__}.{field_name} has no max_length.")
+    return max_length
 
 
 class BaseModel(models.Model):

@@ -6,8 +6,9 @@ from typing import Any
 
 from rest_framework import serializers
 
+from micromastery.common.models import max_length_of
 from practice.extensions import enrollment_api_extensions
-from practice.models import EnrollmentStatus, PracticeAttempt
+from practice.models import Enrollment, EnrollmentStatus, PracticeAttempt
 
 # Row ids are 64-bit; a larger number is not an id, and the database would choke on it.
 MAX_ID = 2**63 - 1
@@ -24,11 +25,18 @@ def id_field(**kwargs: Any) -> serializers.IntegerField:
 
 class EnrollmentCreateInputSerializer(serializers.Serializer[Any]):
     micromastery = id_field()
-    personal_payoff = serializers.CharField(required=False, allow_blank=True, default="")
+    personal_payoff = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=max_length_of(Enrollment, "personal_payoff"),
+    )
 
 
 class EnrollmentUpdateInputSerializer(serializers.Serializer[Any]):
-    personal_payoff = serializers.CharField(allow_blank=True)
+    personal_payoff = serializers.CharField(
+        allow_blank=True, max_length=max_length_of(Enrollment, "personal_payoff")
+    )
 
 
 class EnrollmentFilterSerializer(serializers.Serializer[Any]):
@@ -122,13 +130,27 @@ class EnrollmentDetailOutputSerializer(EnrollmentOutputSerializer):
 class AttemptCreateInputSerializer(serializers.Serializer[Any]):
     step = id_field()
     what_i_did = serializers.CharField(
-        error_messages={"blank": "Say what you did.", "required": "Say what you did."}
+        max_length=max_length_of(PracticeAttempt, "what_i_did"),
+        error_messages={"blank": "Say what you did.", "required": "Say what you did."},
     )
-    what_happened = serializers.CharField(required=False, allow_blank=True, default="")
+    what_happened = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=max_length_of(PracticeAttempt, "what_happened"),
+    )
     feedback_from = serializers.CharField(
-        required=False, allow_blank=True, default="", max_length=120
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=max_length_of(PracticeAttempt, "feedback_from"),
     )
-    what_i_will_tweak = serializers.CharField(required=False, allow_blank=True, default="")
+    what_i_will_tweak = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=max_length_of(PracticeAttempt, "what_i_will_tweak"),
+    )
     confidence = serializers.IntegerField(
         min_value=1,
         max_value=5,
@@ -138,7 +160,12 @@ class AttemptCreateInputSerializer(serializers.Serializer[Any]):
         },
     )
     minutes = serializers.IntegerField(min_value=1, max_value=600)
-    evidence = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
+    evidence = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=max_length_of(PracticeAttempt, "evidence"),
+    )
     practiced_at = serializers.DateTimeField(
         required=False, default=None, help_text="When you practised; now if left out."
     )

@@ -7,6 +7,8 @@ from django.utils import timezone
 
 from accounts.models import Team, User
 from courses.models import Course, Micromastery, MicromasteryVersion, PublicationStatus
+from micromastery.common.models import max_length_of
+from practice.cohorts.models import Cohort
 from practice.cohorts.services import can_assign_anyone
 
 
@@ -42,7 +44,7 @@ class AssignForm(forms.Form):
     )
     name = forms.CharField(
         label="Cohort name",
-        max_length=150,
+        max_length=max_length_of(Cohort, "name"),
         required=False,
         help_text="Leave empty to name it after the work and the teams.",
     )
@@ -63,8 +65,15 @@ class AssignForm(forms.Form):
     kickoff_minutes = forms.IntegerField(
         label="Kickoff length (minutes)", min_value=10, max_value=480, initial=60, required=False
     )
-    kickoff_location = forms.CharField(label="Kickoff place", max_length=200, required=False)
-    kickoff_url = forms.URLField(label="Kickoff video link", required=False, assume_scheme="https")
+    kickoff_location = forms.CharField(
+        label="Kickoff place", max_length=max_length_of(Cohort, "kickoff_location"), required=False
+    )
+    kickoff_url = forms.URLField(
+        label="Kickoff video link",
+        max_length=max_length_of(Cohort, "kickoff_url"),
+        required=False,
+        assume_scheme="https",
+    )
     facilitator = forms.ModelChoiceField(
         label="Facilitator", queryset=User.objects.none(), required=False
     )

@@ -45,7 +45,7 @@ class Cohort(BaseModel):
     kickoff_at = models.DateTimeField("kickoff", null=True, blank=True)
     kickoff_minutes = models.PositiveSmallIntegerField("kickoff length (minutes)", default=60)
     kickoff_location = models.CharField("kickoff place", max_length=200, blank=True)
-    kickoff_url = models.URLField("kickoff video link", blank=True)
+    kickoff_url = models.URLField("kickoff video link", max_length=2000, blank=True)
     facilitator = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from accounts.models import Organization, Team, User
 from courses.models import Course, Micromastery, MicromasteryVersion, PublicationStatus
-from micromastery.common.errors import ApplicationError
+from micromastery.common.errors import ApplicationError, field_errors
 from practice import services as practice_services
 from practice.cohorts.invitations import assignment_emails_send, cohort_title
 from practice.cohorts.models import Cohort, CohortEnrollment, CohortMembership
@@ -203,7 +203,16 @@ def cohort_assignment_errors(
     The admin form shows these next to its fields before saving; ``cohort_assign`` and
     ``cohort_update`` refuse with them.
     """
-    errors: dict[str, list[str]] = {}
+    # The model's own limits first (lengths, a well-formed link); the messages below are
+    # more specific and replace them.
+    errors = field_errors(
+        Cohort(
+            name=name.strip(),
+            kickoff_location=kickoff_location.strip(),
+            kickoff_url=kickoff_url.strip(),
+        ),
+        ["name", "kickoff_location", "kickoff_url"],
+    )
     if not name.strip():
         errors["name"] = ["Give the cohort a name."]
     if starts_on is None:

@@ -8,7 +8,8 @@ from typing import Any
 from django import forms
 
 from accounts.models import User
-from practice.teachback.models import TeachBackSession
+from micromastery.common.models import max_length_of
+from practice.teachback.models import TeachBackInvite, TeachBackSession
 
 OTHER_TIME = "other"
 CLARITY_CHOICES = [
@@ -49,13 +50,13 @@ class AudienceForm(forms.Form):
 class ScheduleFields(forms.Form):
     location = forms.CharField(
         label="Place",
-        max_length=200,
+        max_length=max_length_of(TeachBackSession, "location"),
         required=False,
         help_text="A meeting room, a desk area, a café: where people come to.",
     )
     video_url = forms.CharField(
         label="Video link",
-        max_length=200,
+        max_length=max_length_of(TeachBackSession, "video_url"),
         required=False,
         help_text="For colleagues who join remotely. A place, a link, or both.",
         widget=forms.URLInput,
@@ -140,7 +141,7 @@ class FeedbackForm(forms.Form):
     comment = forms.CharField(
         label="Anything to add?",
         required=False,
-        max_length=2000,
+        max_length=max_length_of(TeachBackInvite, "feedback_comment"),
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="What helped, what was unclear. Your teacher sees it with your name.",
     )

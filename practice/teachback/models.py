@@ -10,7 +10,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from courses.models import Micromastery
-from micromastery.common.models import BaseModel
+from micromastery.common.models import BaseModel, BoundedTextField
 
 
 class SessionStatus(models.TextChoices):
@@ -37,7 +37,7 @@ class TeachBackSession(BaseModel):
         default=30, validators=[MinValueValidator(10), MaxValueValidator(180)]
     )
     location = models.CharField(max_length=200, blank=True)
-    video_url = models.URLField(blank=True)
+    video_url = models.URLField(max_length=2000, blank=True)
     # Candidate start times (UTC ISO strings) the planner found for everyone proposed.
     proposed_slots = models.JSONField(default=list, blank=True)
     # Calendar identity: the UID never changes; SEQUENCE grows with every update sent.
@@ -84,7 +84,7 @@ class TeachBackInvite(BaseModel):
         null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
     )
     feedback_will_try = models.BooleanField(null=True, blank=True)
-    feedback_comment = models.TextField(blank=True)
+    feedback_comment = BoundedTextField(max_length=2000, blank=True)
     feedback_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

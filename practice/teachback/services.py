@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Team, User
-from micromastery.common.errors import ApplicationError
+from micromastery.common.errors import ApplicationError, refuse_invalid_fields
 from practice.models import Enrollment, EnrollmentStatus
 from practice.nudges.services import NotificationDraft, notifications_create
 from practice.services import enrollment_create
@@ -297,6 +297,7 @@ def teachback_confirm(
     session.starts_at = starts_at
     session.location = location.strip()
     session.video_url = video_url.strip()
+    refuse_invalid_fields(session, ["location", "video_url"])
     if duration_minutes:
         session.duration_minutes = duration_minutes
     session.status = SessionStatus.SCHEDULED
@@ -363,6 +364,7 @@ def teachback_reschedule(
     session.starts_at = starts_at
     session.location = location.strip()
     session.video_url = video_url.strip()
+    refuse_invalid_fields(session, ["location", "video_url"])
     session.sequence += 1
     session.save()
     transaction.on_commit(
@@ -480,6 +482,7 @@ def feedback_give(
     invite.feedback_clarity = clarity
     invite.feedback_will_try = will_try
     invite.feedback_comment = comment.strip()
+    refuse_invalid_fields(invite, ["feedback_comment"])
     invite.feedback_at = timezone.now()
     invite.save()
     enrollment_mastery_refresh(enrollment=invite.session.enrollment)

@@ -78,3 +78,36 @@ def test_topic_rename_keeps_the_slug_and_refuses_an_empty_name(organization):
     assert (topic.name, topic.slug) == ("Meetings", "running-meetings")
     with pytest.raises(ApplicationError, match="Give the topic a name"):
         services.topic_rename(topic=topic, name="  ")
+
+
+def test_micromastery_create_refuses_21_steps_and_writes_nothing(organization, author):
+    steps = [{"title": f"Step {index}", "action": "Do it."} for index in range(21)]
+    with pytest.raises(ApplicationError, match="at most 20 practice steps") as refused:
+        services.micromastery_create(
+            organization=organization, by=author, title="Too long a routine", steps=steps
+        )
+    assert list(refused.value.fields) == ["steps"]
+    assert not Micromastery.objects.exists()
+
+
+def test_version_replace_parts_refuses_11_metrics_and_keeps_the_old_ones(organization):
+    draft = published_version(organization, status="draft", metrics=1)
+    metrics = [{"name": f"Metric {index}", "unit": "minutes"} for index in range(11)]
+    with pytest.raises(ApplicationError, match="at most 10 payoff metrics"):
+        services.version_replace_parts(version=draft, payoff_metrics=metrics)
+    assert draft.payoff_metrics.count() == 1
+
+
+def test_version_save_draft_refuses_an_over_long_way_in(organization):
+    draft = published_version(organization, status="draft")
+    with pytest.raises(ApplicationError) as refused:
+        services.version_save_draft(
+            version=draft,
+            content={"way_in_insight": "x" * 4001},
+            steps=[],
+            payoff_metrics=[],
+        )
+    assert "way_in_insight" in refused.value.fields
+    draft.refresh_from_db()
+    assert len(draft.way_in_insight) < 4001
+    assert draft.steps.count() == 2

@@ -6,6 +6,8 @@ from rest_framework import serializers
 
 from accounts.models import Team, User
 from courses.models import Course, Micromastery
+from micromastery.common.models import max_length_of
+from practice.cohorts.models import Cohort
 from practice.cohorts.selectors import CohortReport
 from practice.cohorts.services import SyncOutcome
 
@@ -42,7 +44,7 @@ class CohortMembersInputSerializer(OrganizationScopedInput):
 
 
 class CohortCreateInputSerializer(CohortMembersInputSerializer):
-    name = serializers.CharField(max_length=150)
+    name = serializers.CharField(max_length=max_length_of(Cohort, "name"))
     micromastery = _scoped(
         "micromastery", Micromastery.objects.all(), required=False, allow_null=True
     )
@@ -54,9 +56,17 @@ class CohortCreateInputSerializer(CohortMembersInputSerializer):
         min_value=10, max_value=480, required=False, default=60
     )
     kickoff_location = serializers.CharField(
-        max_length=200, required=False, allow_blank=True, default=""
+        max_length=max_length_of(Cohort, "kickoff_location"),
+        required=False,
+        allow_blank=True,
+        default="",
     )
-    kickoff_url = serializers.URLField(required=False, allow_blank=True, default="")
+    kickoff_url = serializers.URLField(
+        max_length=max_length_of(Cohort, "kickoff_url"),
+        required=False,
+        allow_blank=True,
+        default="",
+    )
     facilitator = _scoped(
         "person", User.objects.filter(is_active=True), required=False, allow_null=True
     )

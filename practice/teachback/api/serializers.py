@@ -5,6 +5,7 @@ from typing import Any
 from rest_framework import serializers
 
 from accounts.models import User
+from micromastery.common.models import max_length_of
 from practice.teachback.models import Rsvp, TeachBackInvite, TeachBackSession
 
 FEEDBACK_FIELDS = ("feedback_clarity", "feedback_will_try", "feedback_comment", "feedback_at")
@@ -87,8 +88,18 @@ class ConfirmInputSerializer(serializers.Serializer[Any]):
         required=False,
         help_text="Colleagues to invite; leave out to invite the proposed audience.",
     )
-    location = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-    video_url = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    location = serializers.CharField(
+        max_length=max_length_of(TeachBackSession, "location"),
+        required=False,
+        allow_blank=True,
+        default="",
+    )
+    video_url = serializers.CharField(
+        max_length=max_length_of(TeachBackSession, "video_url"),
+        required=False,
+        allow_blank=True,
+        default="",
+    )
     duration_minutes = serializers.IntegerField(min_value=10, max_value=180, required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -103,8 +114,12 @@ class ConfirmInputSerializer(serializers.Serializer[Any]):
 
 class RescheduleInputSerializer(serializers.Serializer[Any]):
     starts_at = serializers.DateTimeField()
-    location = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    video_url = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    location = serializers.CharField(
+        max_length=max_length_of(TeachBackSession, "location"), required=False, allow_blank=True
+    )
+    video_url = serializers.CharField(
+        max_length=max_length_of(TeachBackSession, "video_url"), required=False, allow_blank=True
+    )
 
 
 class RsvpInputSerializer(serializers.Serializer[Any]):
@@ -129,4 +144,9 @@ class AttendanceInputSerializer(serializers.Serializer[Any]):
 class FeedbackInputSerializer(serializers.Serializer[Any]):
     clarity = serializers.IntegerField(min_value=1, max_value=5)
     will_try = serializers.BooleanField()
-    comment = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    comment = serializers.CharField(
+        max_length=max_length_of(TeachBackInvite, "feedback_comment"),
+        required=False,
+        allow_blank=True,
+        default="",
+    )
