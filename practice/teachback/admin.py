@@ -18,8 +18,13 @@ class TeachBackInviteInline(
 ):
     model = TeachBackInvite
     roles = ("is_org_admin",)
-    fields = ["invitee", "rsvp", "attended", "feedback_clarity", "feedback_will_try"]
-    readonly_fields = fields
+    fields = readonly_fields = [
+        "invitee",
+        "rsvp",
+        "attended",
+        "feedback_clarity",
+        "feedback_will_try",
+    ]
     extra = 0
     can_delete = False
 
