@@ -18,13 +18,8 @@ class TeachBackInviteInline(
 ):
     model = TeachBackInvite
     roles = ("is_org_admin",)
-    fields = readonly_fields = [
-        "invitee",
-        "rsvp",
-        "attended",
-        "feedback_clarity",
-        "feedback_will_try",
-    ]
+    fields = ["invitee", "rsvp", "attended", "feedback_clarity", "feedback_will_try"]
+    readonly_fields = ["invitee", "rsvp", "attended", "feedback_clarity", "feedback_will_try"]
     extra = 0
     can_delete = False
 
