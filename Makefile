@@ -11,7 +11,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 help:
 	@echo "make run        set up and serve the demo on http://127.0.0.1:8000 (web + worker + beat)"
 	@echo "make test       set up and run the whole suite"
-	@echo "make lint       ruff check and format check"
+	@echo "make lint       ruff check and format check, import-linter layer contracts"
 	@echo "make typecheck  mypy with the Django and DRF plugins"
 	@echo "make bench      benchmarks on PostgreSQL + Redis (local servers by default)"
 
@@ -50,6 +50,7 @@ test: $(VENV)/.installed-dev
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: $(VENV)/.installed-dev
 	$(BIN)/ruff check --fix .

@@ -81,9 +81,9 @@ def main(argv: list[str]) -> int:
     from accounts.models import Organization, User
     from courses.models import Micromastery, MicromasteryVersion, PracticeStep
     from micromastery.celery import app
-    from practice.models import Enrollment, NudgePreference
+    from practice.models import Enrollment
     from practice.nudges import dispatch, planning
-    from practice.nudges.models import Nudge, NudgeStatus
+    from practice.nudges.models import Nudge, NudgePreference, NudgeStatus
     from tests.conftest import start_celery_worker, stop_celery_worker
 
     batch_size = args.batch or dispatch.CLAIM_BATCH_SIZE

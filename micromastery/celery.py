@@ -13,9 +13,7 @@ app = Celery("micromastery")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 # Task modules of packages that the per-app discovery above does not look into.
-app.autodiscover_tasks(
-    ["micromastery.common", "practice.cohorts", "practice.nudges", "practice.teachback"]
-)
+app.autodiscover_tasks(["micromastery.common"])
 
 app.conf.beat_schedule = {
     # Proves beat -> broker -> worker -> database works end to end; /healthz reports its age.

@@ -76,6 +76,9 @@ INSTALLED_APPS = [
     "accounts",
     "courses",
     "practice",
+    "practice.nudges",
+    "practice.cohorts",
+    "practice.teachback",
     "payoff",
 ]
 

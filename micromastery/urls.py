@@ -55,7 +55,7 @@ api_v1_patterns = [
     path("", include("accounts.api.urls")),
     path("", include("courses.api.urls")),
     path("", include("practice.cohorts.api.urls")),
-    path("", include("practice.nudges.api")),
+    path("", include("practice.nudges.api.urls")),
     path("", include("payoff.api.dashboard")),
     path("teachbacks/", include("practice.teachback.api.urls")),
     path("", include("practice.api.urls")),

@@ -7,20 +7,13 @@ class PayoffConfig(AppConfig):
 
     def ready(self) -> None:
         from payoff.extensions import BaselineApiExtension, BaselineEnrollmentExtension
-        from practice.extensions import (
-            enrollment_api_extension_register,
-            enrollment_extension_register,
-        )
-
-        enrollment_extension_register(BaselineEnrollmentExtension())
-        enrollment_api_extension_register(BaselineApiExtension())
-
         from payoff.nudges import PayoffCheckinNudgeSource
-        from practice.nudges.sources import nudge_source_register
-
-        nudge_source_register(PayoffCheckinNudgeSource())
-
-        from payoff.spread import spread_source_register
+        from payoff.spread import spread_sources
         from payoff.teachback import TeachBackSpreadSource
+        from practice.extensions import enrollment_api_extensions, enrollment_extensions
+        from practice.nudges.sources import nudge_sources
 
-        spread_source_register(TeachBackSpreadSource())
+        enrollment_extensions.register(BaselineEnrollmentExtension())
+        enrollment_api_extensions.register(BaselineApiExtension())
+        nudge_sources.register(PayoffCheckinNudgeSource())
+        spread_sources.register(TeachBackSpreadSource())

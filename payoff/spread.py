@@ -7,8 +7,8 @@ figure of every registered spread source, in the order the sources registered. T
 import practice's teach-back selectors; practice never imports payoff). A source is
 registered with::
 
-    from payoff.spread import spread_source_register
-    spread_source_register(TeachBackSpreadSource())
+    from payoff.spread import spread_sources
+    spread_sources.register(TeachBackSpreadSource())
 
 and ``TeachBackSpreadSource.spread_figures(scope=...)`` returns ``payoff.figures.Figure``
 objects with the keys ``teach_backs_held``, ``colleagues_reached`` and ``teach_back_depth``.
@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
+from micromastery.common.registry import Registry
 from payoff.figures import Figure
 
 if TYPE_CHECKING:
@@ -34,14 +35,4 @@ class SpreadSource(Protocol):
         """Figures for the dashboard's Spread section, for exactly this scope."""
 
 
-spread_sources: list[SpreadSource] = []
-
-
-def spread_source_register(source: SpreadSource) -> None:
-    if source not in spread_sources:
-        spread_sources.append(source)
-
-
-def spread_source_unregister(source: SpreadSource) -> None:
-    if source in spread_sources:
-        spread_sources.remove(source)
+spread_sources: Registry[SpreadSource] = Registry("spread sources")

@@ -6,9 +6,7 @@ class PracticeConfig(AppConfig):
     verbose_name = "Practice"
 
     def ready(self) -> None:
-        from practice.nudges import admin  # noqa: F401 - registers the nudge admin
-        from practice.nudges.sources import PracticeNudgeSource, nudge_source_register
-        from practice.teachback.reminders import TeachBackReminderSource
+        from practice.nudge_sources import PracticeNudgeSource
+        from practice.nudges.sources import nudge_sources
 
-        nudge_source_register(PracticeNudgeSource())
-        nudge_source_register(TeachBackReminderSource())
+        nudge_sources.register(PracticeNudgeSource())

@@ -1,4 +1,4 @@
-"""The demo organization at work: enrolments at every stage, a cohort and a teach-back.
+"""The demo organization at work: enrolments at every stage.
 
 Each learner has a story: when they enrolled, when they practised and what they wrote.
 Everything goes through the services, so the demo obeys the rules learners do (spacing,
@@ -6,8 +6,8 @@ unlocking, completion). Times are relative to the day of the first seeding, so a
 demo always looks alive.
 
 Idempotency: enrolments are found by (learner, micromastery), attempts by a submission key
-derived from the story, the cohort by its name and the teach-back by its enrolment, so
-seeding again, on any day, adds nothing.
+derived from the story, so seeding again, on any day, adds nothing (the cohort and the
+teach-back of the demo are in ``practice.cohorts.demo`` and ``practice.teachback.demo``).
 
 The services stamp some moments with the wall clock (enrolled, completed, paused, held,
 mastered). A story that happened over weeks needs them where the story puts them, so the
@@ -24,18 +24,10 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from accounts.models import Organization, Team, User
+from accounts.models import Organization, User
 from courses.models import Micromastery
 from practice import services
-from practice.cohorts import services as cohort_services
-from practice.models import (
-    Enrollment,
-    EnrollmentStatus,
-    SessionStatus,
-    TeachBackInvite,
-    TeachBackSession,
-)
-from practice.teachback import services as teachback_services
+from practice.models import Enrollment, EnrollmentStatus
 
 STAND_UP = "run-a-15-minute-stand-up"
 FEEDBACK = "give-feedback-with-sbi"
@@ -268,7 +260,7 @@ class Story:
     holdout: bool = False
 
 
-def _routine(
+def routine(
     days_and_hours: list[tuple[int, int]], step_keys: list[str], confidences: list[int]
 ) -> list[Practice]:
     return [
@@ -294,7 +286,7 @@ STORIES = [
         EMAIL,
         8,
         "Stop chasing the depots for answers: one email, one reply.",
-        _routine(
+        routine(
             [(6, 9), (5, 9), (4, 10), (3, 9), (2, 11), (1, 9)],
             EMAIL_STEPS[:6],
             [2, 3, 3, 3, 4, 4],
@@ -306,7 +298,7 @@ STORIES = [
         STAND_UP,
         19,
         "Get the morning stand-up back to 15 minutes so the drivers leave on time.",
-        _routine(
+        routine(
             [(18, 8), (17, 8), (15, 8), (12, 8), (10, 8), (8, 8), (5, 8)],
             STAND_UP_STEPS[:7],
             [2, 3, 3, 3, 4, 3, 4],
@@ -318,7 +310,7 @@ STORIES = [
         STAND_UP,
         42,
         "A stand-up that plans the day instead of reporting yesterday.",
-        _routine(
+        routine(
             [(41, 8), (40, 8), (38, 8), (37, 8), (36, 8), (34, 8), (33, 8), (31, 8)],
             STAND_UP_STEPS,
             [2, 3, 3, 4, 4, 4, 5, 5],
@@ -330,7 +322,7 @@ STORIES = [
         FEEDBACK,
         22,
         "Give my new colleagues feedback they can use, not just 'well done'.",
-        _routine([(21, 10), (20, 10), (9, 15)], FEEDBACK_STEPS[:3], [2, 3, 3]),
+        routine([(21, 10), (20, 10), (9, 15)], FEEDBACK_STEPS[:3], [2, 3, 3]),
     ),
     # Completed the email routine over a month ago.
     Story(
@@ -338,7 +330,7 @@ STORIES = [
         EMAIL,
         42,
         "Fewer reminder emails and more time for planning.",
-        _routine(
+        routine(
             [(41, 9), (41, 14), (40, 10), (39, 9), (38, 9), (36, 10), (35, 9), (33, 9)],
             EMAIL_STEPS,
             [3, 3, 4, 3, 4, 4, 4, 5],
@@ -350,7 +342,7 @@ STORIES = [
         EMAIL,
         40,
         "Get answers from the carriers without a phone call.",
-        _routine(
+        routine(
             [(39, 9), (39, 15), (38, 9), (37, 10), (35, 10), (34, 9), (33, 9), (32, 10)],
             EMAIL_STEPS,
             [2, 3, 3, 3, 3, 4, 4, 4],
@@ -363,7 +355,7 @@ STORIES = [
         EMAIL,
         16,
         "Clear answers from other teams on the first try.",
-        _routine([(15, 9), (15, 14), (13, 9)], EMAIL_STEPS[:3], [2, 3, 3]),
+        routine([(15, 9), (15, 14), (13, 9)], EMAIL_STEPS[:3], [2, 3, 3]),
         paused_days_ago=11,
     ),
     # Completed the feedback routine; check-in after 30 days.
@@ -372,7 +364,7 @@ STORIES = [
         FEEDBACK,
         46,
         "Feedback conversations that I do not put off.",
-        _routine(
+        routine(
             [(45, 10), (44, 11), (42, 10), (40, 11), (38, 12), (37, 10), (34, 12)],
             FEEDBACK_STEPS,
             [2, 3, 3, 4, 4, 3, 4],
@@ -384,40 +376,13 @@ STORIES = [
         FEEDBACK,
         45,
         "Feedback my team can act on the same day.",
-        _routine(
+        routine(
             [(44, 10), (43, 11), (41, 10), (39, 11), (37, 12), (35, 10), (31, 11)],
             FEEDBACK_STEPS,
             [3, 3, 4, 4, 4, 4, 5],
         ),
     ),
 ]
-
-# Maya's teach-back: who came, who gave feedback, who started the practice from it.
-TEACHER = "maya.patel@acme.example"
-TEACHBACK_HELD_DAYS_AGO = 24
-TEACHBACK_ATTENDEES = [
-    "chloe.martin@acme.example",
-    "noah.kim@acme.example",
-    "fatima.zahra@acme.example",
-]
-TEACHBACK_FEEDBACK = {
-    "chloe.martin@acme.example": (5, True, "The 'write it first' step is what I was missing."),
-    "noah.kim@acme.example": (4, True, "Clear. An example of corrective feedback would help."),
-}
-# Chloé started the practice after the teach-back and is mid-way.
-TAUGHT_STORY = Story(
-    "chloe.martin@acme.example",
-    FEEDBACK,
-    23,
-    "Praise that is specific enough to repeat.",
-    _routine([(22, 9), (20, 9), (17, 9), (12, 9), (4, 9)], FEEDBACK_STEPS[:5], [2, 3, 3, 4, 4]),
-)
-
-COHORT_NAME = "Dispatch: 15-minute stand-ups"
-COHORT_DUE_IN_DAYS = 14
-COHORT_KICKOFF_IN_DAYS = 2
-COHORT_KICKOFF_URL = "https://meet.acme.example/dispatch-stand-up-kickoff"
-TEACHBACK_VIDEO_URL = "https://meet.acme.example/maya-feedback-teach-back"
 
 
 def local_moment(learner: User, *, days_ago: int, hour: int, today: date | None = None) -> datetime:
@@ -446,7 +411,7 @@ def _enrollment_ensure(learner: User, micromastery: Micromastery, story: Story) 
     return enrollment
 
 
-def _practise(enrollment: Enrollment, story: Story) -> None:
+def story_practise(enrollment: Enrollment, story: Story) -> None:
     learner = enrollment.learner
     steps = {step.key: step for step in enrollment.version.steps.all()}
     repetition: dict[str, int] = {}
@@ -484,93 +449,13 @@ def _practise(enrollment: Enrollment, story: Story) -> None:
 def _story_run(organization: Organization, story: Story, people: dict[str, User]) -> Enrollment:
     micromastery = Micromastery.objects.for_organization(organization).get(slug=story.micromastery)
     enrollment = _enrollment_ensure(people[story.email], micromastery, story)
-    _practise(enrollment, story)
+    story_practise(enrollment, story)
     return enrollment
-
-
-def _cohort_assign(organization: Organization, people: dict[str, User]) -> None:
-    manager = people["marcus.reed@acme.example"]
-    today = timezone.now().astimezone(manager.zone).date()
-    kickoff = local_moment(manager, days_ago=-COHORT_KICKOFF_IN_DAYS, hour=9, today=today)
-    cohort_services.cohort_assign(
-        by=manager,
-        name=COHORT_NAME,
-        micromastery=Micromastery.objects.for_organization(organization).get(slug=STAND_UP),
-        teams=[Team.objects.get(organization=organization, name="Dispatch")],
-        starts_on=today,
-        due_on=today + timedelta(days=COHORT_DUE_IN_DAYS),
-        kickoff_at=kickoff,
-        kickoff_minutes=30,
-        kickoff_url=COHORT_KICKOFF_URL,
-        facilitator=manager,
-    )
-
-
-def _teachback_hold(enrollment: Enrollment, people: dict[str, User]) -> TeachBackSession:
-    """Maya proposes, confirms and holds her teach-back; two attendees give feedback."""
-    teacher = people[TEACHER]
-    session = teachback_services.teachback_propose_after_practice(enrollment=enrollment)
-    assert session is not None
-    if session.status != SessionStatus.PROPOSED:
-        return session
-    attendees = [people[email] for email in TEACHBACK_ATTENDEES]
-    # Confirmed for tomorrow (the service accepts only future times), then moved to when
-    # the story says it was held.
-    session = teachback_services.teachback_confirm(
-        session=session,
-        by=teacher,
-        starts_at=timezone.now() + timedelta(days=1),
-        audience=attendees,
-        video_url=TEACHBACK_VIDEO_URL,
-        duration_minutes=30,
-    )
-    for invite in session.invites.all():
-        teachback_services.invite_respond(invite=invite, accept=True)
-    held_at = local_moment(teacher, days_ago=TEACHBACK_HELD_DAYS_AGO, hour=10)
-    TeachBackSession.objects.filter(pk=session.pk).update(
-        starts_at=held_at, confirmed_at=held_at - timedelta(days=5)
-    )
-    session.invites.update(rsvp_at=held_at - timedelta(days=4))
-    session.refresh_from_db()
-    teachback_services.attendance_mark(session=session, by=teacher, attended=attendees)
-    given_at = held_at + timedelta(hours=2)
-    for email, (clarity, will_try, comment) in TEACHBACK_FEEDBACK.items():
-        invite = session.invites.get(invitee=people[email])
-        teachback_services.feedback_give(
-            invite=invite, by=people[email], clarity=clarity, will_try=will_try, comment=comment
-        )
-    session.invites.filter(feedback_at__isnull=False).update(feedback_at=given_at)
-    Enrollment.objects.filter(pk=enrollment.pk, mastered_at__isnull=False).update(
-        mastered_at=given_at
-    )
-    return session
-
-
-def _taught_story_run(session: TeachBackSession, people: dict[str, User]) -> None:
-    learner = people[TAUGHT_STORY.email]
-    invite = TeachBackInvite.objects.get(session=session, invitee=learner)
-    new = not Enrollment.objects.filter(learner=learner, taught_in=session).exists()
-    enrollment = teachback_services.enroll_from_teachback(invite=invite, by=learner)
-    if new:
-        enrolled_at = local_moment(learner, days_ago=TAUGHT_STORY.enrolled_days_ago, hour=8)
-        Enrollment.objects.filter(pk=enrollment.pk).update(created_at=enrolled_at)
-        enrollment = services.enrollment_update_personal_payoff(
-            enrollment=enrollment, personal_payoff=TAUGHT_STORY.personal_payoff
-        )
-        enrollment.refresh_from_db()
-    _practise(enrollment, TAUGHT_STORY)
 
 
 @transaction.atomic
 def seed_practice(organization: Organization) -> None:
-    """Enrol the demo learners and replay their practice, cohort and teach-back once."""
+    """Enrol the demo learners and replay their practice once."""
     people = {user.email: user for user in organization.users.all()}
-    enrollments = {story.email: _story_run(organization, story, people) for story in STORIES}
-    _cohort_assign(organization, people)
-    session = _teachback_hold(enrollments[TEACHER], people)
-    _taught_story_run(session, people)
-    # Everyone else who completed gets the teach-back proposal the practice leads to.
-    for enrollment in Enrollment.objects.filter(
-        micromastery__organization=organization, completed_at__isnull=False
-    ).exclude(pk=enrollments[TEACHER].pk):
-        teachback_services.teachback_propose_after_practice(enrollment=enrollment)
+    for story in STORIES:
+        _story_run(organization, story, people)

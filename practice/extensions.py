@@ -1,10 +1,15 @@
 """Plug-in points for downstream apps, so that practice never imports them.
 
+Each is a ``micromastery.common.registry.Registry`` that downstream apps register with from
+their ``AppConfig.ready()``.
+
 The enrolment page asks every registered extension for a form to show beside the
 personal payoff (payoff asks for baselines there) and saves them in the same
 transaction as the enrolment. The enrolment's own page asks again, for a form prefilled
 with what was saved, so that a learner can add or correct it later. The API's enrolment
 detail asks every registered API extension for a field to add (payoff adds the baselines).
+When an attempt completes an enrolment, every completion hook hears of it once the
+attempt is committed (teach-back proposes a session).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from rest_framework import serializers
 
 from accounts.models import User
 from courses.models import MicromasteryVersion
+from micromastery.common.registry import Registry
 from practice.models import Enrollment
 
 
@@ -38,12 +44,7 @@ class EnrollmentExtension(Protocol):
         """A section for the enrolment's own page (payoff shows before and after), or ""."""
 
 
-enrollment_extensions: list[EnrollmentExtension] = []
-
-
-def enrollment_extension_register(extension: EnrollmentExtension) -> None:
-    if extension not in enrollment_extensions:
-        enrollment_extensions.append(extension)
+enrollment_extensions: Registry[EnrollmentExtension] = Registry("enrolment extensions")
 
 
 ExtensionForms = list[tuple[EnrollmentExtension, forms.Form]]
@@ -95,9 +96,21 @@ class EnrollmentApiExtension(Protocol):
         """The value of the field for one enrolment, in a constant number of queries."""
 
 
-enrollment_api_extensions: list[EnrollmentApiExtension] = []
+enrollment_api_extensions: Registry[EnrollmentApiExtension] = Registry(
+    "enrolment API fields", key=lambda extension: extension.field_name
+)
 
 
-def enrollment_api_extension_register(extension: EnrollmentApiExtension) -> None:
-    if all(known.field_name != extension.field_name for known in enrollment_api_extensions):
-        enrollment_api_extensions.append(extension)
+class CompletionHook(Protocol):
+    """Told once, after the transaction that completed an enrolment has committed."""
+
+    name: str
+
+    def enrollment_completed(self, *, enrollment_id: int) -> None:
+        """React to the completion (teach-back queues its proposal); must not raise for a
+        broker outage: the attempt is saved whatever a hook does."""
+
+
+completion_hooks: Registry[CompletionHook] = Registry(
+    "completion hooks", key=lambda hook: hook.name
+)

@@ -67,7 +67,7 @@ class Enrollment(BaseModel):
         related_name="enrollments_taught",
     )
     taught_in = models.ForeignKey(
-        "practice.TeachBackSession",
+        "teachback.TeachBackSession",
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
@@ -133,38 +133,3 @@ class PracticeAttempt(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.step} at {self.practiced_at:%Y-%m-%d %H:%M}"
-
-
-# Cohorts, nudges and teach-back live in their own modules; importing them here registers
-# them as practice's models.
-from practice.cohorts.models import Cohort, CohortEnrollment, CohortMembership  # noqa: E402
-from practice.nudges.models import (  # noqa: E402
-    Notification,
-    Nudge,
-    NudgePreference,
-    TeamWebhook,
-)
-from practice.teachback.models import (  # noqa: E402
-    Rsvp,
-    SessionStatus,
-    TeachBackInvite,
-    TeachBackSession,
-)
-
-__all__ = [
-    "Cohort",
-    "CohortEnrollment",
-    "CohortMembership",
-    "Enrollment",
-    "EnrollmentQuerySet",
-    "EnrollmentStatus",
-    "Notification",
-    "Nudge",
-    "NudgePreference",
-    "PracticeAttempt",
-    "Rsvp",
-    "SessionStatus",
-    "TeachBackInvite",
-    "TeachBackSession",
-    "TeamWebhook",
-]

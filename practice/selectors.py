@@ -54,7 +54,8 @@ class PractiseItem:
         return self.due_at is None or self.due_at <= now
 
 
-def _with_progress_prefetch(queryset: QuerySet[Enrollment]) -> QuerySet[Enrollment]:
+def enrollments_with_progress_prefetch(queryset: QuerySet[Enrollment]) -> QuerySet[Enrollment]:
+    """The enrolments with what ``enrollment_progress_of`` reads, in a fixed number of queries."""
     return queryset.select_related("version", "micromastery").prefetch_related(
         Prefetch("version__steps", queryset=PracticeStep.objects.order_by("order", "pk")),
         Prefetch(
@@ -65,7 +66,8 @@ def _with_progress_prefetch(queryset: QuerySet[Enrollment]) -> QuerySet[Enrollme
     )
 
 
-def _progress_of(enrollment: Enrollment) -> Progress:
+def enrollment_progress_of(enrollment: Enrollment) -> Progress:
+    """The progress of an enrolment loaded by ``enrollments_with_progress_prefetch``."""
     return progress_compute(
         steps=list(enrollment.version.steps.all()),
         attempts=getattr(enrollment, "progress_attempts", None) or [],
@@ -80,21 +82,21 @@ def enrollment_list(
     queryset = Enrollment.objects.for_learner(learner)
     queryset = queryset.filter(status__in=statuses) if statuses else queryset.current()
     return [
-        EnrollmentWithProgress(enrollment, _progress_of(enrollment))
-        for enrollment in _with_progress_prefetch(queryset.order_by("-created_at"))
+        EnrollmentWithProgress(enrollment, enrollment_progress_of(enrollment))
+        for enrollment in enrollments_with_progress_prefetch(queryset.order_by("-created_at"))
     ]
 
 
 def enrollment_get(*, learner: User, enrollment_id: int) -> EnrollmentWithProgress:
     """One of the learner's own enrolments, or 404 (never someone else's)."""
     enrollment = (
-        _with_progress_prefetch(Enrollment.objects.for_learner(learner))
+        enrollments_with_progress_prefetch(Enrollment.objects.for_learner(learner))
         .filter(pk=enrollment_id)
         .first()
     )
     if enrollment is None:
         raise Http404("No such enrolment.")
-    return EnrollmentWithProgress(enrollment, _progress_of(enrollment))
+    return EnrollmentWithProgress(enrollment, enrollment_progress_of(enrollment))
 
 
 def step_attempts(*, enrollment: Enrollment, step: PracticeStep) -> QuerySet[PracticeAttempt]:
@@ -360,7 +362,7 @@ def micromastery_page_get(*, viewer: User, micromastery_id: int) -> Micromastery
     if micromastery is None:
         raise Http404("No such micromastery.")
     enrollment = (
-        _with_progress_prefetch(Enrollment.objects.for_learner(viewer))
+        enrollments_with_progress_prefetch(Enrollment.objects.for_learner(viewer))
         .filter(micromastery=micromastery)
         .first()
     )
@@ -379,7 +381,9 @@ def micromastery_page_get(*, viewer: User, micromastery_id: int) -> Micromastery
     return MicromasteryPage(
         micromastery,
         version,
-        EnrollmentWithProgress(enrollment, _progress_of(enrollment)) if enrollment else None,
+        EnrollmentWithProgress(enrollment, enrollment_progress_of(enrollment))
+        if enrollment
+        else None,
     )
 
 
@@ -465,13 +469,14 @@ def enrollment_queryset(*, learner: User, status: str | None = None) -> QuerySet
     ``enrollments_with_progress`` (not dropped unless asked for by status)."""
     queryset = Enrollment.objects.for_learner(learner)
     queryset = queryset.filter(status=status) if status else queryset.current()
-    return _with_progress_prefetch(queryset.order_by("-created_at", "-pk"))
+    return enrollments_with_progress_prefetch(queryset.order_by("-created_at", "-pk"))
 
 
 def enrollments_with_progress(enrollments: Iterable[Enrollment]) -> list[EnrollmentWithProgress]:
     """Progress of enrolments fetched from ``enrollment_queryset`` (no further queries)."""
     return [
-        EnrollmentWithProgress(enrollment, _progress_of(enrollment)) for enrollment in enrollments
+        EnrollmentWithProgress(enrollment, enrollment_progress_of(enrollment))
+        for enrollment in enrollments
     ]
 
 

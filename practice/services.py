@@ -23,7 +23,7 @@ from courses.models import (
     PublicationStatus,
 )
 from micromastery.common.errors import ApplicationError, refuse_invalid_fields
-from practice.extensions import ExtensionForms
+from practice.extensions import ExtensionForms, completion_hooks
 from practice.models import Enrollment, EnrollmentStatus, PracticeAttempt
 from practice.progress import Progress, progress_compute
 
@@ -340,16 +340,14 @@ def attempt_log(
         enrollment.save(update_fields=[*set(updated_fields), "updated_at"])
     if completed_now:
         enrollment_id = enrollment.pk
-        transaction.on_commit(lambda: _teachback_propose_queue(enrollment_id))
+        transaction.on_commit(lambda: _completion_hooks_run(enrollment_id))
     return AttemptLogged(attempt, progress, True, completed_now)
 
 
-def _teachback_propose_queue(enrollment_id: int) -> None:
-    # Imported here: the teach-back package builds on this module.
-    from practice.teachback.tasks import teachback_propose_task
-
-    try:
-        teachback_propose_task.delay(enrollment_id)
-    except Exception:
-        # The attempt is saved; the periodic sweep proposes if the broker was unreachable.
-        logger.exception("Could not queue the teach-back proposal for enrolment %s", enrollment_id)
+def _completion_hooks_run(enrollment_id: int) -> None:
+    for hook in completion_hooks:
+        try:
+            hook.enrollment_completed(enrollment_id=enrollment_id)
+        except Exception:
+            # The attempt is saved; one hook failing must not keep the others from hearing.
+            logger.exception("Completion hook %s failed for enrolment %s", hook.name, enrollment_id)

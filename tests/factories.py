@@ -190,7 +190,7 @@ def published_course(organization, versions, *, status="published"):
 
 class TeamWebhookFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = "practice.TeamWebhook"
+        model = "nudges.TeamWebhook"
 
     team = factory.SubFactory(TeamFactory)
     url = "https://hooks.example.com/services/T000/B000/xyz"
@@ -199,7 +199,7 @@ class TeamWebhookFactory(factory.django.DjangoModelFactory):
 
 class NudgePreferenceFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = "practice.NudgePreference"
+        model = "nudges.NudgePreference"
 
     user = factory.SubFactory(UserFactory)
 
@@ -220,7 +220,7 @@ class TeachBackSessionFactory(factory.django.DjangoModelFactory):
     """A scheduled teach-back two days ahead, taught by a learner who completed the practice."""
 
     class Meta:
-        model = "practice.TeachBackSession"
+        model = "teachback.TeachBackSession"
 
     enrollment = factory.SubFactory(
         EnrollmentFactory,
@@ -239,7 +239,7 @@ class TeachBackSessionFactory(factory.django.DjangoModelFactory):
 
 class TeachBackInviteFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = "practice.TeachBackInvite"
+        model = "teachback.TeachBackInvite"
 
     session = factory.SubFactory(TeachBackSessionFactory)
     invitee = factory.SubFactory(
@@ -251,7 +251,7 @@ class NudgeFactory(factory.django.DjangoModelFactory):
     """A nudge written straight to the table, sent by default (for dashboards)."""
 
     class Meta:
-        model = "practice.Nudge"
+        model = "nudges.Nudge"
 
     recipient = factory.SubFactory(UserFactory)
     kind = "practice_due"

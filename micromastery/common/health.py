@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from celery import current_app
 from django.db import connection
 from django.utils import timezone
 
-from micromastery.celery import app
 from micromastery.common.models import Heartbeat
 
 # Beat sends a heartbeat every minute; three missed beats mean no worker is consuming.
@@ -25,8 +25,10 @@ def database_status() -> str:
 
 
 def broker_status() -> str:
+    # The project's Celery app is the current one once Django has loaded ``micromastery``;
+    # asking celery for it keeps this module below the project package it is part of.
     try:
-        with app.connection_for_write() as broker:
+        with current_app.connection_for_write() as broker:
             broker.ensure_connection(max_retries=1, timeout=2)
     except Exception as error:
         return f"error: {error.__class__.__name__}"

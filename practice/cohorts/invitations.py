@@ -99,8 +99,8 @@ def assignment_email(
             "home_url": f"{settings.SITE_URL}/",
             "updated": updated,
         }
-        subject = render_to_string("practice/cohorts/email/assigned_subject.txt", context)
-        body = render_to_string("practice/cohorts/email/assigned_body.txt", context)
+        subject = render_to_string("cohorts/email/assigned_subject.txt", context)
+        body = render_to_string("cohorts/email/assigned_body.txt", context)
     message = mail.EmailMessage(subject=" ".join(subject.split()), body=body, to=[learner.email])
     if cohort.kickoff_at is not None:
         message.attach(

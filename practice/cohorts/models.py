@@ -1,6 +1,7 @@
 """Cohorts and the record of who was assigned what.
 
-Imported by ``practice.models`` so that the models belong to the practice app.
+The tables keep the ``practice_`` names they had while these models belonged to the practice
+app, so that making this an app of its own moved no data.
 """
 
 from __future__ import annotations
@@ -66,6 +67,7 @@ class Cohort(BaseModel):
     objects = CohortQuerySet.as_manager()
 
     class Meta:
+        db_table = "practice_cohort"
         ordering = ["-starts_on", "name"]
         constraints = [
             models.UniqueConstraint(
@@ -116,6 +118,7 @@ class CohortMembership(BaseModel):
     notified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        db_table = "practice_cohortmembership"
         ordering = ["cohort", "learner__display_name"]
         constraints = [
             models.UniqueConstraint(
@@ -145,6 +148,7 @@ class CohortEnrollment(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        db_table = "practice_cohortenrollment"
         ordering = ["pk"]
         constraints = [
             models.UniqueConstraint(

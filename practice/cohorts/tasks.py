@@ -1,3 +1,8 @@
+"""Cohort tasks: keeping open cohorts in step with their teams.
+
+Task names are explicit, so that messages queued before a module moves still find their task.
+"""
+
 from __future__ import annotations
 
 import logging
@@ -16,7 +21,7 @@ logger = logging.getLogger(__name__)
 SYNC_BATCH = 500
 
 
-@shared_task(ignore_result=True)
+@shared_task(name="practice.cohorts.tasks.cohorts_sync_task", ignore_result=True)
 def cohorts_sync_task() -> int:
     """Enrol late joiners of open cohorts (not yet past their due date).
 

@@ -37,21 +37,21 @@ def assign(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"Assigned to {outcome.cohort}. {outcome.summary}")
             return redirect("cohorts:detail", cohort_id=outcome.cohort.pk)
-    return render(request, "practice/cohorts/assign.html", {"form": form})
+    return render(request, "cohorts/assign.html", {"form": form})
 
 
 @login_required
 def cohort_list(request: HttpRequest) -> HttpResponse:
     user = _assigner(request)
     reports = selectors.cohort_report_list(viewer=user)
-    return render(request, "practice/cohorts/list.html", {"reports": reports})
+    return render(request, "cohorts/list.html", {"reports": reports})
 
 
 @login_required
 def cohort_detail(request: HttpRequest, cohort_id: int) -> HttpResponse:
     user = _assigner(request)
     report = selectors.cohort_report_get(viewer=user, cohort_id=cohort_id)
-    return render(request, "practice/cohorts/detail.html", {"report": report})
+    return render(request, "cohorts/detail.html", {"report": report})
 
 
 @login_required

@@ -1,6 +1,7 @@
 """Nudges, the learner's nudge preferences, in-app notifications and team webhooks.
 
-Imported by ``practice.models`` so that they belong to the practice app.
+The tables keep the ``practice_`` names they had while these models belonged to the practice
+app, so that making this an app of its own moved no data.
 """
 
 from __future__ import annotations
@@ -63,6 +64,9 @@ class NudgePreference(BaseModel):
     )
     unsubscribed_at = models.DateTimeField(null=True, blank=True)
 
+    class Meta:
+        db_table = "practice_nudgepreference"
+
     def __str__(self) -> str:
         return f"Nudge preferences of {self.user}"
 
@@ -116,12 +120,13 @@ class Nudge(BaseModel):
     clicked_at = models.DateTimeField(null=True, blank=True)
     payload = models.JSONField(default=dict, blank=True)
     webhook = models.ForeignKey(
-        "practice.TeamWebhook", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "nudges.TeamWebhook", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
 
     objects = NudgeQuerySet.as_manager()
 
     class Meta:
+        db_table = "practice_nudge"
         ordering = ["-due_at", "-pk"]
         constraints = [
             models.UniqueConstraint(
@@ -180,6 +185,7 @@ class Notification(BaseModel):
     objects = NotificationQuerySet.as_manager()
 
     class Meta:
+        db_table = "practice_notification"
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["recipient", "read_at"], name="practice_notif_unread")]
 
@@ -208,6 +214,7 @@ class TeamWebhook(BaseModel):
     is_active = models.BooleanField(default=True)
 
     class Meta:
+        db_table = "practice_teamwebhook"
         ordering = ["team__name"]
 
     def __str__(self) -> str:

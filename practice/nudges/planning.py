@@ -45,7 +45,6 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from accounts.models import User
-from practice.models import EnrollmentStatus
 from practice.nudges.models import (
     TIME_CRITICAL_KINDS,
     Nudge,
@@ -55,7 +54,7 @@ from practice.nudges.models import (
     NudgeStatus,
     TeamWebhook,
 )
-from practice.nudges.sources import DueItem, due_items_collect, extra_recipients
+from practice.nudges.sources import DueItem, due_items_collect, sources_recipients
 
 MIN_GAP = timedelta(hours=3)
 QUIET_AFTER_PRACTICE = timedelta(hours=1)
@@ -122,10 +121,9 @@ def nudge_channels(
 
 
 def plannable_learners(*, now: datetime) -> Q:
-    may_have_due = Q(enrollments__status__in=(EnrollmentStatus.ACTIVE, EnrollmentStatus.COMPLETED))
-    extra = extra_recipients(now=now)
-    if extra is not None:
-        may_have_due |= extra
+    may_have_due = sources_recipients(now=now)
+    if may_have_due is None:
+        return Q(pk__in=[])
     return (
         Q(is_active=True, organization__isnull=False)
         & may_have_due

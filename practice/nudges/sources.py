@@ -1,11 +1,10 @@
 """The registry of nudge sources: who has what due, asked in batches of learners.
 
-Practice registers its own source (practice due, start, streak at risk, refreshers);
-downstream apps register theirs from their ``AppConfig.ready`` (payoff check-ins), so
-practice never imports them; practice registers teach-back reminders
-(``practice.teachback.reminders``) itself. A source answers
-for a whole batch of learners with a fixed number of queries: the planner's query count
-per batch must not grow with the number of learners in it.
+Delivery knows no feature: every app registers its source from its ``AppConfig.ready()``
+(practice: practice due, start, streak at risk, refreshers in ``practice.nudge_sources``;
+teach-back reminders; payoff check-ins). A source answers for a whole batch of learners
+with a fixed number of queries: the planner's query count per batch must not grow with the
+number of learners in it.
 """
 
 from __future__ import annotations
@@ -13,21 +12,14 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from typing import Protocol
 
 from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
 
 from accounts.models import User
-from practice.models import Enrollment, EnrollmentStatus
-from practice.progress import Progress
-from practice.selectors import _progress_of, _with_progress_prefetch
-
-# Enrolled, and nothing practised a day later: time for a gentle start.
-START_NUDGE_AFTER = timedelta(days=1)
-# A streak counts as worth protecting from this many working days in a row.
-STREAK_AT_RISK_FROM_DAYS = 2
+from micromastery.common.registry import Registry
 
 
 @dataclass(frozen=True)
@@ -59,27 +51,23 @@ class NudgeSource(Protocol):
         """What each learner (by id) has due at ``now``; a fixed number of queries."""
 
 
-nudge_sources: list[NudgeSource] = []
+nudge_sources: Registry[NudgeSource] = Registry("nudge sources", key=lambda source: source.name)
 
 
-def nudge_source_register(source: NudgeSource) -> None:
-    if all(existing.name != source.name for existing in nudge_sources):
-        nudge_sources.append(source)
+def sources_recipients(*, now: datetime) -> Q | None:
+    """Who may have something due: the planner looks at nobody else.
 
-
-def extra_recipients(*, now: datetime) -> Q | None:
-    """Who else may have something due besides learners with an enrolment.
-
-    A source that can reach people without one (teach-back attendees) has a
-    ``recipients(*, now) -> Q`` method on users; the others need none.
+    A source narrows the planner's sweep with a ``recipients(*, now) -> Q`` method on users
+    (practice: people with an enrolment in progress or completed; teach-back: attendees);
+    ``None`` when no source says.
     """
-    extra: Q | None = None
+    found: Q | None = None
     for source in nudge_sources:
         recipients = getattr(source, "recipients", None)
         if recipients is not None:
             condition = recipients(now=now)
-            extra = condition if extra is None else extra | condition
-    return extra
+            found = condition if found is None else found | condition
+    return found
 
 
 def due_items_collect(*, learners: Sequence[User], now: datetime) -> dict[int, list[DueItem]]:
@@ -99,143 +87,3 @@ def link_path(url_name: str, fallback: str, **kwargs: int) -> str:
         return reverse(url_name, kwargs=kwargs)
     except NoReverseMatch:
         return fallback
-
-
-def step_path(enrollment_id: int, step_id: int) -> str:
-    return link_path(
-        "practice:step",
-        f"/enrollments/{enrollment_id}/steps/{step_id}/",
-        enrollment_id=enrollment_id,
-        step_id=step_id,
-    )
-
-
-def streak_days(*, practised: set[date], today: date, working_days: Sequence[int]) -> int:
-    """Consecutive working days up to today with practice (days off neither count nor break)."""
-    days = set(working_days or [1, 2, 3, 4, 5])
-    streak = 0
-    day = today if today in practised else today - timedelta(days=1)
-    for _ in range(400):
-        if day in practised:
-            streak += 1
-        elif day.isoweekday() in days:
-            break
-        day -= timedelta(days=1)
-    return streak
-
-
-class PracticeNudgeSource:
-    """Practice due, start, streak at risk and refresher items. Holdout enrolments get none."""
-
-    name = "practice"
-
-    def due_items(self, *, learners: Sequence[User], now: datetime) -> dict[int, list[DueItem]]:
-        by_learner: dict[int, list[Enrollment]] = defaultdict(list)
-        enrollments = _with_progress_prefetch(
-            Enrollment.objects.filter(
-                learner__in=[learner.pk for learner in learners],
-                status__in=(EnrollmentStatus.ACTIVE, EnrollmentStatus.COMPLETED),
-                holdout=False,
-            ).order_by("created_at", "pk")
-        )
-        for enrollment in enrollments:
-            by_learner[enrollment.learner_id].append(enrollment)
-        result: dict[int, list[DueItem]] = {}
-        for learner in learners:
-            items: list[DueItem] = []
-            for enrollment in by_learner.get(learner.pk, []):
-                item = self._item(enrollment, _progress_of(enrollment), now)
-                if item is not None:
-                    items.append(item)
-            streak = self._streak_item(learner, by_learner.get(learner.pk, []), now)
-            if streak is not None:
-                items.append(streak)
-            if items:
-                result[learner.pk] = items
-        return result
-
-    def _item(self, enrollment: Enrollment, progress: Progress, now: datetime) -> DueItem | None:
-        title = enrollment.version.title
-        attempts = getattr(enrollment, "progress_attempts", [])
-        current = progress.current_step
-        if enrollment.status == EnrollmentStatus.ACTIVE and current is not None:
-            if not attempts:
-                if enrollment.created_at + START_NUDGE_AFTER > now:
-                    return None
-                return DueItem(
-                    kind="start_nudge",
-                    subject_ref=f"enrollment:{enrollment.pk}:start",
-                    title=title,
-                    text=f"Ready for your first try? Step 1: {current.step.title}.",
-                    path=step_path(enrollment.pk, current.step.pk),
-                    due_at=enrollment.created_at + START_NUDGE_AFTER,
-                    enrollment_id=enrollment.pk,
-                )
-            if current.is_due(now):
-                done, required = current.repetitions_done, current.repetitions_required
-                left = required - done
-                text = f"{done} of {required} reps of “{current.step.title}”: " + (
-                    "one more and this step is yours." if left == 1 else f"{left} to go."
-                )
-                return DueItem(
-                    kind="practice_due",
-                    subject_ref=f"enrollment:{enrollment.pk}:step:{current.step.pk}:{done}",
-                    title=title,
-                    text=text,
-                    path=step_path(enrollment.pk, current.step.pk),
-                    due_at=current.next_due_at or enrollment.created_at,
-                    enrollment_id=enrollment.pk,
-                )
-            return None
-        refresher = progress.refresher_step
-        due_at = progress.refresher_due_at
-        if refresher is not None and due_at is not None and due_at <= now:
-            return DueItem(
-                kind="refresher_due",
-                subject_ref=f"enrollment:{enrollment.pk}:refresher:{progress.refreshers_done}",
-                title=title,
-                text=f"Learn long: a quick refresher of “{refresher.step.title}” keeps it yours.",
-                path=step_path(enrollment.pk, refresher.step.pk),
-                due_at=due_at,
-                enrollment_id=enrollment.pk,
-            )
-        return None
-
-    def _streak_item(
-        self, learner: User, enrollments: list[Enrollment], now: datetime
-    ) -> DueItem | None:
-        """Due from the middle of a working day on which a running streak has no practice."""
-        zone = learner.zone
-        local = now.astimezone(zone)
-        today = local.date()
-        if today.isoweekday() not in (learner.working_days or [1, 2, 3, 4, 5]):
-            return None
-        active = [e for e in enrollments if e.status == EnrollmentStatus.ACTIVE]
-        if not active:
-            return None
-        practised = {
-            attempt.practiced_at.astimezone(zone).date()
-            for enrollment in enrollments
-            for attempt in getattr(enrollment, "progress_attempts", [])
-        }
-        if today in practised:
-            return None
-        streak = streak_days(practised=practised, today=today, working_days=learner.working_days)
-        if streak < STREAK_AT_RISK_FROM_DAYS:
-            return None
-        start = datetime.combine(today, learner.work_starts_at, tzinfo=zone)
-        end = datetime.combine(today, learner.work_ends_at, tzinfo=zone)
-        midday = start + (end - start) / 2
-        if now < midday:
-            return None
-        enrollment = active[0]
-        current = _progress_of(enrollment).current_step
-        path = step_path(enrollment.pk, current.step.pk) if current else "/"
-        return DueItem(
-            kind="streak_at_risk",
-            subject_ref=f"streak:{today.isoformat()}",
-            title=f"{streak} working days in a row",
-            text="A few minutes of practice today keeps your streak going.",
-            path=path,
-            due_at=midday,
-        )

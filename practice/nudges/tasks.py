@@ -1,4 +1,7 @@
-"""Thin Celery tasks of the nudge pipeline; the rules live in planning and dispatch."""
+"""Thin Celery tasks of the nudge pipeline; the rules live in planning and dispatch.
+
+Task names are explicit, so that messages queued before a module moves still find their task.
+"""
 
 from __future__ import annotations
 
@@ -15,17 +18,17 @@ from practice.nudges.channels import TransientSendError
 SEND_MAX_RETRIES = 5
 
 
-@shared_task(ignore_result=True)
+@shared_task(name="practice.nudges.tasks.nudges_plan_task", ignore_result=True)
 def nudges_plan_task() -> None:
     planning.nudges_plan()
 
 
-@shared_task(ignore_result=True)
+@shared_task(name="practice.nudges.tasks.nudges_dispatch_task", ignore_result=True)
 def nudges_dispatch_task() -> None:
     dispatch.nudges_dispatch()
 
 
-@shared_task(ignore_result=True)
+@shared_task(name="practice.nudges.tasks.nudges_send_batch_task", ignore_result=True)
 def nudges_send_batch_task(nudge_ids: list[int], token: str, lease_seconds: int) -> None:
     """Send one claimed batch; a nudge that failed transiently goes on to its own retries."""
     outcome = dispatch.nudges_send(
@@ -45,6 +48,7 @@ def _queue_of(task: Any) -> Any:
 
 
 @shared_task(
+    name="practice.nudges.tasks.nudge_send_task",
     bind=True,
     ignore_result=True,
     autoretry_for=(TransientSendError,),

@@ -36,15 +36,15 @@ def send_calendar_email(session: TeachBackSession, *, method: str, kind: str) ->
             "kind": kind,
             **_links(invite),
         }
-        subject = render_to_string("practice/teachback/email_subject.txt", context).strip()
+        subject = render_to_string("teachback/email_subject.txt", context).strip()
         message = EmailMultiAlternatives(
             subject=subject,
-            body=render_to_string("practice/teachback/email_invite.txt", context),
+            body=render_to_string("teachback/email_invite.txt", context),
             to=[invite.invitee.email],
             headers={"X-Micromastery-Teachback": f"{session.uid}/{session.sequence}"},
         )
         message.attach_alternative(
-            render_to_string("practice/teachback/email_invite.html", context), "text/html"
+            render_to_string("teachback/email_invite.html", context), "text/html"
         )
         message.attach("teach-back.ics", ics, f'text/calendar; method={method}; charset="UTF-8"')
         message.send()
@@ -61,7 +61,7 @@ def send_feedback_requests(session: TeachBackSession, *, invite_ids: list[int]) 
         context = {"session": session, "invite": invite, "title": title, **_links(invite)}
         EmailMultiAlternatives(
             subject=f"How clear was {session.teacher.display_name}'s teach-back?",
-            body=render_to_string("practice/teachback/email_feedback.txt", context),
+            body=render_to_string("teachback/email_feedback.txt", context),
             to=[invite.invitee.email],
         ).send()
     return len(invites)

@@ -1,4 +1,8 @@
-"""Peer teach-back: a learner who completed the practice teaches it to colleagues."""
+"""Peer teach-back: a learner who completed the practice teaches it to colleagues.
+
+The tables keep the ``practice_`` names they had while these models belonged to the practice
+app, so that making this an app of its own moved no data.
+"""
 
 from __future__ import annotations
 
@@ -47,6 +51,7 @@ class TeachBackSession(BaseModel):
     cancelled_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        db_table = "practice_teachbacksession"
         ordering = ["-starts_at", "-created_at"]
         constraints = [
             models.UniqueConstraint(
@@ -88,6 +93,7 @@ class TeachBackInvite(BaseModel):
     feedback_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        db_table = "practice_teachbackinvite"
         ordering = ["invitee__display_name"]
         constraints = [
             models.UniqueConstraint(fields=["session", "invitee"], name="practice_invite_once")

@@ -1,4 +1,7 @@
-"""Thin Celery tasks for teach-back: the proposal after practice, and its safety-net sweep."""
+"""Thin Celery tasks for teach-back: the proposal after practice, and its safety-net sweep.
+
+Task names are explicit, so that messages queued before a module moves still find their task.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ from practice.teachback import services
 
 
 @shared_task(
+    name="practice.teachback.tasks.teachback_propose_task",
     ignore_result=True,
     autoretry_for=(ConnectionError, TimeoutError),
     retry_backoff=True,
@@ -27,7 +31,7 @@ def teachback_propose_task(enrollment_id: int) -> int | None:
     return session.pk if session is not None else None
 
 
-@shared_task(ignore_result=True)
+@shared_task(name="practice.teachback.tasks.teachback_propose_sweep_task", ignore_result=True)
 def teachback_propose_sweep_task() -> int:
     """Propose for completions whose task was lost; one bounded batch per run."""
     return len(services.teachback_propose_missing())

@@ -75,7 +75,7 @@ def _proposal_page(
         "audience_form": audience_form,
         "new_to_it": sum(1 for member in invited if member.has_not_done_it),
     }
-    return render(request, "practice/teachback/proposal.html", context, status=status)
+    return render(request, "teachback/proposal.html", context, status=status)
 
 
 def _session_page(request: HttpRequest, session: TeachBackSession) -> HttpResponse:
@@ -102,7 +102,7 @@ def _session_page(request: HttpRequest, session: TeachBackSession) -> HttpRespon
         context["feedback_url"] = reverse(
             "teachback:invite_feedback", args=[invite_token(own_invite)]
         )
-    return render(request, "practice/teachback/session.html", context)
+    return render(request, "teachback/session.html", context)
 
 
 @login_required
@@ -188,7 +188,7 @@ def session_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("teachback:session", pk=session.pk)
     context = {"session": session, "title": _title(session), "form": form}
     status = 400 if request.method == "POST" else 200
-    return render(request, "practice/teachback/reschedule.html", context, status=status)
+    return render(request, "teachback/reschedule.html", context, status=status)
 
 
 @login_required
@@ -207,7 +207,7 @@ def session_cancel(request: HttpRequest, pk: int) -> HttpResponse:
         )
         return redirect("teachback:session", pk=session.pk)
     context = {"session": session, "title": _title(session)}
-    return render(request, "practice/teachback/cancel.html", context)
+    return render(request, "teachback/cancel.html", context)
 
 
 @login_required
@@ -269,7 +269,7 @@ def session_ics_download(request: HttpRequest, pk: int) -> HttpResponse:
 def _refused(request: HttpRequest, error: InviteTokenError) -> HttpResponse:
     return render(
         request,
-        "practice/teachback/link_refused.html",
+        "teachback/link_refused.html",
         {"message": error.message},
         status=error.status,
     )
@@ -308,12 +308,12 @@ def invite_answer(request: HttpRequest, token: str, answer: str) -> HttpResponse
             invite = services.invite_respond(invite=invite, accept=accept)
         except ApplicationError as error:
             return _invite_page(
-                request, "practice/teachback/invite_answer.html", invite, problem=error.message
+                request, "teachback/invite_answer.html", invite, problem=error.message
             )
         return _invite_page(
-            request, "practice/teachback/invite_answer.html", invite, answered=True, accept=accept
+            request, "teachback/invite_answer.html", invite, answered=True, accept=accept
         )
-    return _invite_page(request, "practice/teachback/invite_answer.html", invite, accept=accept)
+    return _invite_page(request, "teachback/invite_answer.html", invite, accept=accept)
 
 
 @never_cache
@@ -340,9 +340,7 @@ def invite_feedback(request: HttpRequest, token: str) -> HttpResponse:
         else:
             return redirect("teachback:invite_feedback_thanks", token=token)
     status = 400 if request.method == "POST" else 200
-    return _invite_page(
-        request, "practice/teachback/feedback.html", invite, form=form, status=status
-    )
+    return _invite_page(request, "teachback/feedback.html", invite, form=form, status=status)
 
 
 @never_cache
@@ -352,7 +350,7 @@ def invite_feedback_thanks(request: HttpRequest, token: str) -> HttpResponse:
         invite = selectors.invite_by_token(token, viewer=request.user)
     except InviteTokenError as error:
         return _refused(request, error)
-    return _invite_page(request, "practice/teachback/feedback_thanks.html", invite)
+    return _invite_page(request, "teachback/feedback_thanks.html", invite)
 
 
 @never_cache
@@ -370,15 +368,13 @@ def invite_enroll(request: HttpRequest, token: str) -> HttpResponse:
         try:
             services.enroll_from_teachback(invite=invite, by=_viewer(request))
         except ApplicationError as error:
-            return _invite_page(
-                request, "practice/teachback/enroll.html", invite, problem=error.message
-            )
+            return _invite_page(request, "teachback/enroll.html", invite, problem=error.message)
         messages.success(
             request,
             f"You are practising “{_title(invite.session)}”. Your first step is waiting.",
         )
         return redirect("home")
-    return _invite_page(request, "practice/teachback/enroll.html", invite)
+    return _invite_page(request, "teachback/enroll.html", invite)
 
 
 # --- Who taught whom ---------------------------------------------------------------------
@@ -389,7 +385,7 @@ def invite_enroll(request: HttpRequest, token: str) -> HttpResponse:
 def spread_micromastery(request: HttpRequest, pk: int) -> HttpResponse:
     title, spread = selectors.spread_for_micromastery(viewer=_viewer(request), micromastery_id=pk)
     context = {"heading": f"Who taught whom: {title}", "spread": spread, "per_team": False}
-    return render(request, "practice/teachback/spread.html", context)
+    return render(request, "teachback/spread.html", context)
 
 
 @login_required
@@ -397,4 +393,4 @@ def spread_micromastery(request: HttpRequest, pk: int) -> HttpResponse:
 def spread_team(request: HttpRequest, pk: int) -> HttpResponse:
     team, spread = selectors.spread_for_team(viewer=_viewer(request), team_id=pk)
     context = {"heading": f"Who taught whom in {team.name}", "spread": spread, "per_team": True}
-    return render(request, "practice/teachback/spread.html", context)
+    return render(request, "teachback/spread.html", context)

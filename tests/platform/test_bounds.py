@@ -19,7 +19,8 @@ from payoff import services as payoff_services
 from payoff.models import PayoffMeasurement
 from practice import services as practice_services
 from practice.cohorts import services as cohort_services
-from practice.models import Cohort, Enrollment, PracticeAttempt
+from practice.cohorts.models import Cohort
+from practice.models import Enrollment, PracticeAttempt
 from tests.factories import StepFactory, published_version
 
 pytestmark = pytest.mark.django_db

@@ -11,16 +11,10 @@ from courses import services
 from courses.models import Course, Micromastery, MicromasteryVersion, PayoffMetric, PracticeStep
 from courses.services import STEP_ACTION_MAX_CHARS
 from payoff.models import PayoffMeasurement
-from practice.models import (
-    Cohort,
-    CohortMembership,
-    Enrollment,
-    Notification,
-    Nudge,
-    PracticeAttempt,
-    TeachBackInvite,
-    TeachBackSession,
-)
+from practice.cohorts.models import Cohort, CohortMembership
+from practice.models import Enrollment, PracticeAttempt
+from practice.nudges.models import Notification, Nudge
+from practice.teachback.models import TeachBackInvite, TeachBackSession
 
 pytestmark = pytest.mark.django_db
 

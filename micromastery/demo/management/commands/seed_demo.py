@@ -14,8 +14,10 @@ from accounts.demo import DEMO_PASSWORD, demo_logins, seed_people
 from courses.demo import seed_content
 from payoff.demo import seed_payoff
 from payoff.rollups import rollups_rebuild
+from practice.cohorts.demo import seed_cohorts
 from practice.demo import seed_practice
 from practice.nudges.planning import nudges_plan
+from practice.teachback.demo import seed_teachback
 
 
 @contextmanager
@@ -62,6 +64,8 @@ class Command(BaseCommand):
         seed_content(organization)
         with emails_held_back() as held:
             seed_practice(organization)
+            seed_cohorts(organization)
+            seed_teachback(organization)
             seed_payoff(organization)
         # The dashboard reads the rollups: fill them now rather than at the next beat. The
         # rebuild reports rows it had to add as drift, which is expected here.

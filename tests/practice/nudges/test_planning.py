@@ -1,0 +1,227 @@
+from datetime import date, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from courses.models import PayoffMetric
+from practice.nudges import planning, services
+from practice.nudges.models import Nudge, NudgeStatus
+from tests.factories import (
+    NudgePreferenceFactory,
+    TeamFactory,
+    TeamWebhookFactory,
+    UserFactory,
+    published_version,
+)
+from tests.practice.nudges.helpers import MONDAY, day, enrol, practise
+
+pytestmark = pytest.mark.django_db
+
+
+def plan(now):
+    with time_machine.travel(now, tick=False):
+        return planning.nudges_plan(now=now)
+
+
+def nudges_of(user):
+    return list(Nudge.objects.filter(recipient=user).order_by("channel"))
+
+
+def test_plan_start_nudge_a_day_after_enrolling_on_every_channel_on(learner):
+    enrol(learner)
+    plan(day(0, 15))
+    assert nudges_of(learner) == []  # enrolled this morning: give them a day
+    plan(day(1, 10))
+    nudges = nudges_of(learner)
+    assert [n.channel for n in nudges] == ["email", "in_app"]
+    assert {n.kind for n in nudges} == {"start_nudge"}
+    assert nudges[0].due_at == day(1, 10)
+    assert nudges[0].local_date == date(2026, 3, 3)
+    assert "/steps/" in nudges[0].items[0]["path"]
+
+
+def test_plan_waits_for_working_hours_in_the_learners_time_zone(learner):
+    learner.time_zone = "America/New_York"
+    learner.save()
+    enrol(learner)
+    plan(day(1, 10))  # 05:00 in New York
+    nudge = nudges_of(learner)[0]
+    assert nudge.due_at.astimezone(ZoneInfo("America/New_York")).time() == time(9, 0)
+    assert nudge.due_at == day(1, 14)
+
+
+def test_plan_skips_days_off_to_the_next_working_day(learner):
+    enrol(learner)
+    plan(day(4, 18))  # Friday after work
+    nudge = nudges_of(learner)[0]
+    assert nudge.due_at == day(7, 9)  # Monday 09:00 London
+    assert nudge.local_date.isoweekday() == 1
+
+
+def test_plan_never_during_a_pause(learner):
+    enrol(learner)
+    NudgePreferenceFactory(user=learner, paused_until=date(2026, 3, 5))  # until Thursday
+    plan(day(1, 10))
+    assert nudges_of(learner)[0].due_at == day(4, 9)  # Friday morning
+
+
+def test_plan_combines_several_due_items_into_one_digest_a_day(learner):
+    enrol(learner)
+    enrol(learner)
+    plan(day(1, 10))
+    nudges = nudges_of(learner)
+    assert len(nudges) == 2  # one message, over email and in-app
+    assert {n.kind for n in nudges} == {"digest"}
+    assert len(nudges[0].items) == 2
+    plan(day(1, 10, 5))
+    assert len(nudges_of(learner)) == 2  # nothing planned twice
+
+
+def test_plan_at_most_one_nudge_per_local_day(learner):
+    enrol(learner)
+    plan(day(1, 10))
+    Nudge.objects.filter(recipient=learner).update(status=NudgeStatus.SENT, sent_at=day(1, 10))
+    plan(day(1, 15))
+    later = Nudge.objects.filter(recipient=learner, status=NudgeStatus.PLANNED)
+    assert {n.due_at for n in later} == {day(2, 9)}  # tomorrow, not today again
+
+
+def test_plan_keeps_three_hours_between_nudges(learner):
+    learner.work_starts_at, learner.work_ends_at = time(0, 0), time(23, 59)
+    learner.working_days = [1, 2, 3, 4, 5, 6, 7]
+    learner.save()
+    enrol(learner, at=MONDAY - timedelta(days=1))
+    Nudge.objects.create(
+        recipient=learner,
+        kind="practice_due",
+        channel="email",
+        subject_ref="earlier",
+        local_date=date(2026, 3, 2),
+        due_at=day(1, 23, 30) - timedelta(days=1),
+        status=NudgeStatus.SENT,
+        sent_at=day(0, 23, 30),
+        dedupe_key="earlier",
+    )
+    plan(day(1, 0, 30))
+    planned = Nudge.objects.filter(recipient=learner, status=NudgeStatus.PLANNED)
+    assert {n.due_at for n in planned} == {day(1, 2, 30)}
+
+
+def test_plan_not_within_an_hour_of_practice(learner):
+    enrollment = enrol(learner, published_version(learner.organization, steps=1))
+    step = enrollment.version.steps.get()
+    step.min_spacing_hours = 3
+    step.save()
+    practise(enrollment, at=day(1, 9))
+    practise(enrollment, at=day(1, 11, 30))  # extra practice: too early to count
+    plan(day(1, 12))
+    nudge = nudges_of(learner)[0]
+    assert nudge.kind == "practice_due"
+    assert nudge.due_at == day(1, 12, 30)
+
+
+def test_plan_gives_holdout_enrolments_no_practice_nudges(learner):
+    enrol(learner, holdout=True)
+    plan(day(2, 10))
+    assert nudges_of(learner) == []
+
+
+def test_plan_respects_unsubscribe_and_channels_off(learner, organization):
+    enrol(learner)
+    NudgePreferenceFactory(user=learner, email_enabled=False)
+    quiet = UserFactory(organization=organization)
+    enrol(quiet)
+    NudgePreferenceFactory(user=quiet, unsubscribed_at=MONDAY)
+    plan(day(1, 10))
+    assert [n.channel for n in nudges_of(learner)] == ["in_app"]
+    assert nudges_of(quiet) == []
+
+
+def test_plan_posts_to_the_team_webhook_when_there_is_one(learner, organization):
+    team = TeamFactory(organization=organization, members=[learner])
+    webhook = TeamWebhookFactory(team=team)
+    enrol(learner)
+    plan(day(1, 10))
+    by_channel = {n.channel: n for n in nudges_of(learner)}
+    assert set(by_channel) == {"email", "in_app", "webhook"}
+    assert by_channel["webhook"].webhook_id == webhook.pk
+
+
+def test_plan_streak_at_risk_from_midday(learner):
+    enrollment = enrol(learner, published_version(learner.organization, steps=1))
+    step = enrollment.version.steps.get()
+    step.repetitions_required, step.min_spacing_hours = 10, 200
+    step.save()
+    practise(enrollment, at=day(0, 9))
+    practise(enrollment, at=day(1, 9))
+    plan(day(2, 11))
+    assert nudges_of(learner) == []  # practice not due (spacing), streak not at risk yet
+    plan(day(2, 13, 5))
+    nudge = nudges_of(learner)[0]
+    assert nudge.kind == "streak_at_risk"
+    assert nudge.payload["items"][0]["title"] == "2 working days in a row"
+
+
+def test_plan_payoff_checkin_from_the_registered_source(learner):
+    enrollment = enrol(learner, published_version(learner.organization, steps=1, metrics=1))
+    PayoffMetric.objects.filter(version=enrollment.version).update(checkin_days=[14])
+    enrollment.completed_at = day(1, 9)
+    enrollment.status = "completed"
+    enrollment.holdout = True  # check-ins are measurements: the control group gets them too
+    enrollment.save()
+    plan(day(14, 10))
+    assert nudges_of(learner) == []
+    plan(day(15, 10))
+    nudge = nudges_of(learner)[0]
+    assert nudge.kind == "payoff_checkin_due"
+    assert "14-day check-in" in nudge.items[0]["text"]
+
+
+def test_preferences_change_replans_planned_nudges(learner):
+    enrol(learner)
+    plan(day(1, 10))
+    with time_machine.travel(day(1, 10), tick=False):
+        services.nudge_preferences_update(
+            user=learner,
+            email_enabled=False,
+            in_app_enabled=True,
+            webhook_enabled=True,
+            paused_until=date(2026, 3, 4),
+            subscribed=True,
+            time_zone="Europe/London",
+            work_starts_at=time(10, 0),
+            work_ends_at=time(16, 0),
+            working_days=[1, 2, 3, 4, 5],
+        )
+    assert nudges_of(learner) == []
+    plan(day(1, 10, 1))
+    assert [(n.channel, n.due_at) for n in nudges_of(learner)] == [("in_app", day(3, 10))]
+
+
+def test_plan_query_count_per_batch_does_not_grow_with_learners(organization):
+    version = published_version(organization, steps=2)
+
+    def learners(count):
+        people = [UserFactory(organization=organization) for _ in range(count)]
+        for person in people:
+            enrol(person, version)
+        return people
+
+    learners(3)
+    with CaptureQueriesContext(connection) as few:
+        plan(day(1, 10))
+    Nudge.objects.all().delete()
+    learners(30)
+    with CaptureQueriesContext(connection) as many:
+        plan(day(1, 10))
+    assert Nudge.objects.count() == 66
+
+    # Reads are fixed per batch; the insert is chunked only by the database's parameter limit.
+    def reads(context):
+        return [q for q in context.captured_queries if not q["sql"].startswith("INSERT")]
+
+    # 11: the teach-back reminder source adds one (sessions of the next 24 hours).
+    assert len(reads(many)) == len(reads(few)) == 11
