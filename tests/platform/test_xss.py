@@ -8,15 +8,19 @@ it.
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from html.parser import HTMLParser
+from pathlib import Path
 from typing import Any
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.core import mail
 from django.db import models
 from django.urls import reverse
@@ -24,6 +28,7 @@ from django.utils import timezone
 from icalendar import Calendar
 
 from accounts.services import invitation_send_many
+from micromastery.common.markdown import link_target
 from payoff.rollups import rollups_rebuild
 from practice import services as practice_services
 from practice.cohorts import services as cohort_services
@@ -75,6 +80,7 @@ PAYLOADS = [
     "<scr<script>ipt>alert(1)</scr</script>ipt>",
 ]
 
+JAVASCRIPT_URL = "javascript:alert(document.domain)//https://example.com"
 URL_ATTRIBUTES = {"href", "src", "xlink:href", "action", "formaction", "data", "poster"}
 # Tags only a payload would bring: our pages have none of them.
 FOREIGN_TAGS = {"iframe", "object", "embed", "math", "style"}
@@ -276,6 +282,16 @@ def build_world(payload: str, capture_on_commit: Any) -> World:
             **world.texts(Cohort, "name", "kickoff_location"),
         ).cohort
 
+    # Links are checked for http(s) when they are saved; one that got in some other way
+    # (an older row, a raw import) still never becomes a javascript: link.
+    MicromasteryVersion.objects.filter(pk=version.pk).update(way_in_media_url=JAVASCRIPT_URL)
+    TeachBackSession.objects.filter(pk=session.pk).update(video_url=JAVASCRIPT_URL)
+    Cohort.objects.filter(pk=cohort.pk).update(kickoff_url=JAVASCRIPT_URL)
+    linked = AttemptFactory(enrollment=enrollment, step=step, practiced_at=completed_at)
+    PracticeAttempt.objects.filter(pk=linked.pk).update(evidence=JAVASCRIPT_URL)
+    for row in (version, session, cohort):
+        row.refresh_from_db()
+
     world.objects.update(
         organization=organization,
         admin=admin,
@@ -446,3 +462,59 @@ def test_plain_text_emails_show_the_text_as_written(django_capture_on_commit_cal
         assert "R&D <Ops>" in text, message.subject
         for entity in ("&amp;", "&lt;", "&gt;", "&quot;", "&#x27;", "&#39;"):
             assert entity not in text, f"{entity} in “{message.subject}”: {text}"
+
+
+@pytest.mark.parametrize("name", ["payoff:dashboard-csv", "payoff:learners-csv"])
+def test_csv_exports_are_downloads_whose_cells_stay_data(
+    name, client, django_capture_on_commit_callbacks
+):
+    """In a CSV file HTML is data, not markup: what matters is that no browser renders the
+    file as a page and no spreadsheet runs a cell as a formula."""
+    payload = '=HYPERLINK("javascript:alert(1)")<script>alert(1)</script>'
+    world = build_world(payload, django_capture_on_commit_callbacks)
+    client.force_login(world.objects["manager"])
+    response = client.get(reverse(name))
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert response["X-Content-Type-Options"] == "nosniff"
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    cells = [cell for row in rows for cell in row if "HYPERLINK" in cell]
+    assert cells, "the export shows none of the texts"
+    assert all(cell.startswith("'=") for cell in cells), cells
+
+
+def test_templates_mark_nothing_safe():
+    """HTML templates leave escaping on: markup is made safe in Python, where it is built
+    (sanitised Markdown, format_html), never by a template. Plain-text templates (emails)
+    turn it off because they are not HTML."""
+    templates = Path(settings.BASE_DIR) / "templates"
+    offenders = [
+        f"{path.relative_to(templates)}: {pattern}"
+        for path in sorted(templates.rglob("*.html"))
+        for pattern in ("|safe", "autoescape off", "safeseq")
+        if pattern in path.read_text()
+    ]
+    assert not offenders
+
+
+@pytest.mark.parametrize(
+    ("url", "target"),
+    [
+        ("https://example.com/video", "https://example.com/video"),
+        ("http://example.com", "http://example.com"),
+        ("mailto:ana@example.com", "mailto:ana@example.com"),
+        ("javascript:alert(1)", ""),
+        ("JaVaScRiPt:alert(1)", ""),
+        (" javascript:alert(1)", ""),
+        ("java\tscript:alert(1)", ""),
+        ("\x01javascript:alert(1)", ""),
+        ("data:text/html,<script>alert(1)</script>", ""),
+        ("vbscript:msgbox(1)", ""),
+        ("example.com/no-scheme", ""),
+        ("", ""),
+        (None, ""),
+    ],
+)
+def test_typed_links_keep_only_web_and_mail_schemes(url, target):
+    assert link_target(url) == target
