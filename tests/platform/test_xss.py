@@ -418,6 +418,11 @@ def test_no_payload_becomes_markup_on_any_page_or_email(
         shown.update(MARKER.findall(html))
         problems += executable_markup(html, context=f"{what} ({url}): ")
 
+    client.force_login(world.objects["admin"])
+    preview = client.post(reverse("authoring:markdown_preview"), {"text": payload})
+    assert preview.status_code == 200
+    problems += executable_markup(preview.content.decode(), context="Markdown preview: ")
+
     emails = {message.subject: message for message in mail.outbox}
     assert len(emails) >= 5, [message.subject for message in mail.outbox]
     for message in mail.outbox:
@@ -430,25 +435,30 @@ def test_no_payload_becomes_markup_on_any_page_or_email(
                 problems += executable_markup(content, context=what)
         for _name, content, mimetype in message.attachments:
             if mimetype.startswith("text/calendar"):
-                problems += calendar_problems(content, context=what)
+                problems += calendar_problems(content, payload=payload, context=what)
 
     client.force_login(world.objects["learner"])
     ics = client.get(reverse("teachback:ics", args=[world.objects["session"].pk]))
-    problems += calendar_problems(ics.content.decode(), context="teach-back .ics download: ")
+    problems += calendar_problems(
+        ics.content.decode(), payload=payload, context="teach-back .ics download: "
+    )
 
     assert not problems, "\n".join([f"payload {payload!r}:", *problems])
     # Every text was on at least one page or in one email, so every one was checked.
     assert not world.fields - shown, sorted(world.fields - shown)
 
 
-def calendar_problems(content: str | bytes, *, context: str) -> list[str]:
-    """A calendar file carries text (escaped per RFC 5545 by the library), never an HTML
-    description (X-ALT-DESC) that a calendar would render."""
+def calendar_problems(content: str | bytes, *, payload: str, context: str) -> list[str]:
+    """A calendar file carries text (escaped per RFC 5545 by the library) that reads back
+    as typed, never an HTML description (X-ALT-DESC) that a calendar would render."""
     calendar = Calendar.from_ical(content)
     problems = []
     for event in calendar.walk("VEVENT"):
         if "X-ALT-DESC" in event:
             problems.append(f"{context}an HTML description (X-ALT-DESC)")
+        texts = [str(event.get(name, "")) for name in ("SUMMARY", "LOCATION", "DESCRIPTION")]
+        if not any(payload in text for text in texts):
+            problems.append(f"{context}the texts do not read back as typed: {texts}")
     return problems
 
 
