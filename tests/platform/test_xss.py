@@ -259,6 +259,15 @@ def build_world(payload: str, capture_on_commit: Any) -> World:
         teacher=learner,
         **world.texts(TeachBackSession, "location"),
     )
+    proposal = TeachBackSessionFactory(
+        enrollment=enrollment,
+        teacher=learner,
+        status="proposed",
+        starts_at=None,
+        confirmed_at=None,
+        location="",
+    )
+    TeachBackInviteFactory(session=proposal, invitee=person["colleague"])
     invite = TeachBackInviteFactory(
         session=session,
         invitee=person["colleague"],
@@ -302,6 +311,7 @@ def build_world(payload: str, capture_on_commit: Any) -> World:
         course=course,
         enrollment=enrollment,
         session=session,
+        proposal=proposal,
         invite=invite,
         cohort=cohort,
         **person,
@@ -349,6 +359,13 @@ def pages(world: World) -> list[tuple[str, Any, str]]:
         ("check-in page", learner, reverse("payoff:checkin", args=[enrollment.pk])),
         ("teach-back page (teacher)", learner, reverse("teachback:session", args=[session.pk])),
         ("teach-back page (invitee)", colleague, reverse("teachback:session", args=[session.pk])),
+        (
+            "teach-back proposal",
+            learner,
+            reverse("teachback:session", args=[o["proposal"].pk]),
+        ),
+        ("home (invitee)", colleague, reverse("home")),
+        ("teach-back enrol", colleague, reverse("teachback:invite_enroll", args=[token])),
         ("teach-back reschedule", learner, reverse("teachback:reschedule", args=[session.pk])),
         ("teach-back cancel", learner, reverse("teachback:cancel", args=[session.pk])),
         ("teach-back invite answer", None, reverse("teachback:invite_accept", args=[token])),
@@ -528,3 +545,26 @@ def test_templates_mark_nothing_safe():
 )
 def test_typed_links_keep_only_web_and_mail_schemes(url, target):
     assert link_target(url) == target
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_admin_messages_about_a_micromastery_show_its_title_as_text(payload, client):
+    """The authoring tool's messages name the micromastery: refused (a list of what is
+    missing, built as HTML) and done."""
+    from courses.models import MicromasteryVersion
+
+    admin = UserFactory(organization=None, is_superuser=True)
+    incomplete = VersionFactory(title=f"{payload} ‹incomplete›", way_in_insight="")
+    complete = VersionFactory(title=f"{payload} ‹complete›")
+    StepFactory(version=complete)
+    MetricFactory(version=complete)
+    client.force_login(admin)
+    problems = []
+    for version, message in ((incomplete, "is not published yet"), (complete, "is published")):
+        url = reverse("admin:courses_micromasteryversion_publish", args=[version.pk])
+        html = client.post(url, follow=True).content.decode()
+        assert message in html
+        problems += executable_markup(html, context=f"after publishing {version.title}: ")
+    assert MicromasteryVersion.objects.get(pk=complete.pk).status == "published"
+    assert MicromasteryVersion.objects.get(pk=incomplete.pk).status == "draft"
+    assert not problems, "\n".join(problems)
