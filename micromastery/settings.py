@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.forms",  # its widget templates, for FORM_RENDERER below
     "rest_framework",
     "django_filters",
     "drf_spectacular",
@@ -100,6 +101,8 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "micromastery.urls"
 WSGI_APPLICATION = "micromastery.wsgi.application"
+# Our field template escapes help text (see micromastery/common/forms.py).
+FORM_RENDERER = "micromastery.common.forms.FormRenderer"
 ASGI_APPLICATION = "micromastery.asgi.application"
 
 TEMPLATES = [

@@ -26,6 +26,7 @@ class BaselineForm(forms.Form):
                 required=False,
                 max_digits=14,
                 decimal_places=2,
+                # The author's words, shown as text: our field template escapes help text.
                 help_text=metric.how_to_measure,
                 widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "any"}),
             )
@@ -68,7 +69,7 @@ class MeasurementValueForm(forms.Form):
         self.fields["value"].label = (
             f"{metric.name} ({metric.unit})" if metric.unit else metric.name
         )
-        self.fields["value"].help_text = metric.how_to_measure
+        self.fields["value"].help_text = metric.how_to_measure  # escaped, as above
 
     def clean_value(self) -> Any:
         value = self.cleaned_data["value"]

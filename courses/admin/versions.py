@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import URLPattern, path, reverse
+from django.utils.html import format_html
 
 from accounts.models import User
 from courses import services
@@ -64,26 +65,34 @@ METRIC_FORM_FIELDS = [
     "value_basis",
 ]
 
-CONTEXT_TEACHING = (
-    "<strong>Context: the problem with the status quo that this skill solves.</strong> "
+# Our own words for authors, with each element's heading in bold.
+CONTEXT_TEACHING = format_html(
+    "<strong>{}</strong> {}",
+    "Context: the problem with the status quo that this skill solves.",
     "Start from the learner's working day: what goes wrong today, for whom, and what it "
-    "costs. A learner who recognises the problem wants the skill."
+    "costs. A learner who recognises the problem wants the skill.",
 )
-WAY_IN_TEACHING = (
-    "<strong>The Way In: the key that unlocks the skill.</strong> What do those in the know "
-    "know that others miss? One “aha!” idea, said plainly, and the missing link that "
-    "makes it click. Put explanations here, so that practice steps stay short."
+WAY_IN_TEACHING = format_html(
+    "<strong>{}</strong> {}",
+    "The Way In: the key that unlocks the skill.",
+    "What do those in the know know that others miss? One “aha!” idea, said plainly, and "
+    "the missing link that makes it click. Put explanations here, so that practice steps "
+    "stay short.",
 )
-PRACTICE_TEACHING = (
-    "<strong>Purposeful Practice: a routine the learner repeats at work.</strong> Each step "
-    "is one action taken on purpose, a way to get feedback, and a question to tweak the "
-    "next attempt. Keep each action short, like a text message; set how many repetitions "
-    "make it stick and how far apart. Drag the steps into the order learners follow."
+PRACTICE_TEACHING = format_html(
+    "<strong>{}</strong> {}",
+    "Purposeful Practice: a routine the learner repeats at work.",
+    "Each step is one action taken on purpose, a way to get feedback, and a question to "
+    "tweak the next attempt. Keep each action short, like a text message; set how many "
+    "repetitions make it stick and how far apart. Drag the steps into the order learners "
+    "follow.",
 )
-PAYOFF_TEACHING = (
-    "<strong>Payoff: what success looks like, and how it is measured.</strong> Pick one or "
-    "two numbers the learner (or their manager) can report before and after, with a unit "
-    "and the direction that is better, e.g. “stand-up length, minutes, lower is better”."
+PAYOFF_TEACHING = format_html(
+    "<strong>{}</strong> {}",
+    "Payoff: what success looks like, and how it is measured.",
+    "Pick one or two numbers the learner (or their manager) can report before and after, "
+    "with a unit and the direction that is better, e.g. “stand-up length, minutes, lower "
+    "is better”.",
 )
 
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.forms.renderers import TemplatesSetting
 
 from micromastery.common.errors import ApplicationError
 
@@ -15,3 +16,10 @@ def form_add_application_error(form: forms.BaseForm, error: ApplicationError) ->
             placed = True
     if not placed:
         form.add_error(None, error.message)
+
+
+class FormRenderer(TemplatesSetting):
+    """Renders form fields with our own field template, which escapes help text (Django's
+    marks it safe), so that a help text made from user text can never become markup."""
+
+    field_template_name = "includes/field.html"

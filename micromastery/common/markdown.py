@@ -8,6 +8,9 @@ reaches a page.
 
 from __future__ import annotations
 
+import re
+from urllib.parse import urlsplit
+
 import markdown as markdown_lib
 import nh3
 from django.utils.safestring import SafeString, mark_safe
@@ -47,3 +50,14 @@ def render_markdown(text: str | None) -> SafeString:
         link_rel="noopener noreferrer nofollow",
     )
     return mark_safe(clean)  # noqa: S308 - sanitized by nh3 just above
+
+
+def link_target(url: str | None) -> str:
+    """A link someone typed (a video, a resource, evidence), fit for an ``href``: kept only
+    when its scheme is one the sanitiser allows, else empty. Saving checks links already;
+    this holds for any row that got in another way. Browsers ignore tabs, newlines and
+    leading control characters in a scheme, so they are dropped before it is read."""
+    if not url:
+        return ""
+    scheme = urlsplit(re.sub(r"[\x00-\x20]", "", url)).scheme.lower()
+    return url if scheme in ALLOWED_URL_SCHEMES else ""

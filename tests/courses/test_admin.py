@@ -98,6 +98,15 @@ def test_version_change_page_shows_four_elements_in_order_with_teaching(client, 
     assert "<script>" not in content.replace("<script src=", "")
 
 
+def test_version_change_page_teaching_is_formatted_without_marking_text_safe(client, author):
+    draft = published_version(author.organization, status="draft")
+    client.force_login(author)
+    content = client.get(change_url(draft)).content.decode()
+    for heading in ("Purposeful Practice: a routine", "Payoff: what success looks like"):
+        assert f"<strong>{heading}" in content
+        assert f"&lt;strong&gt;{heading}" not in content
+
+
 def test_version_draft_saves_content_and_reordered_steps_through_services(client, author):
     draft = published_version(author.organization, status="draft", steps=2)
     first, second = draft.steps.all()

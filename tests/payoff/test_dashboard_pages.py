@@ -1,5 +1,6 @@
 import csv
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -251,3 +252,35 @@ def test_checkin_page_lets_the_learner_skip_a_missing_baseline(client, dataset, 
 def test_dashboard_requires_sign_in(client):
     assert client.get(reverse("payoff:dashboard")).status_code == 302
     assert UserFactory  # factories import kept for other tests
+
+
+def test_metric_guidance_is_shown_as_text_on_every_page_with_a_value_form(client, dataset, manager):
+    """An author's "how to measure" becomes the help text of the value fields: it stays text."""
+    payload = "<img src=x onerror=alert(1)>"
+    for metric in (dataset.meeting, dataset.observed):
+        metric.how_to_measure = payload
+        metric.save()
+    pages = [
+        (dataset.ada, reverse("practice:enrollment", args=[dataset.e1.pk])),
+        (dataset.ada, reverse("payoff:checkin", args=[dataset.e1.pk])),
+        (manager, reverse("payoff:learner", args=[dataset.ada.pk])),
+    ]
+    for viewer, url in pages:
+        client.force_login(viewer)
+        html = client.get(url).content.decode()
+        assert 'class="helptext"' in html, url
+        assert "&lt;img src=x onerror=alert(1)&gt;" in html, url
+        assert "<img src=x onerror" not in html, url
+
+
+def test_dashboard_and_its_chart_run_no_inline_script(client, dataset, manager):
+    client.force_login(manager)
+    html = client.get(reverse("payoff:dashboard")).content.decode()
+    assert 'src="/dashboard/practice-by-week.svg' in html
+    # The only scripts are files of our own origin (htmx), which the policy allows.
+    scripts = re.findall(r"<script\b[^>]*>", html, flags=re.IGNORECASE)
+    assert all(re.search(r'\bsrc="/static/', tag) for tag in scripts), scripts
+    svg = client.get(reverse("payoff:practice-chart")).content.decode()
+    assert "<svg" in svg
+    assert "<script" not in svg.lower()
+    assert "javascript:" not in svg.lower()

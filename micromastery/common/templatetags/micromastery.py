@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import template
 from django.utils.safestring import SafeString
 
-from micromastery.common.markdown import render_markdown
+from micromastery.common.markdown import link_target, render_markdown
 
 register = template.Library()
 
@@ -12,3 +12,9 @@ register = template.Library()
 def markdown_filter(text: str | None) -> SafeString:
     """Render author or learner Markdown as sanitized HTML."""
     return render_markdown(text)
+
+
+@register.filter(name="link")
+def link_filter(url: str | None) -> str:
+    """A typed link for an ``href``: http(s) or mailto, else empty."""
+    return link_target(url)
