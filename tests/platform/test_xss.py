@@ -51,7 +51,7 @@ from tests.factories import (
     VersionFactory,
     published_course,
 )
-from tests.nudges.helpers import day, enrol
+from tests.practice.nudges.helpers import day, enrol
 
 pytestmark = pytest.mark.django_db
 
@@ -401,7 +401,7 @@ def pages(world: World) -> list[tuple[str, Any, str]]:
                 ("courses_course", o["course"].pk),
                 ("accounts_team", o["team"].pk),
                 ("accounts_user", learner.pk),
-                ("practice_cohort", o["cohort"].pk),
+                ("cohorts_cohort", o["cohort"].pk),
             )
         ),
         *(
@@ -411,8 +411,9 @@ def pages(world: World) -> list[tuple[str, Any, str]]:
                 "courses_micromastery",
                 "accounts_team",
                 "accounts_user",
-                "practice_cohort",
-                "practice_nudge",
+                "cohorts_cohort",
+                "nudges_nudge",
+                "teachback_teachbacksession",
             )
         ),
     ]
