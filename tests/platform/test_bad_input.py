@@ -1,0 +1,81 @@
+"""Input built to crash a request or tie up a worker gets a clear 4xx and changes nothing."""
+
+import json
+
+import pytest
+
+from courses.models import Micromastery
+from tests.courses.test_api import complete_body
+
+pytestmark = pytest.mark.django_db
+
+
+def nested(depth):
+    return "[" * depth + "]" * depth
+
+
+def huge_number(digits):
+    return "9" * digits
+
+
+def assert_api_error(response, status=400):
+    assert response.status_code == status
+    error = response.json()["error"]
+    assert set(error) == {"code", "message", "fields"}
+    assert error["message"]
+    return error
+
+
+# --- API bodies -----------------------------------------------------------------------------
+
+
+def test_api_body_nested_deeply_is_a_400_for_anyone(api_client):
+    response = api_client.generic(
+        "POST",
+        "/api/v1/auth/token/",
+        '{"email": "a@b.example", "password": ' + nested(1000) + "}",
+        content_type="application/json",
+    )
+    error = assert_api_error(response)
+    assert "nested more than 32 levels" in error["message"]
+
+
+def test_api_body_nested_deeply_is_a_400_and_creates_nothing(api_as, author):
+    body = json.dumps(complete_body()).replace('"topics": [', '"topics": [' + nested(1000) + ",")
+    response = api_as(author).generic(
+        "POST", "/api/v1/micromasteries/", body, content_type="application/json"
+    )
+    error = assert_api_error(response)
+    assert "line 1" in error["message"]
+    assert not Micromastery.objects.exists()
+
+
+@pytest.mark.parametrize("digits", [30, 4000, 5000])
+def test_api_body_with_a_huge_integer_is_a_400_and_creates_nothing(api_as, author, digits):
+    body = json.dumps(complete_body()).replace('"estimated_minutes": 5', '"estimated_minutes": 0')
+    body = body.replace('"estimated_minutes": 0', f'"estimated_minutes": {huge_number(digits)}')
+    response = api_as(author).generic(
+        "POST", "/api/v1/micromasteries/", body, content_type="application/json"
+    )
+    error = assert_api_error(response)
+    assert "too large" in error["message"]
+    assert not Micromastery.objects.exists()
+
+
+def test_api_body_with_a_huge_integer_is_a_400_for_anyone(api_client):
+    response = api_client.generic(
+        "POST",
+        "/api/v1/auth/token/",
+        '{"email": "a@b.example", "password": "x", "remember": ' + huge_number(5000) + "}",
+        content_type="application/json",
+    )
+    error = assert_api_error(response)
+    assert "too large" in error["message"]
+
+
+def test_api_body_within_the_limits_still_works(api_as, author):
+    # Digits inside strings are text, and brackets inside strings are not nesting.
+    body = complete_body(title="Ship [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[ 99999999999999999999999")
+    response = api_as(author).post("/api/v1/micromasteries/", body, format="json")
+    assert response.status_code == 201
+    assert Micromastery.objects.count() == 1
