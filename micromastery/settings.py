@@ -56,7 +56,7 @@ TEACHBACK_MASTERY_MIN_FEEDBACK = env.int("TEACHBACK_MASTERY_MIN_FEEDBACK", defau
 SITE_URL = env.str("MICROMASTERY_SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "micromastery.common.admin_apps.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

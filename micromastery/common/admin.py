@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.admin.views.autocomplete import AutocompleteJsonView
+from django.core.exceptions import PermissionDenied
 from django.db import models
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
 
 
 def _organization_field(model: type[models.Model]) -> str | None:
@@ -137,3 +139,31 @@ class OrganizationScopedInlineMixin:
         if field is not None and getattr(field, "queryset", None) is not None:
             field.queryset = scope_to_organization(field.queryset, request)
         return field
+
+
+class ForwardRelationAutocompleteJsonView(AutocompleteJsonView):
+    """Django's autocomplete endpoint, for a model's own foreign keys and many-to-many
+    fields only.
+
+    Django accepts any field with a remote side, so a reverse relation
+    (``?app_label=accounts&model_name=user&field_name=teams``) gets through its checks
+    and then fails with an AttributeError: reverse relations have no choices to limit.
+    No autocomplete widget sits on a reverse relation, so it is refused like a field
+    that does not exist.
+    """
+
+    def process_request(self, request: HttpRequest) -> Any:
+        # (django-stubs do not declare process_request yet)
+        checked = super().process_request(request)  # type: ignore[misc]
+        term, model_admin, source_field, to_field_name = checked
+        if not source_field.concrete:
+            raise PermissionDenied
+        return term, model_admin, source_field, to_field_name
+
+
+class PlatformAdminSite(admin.AdminSite):
+    """The admin site (``admin.site``), with the autocomplete endpoint above."""
+
+    def autocomplete_view(self, request: HttpRequest) -> HttpResponse:
+        view: Any = ForwardRelationAutocompleteJsonView.as_view(admin_site=self)
+        return view(request)

@@ -79,3 +79,40 @@ def test_api_body_within_the_limits_still_works(api_as, author):
     response = api_as(author).post("/api/v1/micromasteries/", body, format="json")
     assert response.status_code == 201
     assert Micromastery.objects.count() == 1
+
+
+# --- Admin ----------------------------------------------------------------------------------
+
+AUTOCOMPLETE = "/admin/autocomplete/"
+
+
+@pytest.mark.parametrize(
+    "field",
+    [
+        {"app_label": "accounts", "model_name": "user", "field_name": "teams"},
+        {"app_label": "accounts", "model_name": "user", "field_name": "managed_teams"},
+        {"app_label": "accounts", "model_name": "organization", "field_name": "users"},
+        {"app_label": "accounts", "model_name": "user", "field_name": "nothing"},
+        {"app_label": "accounts", "model_name": "user"},
+    ],
+)
+def test_admin_autocomplete_on_a_reverse_or_unknown_relation_is_refused(
+    client, org_admin, team, field
+):
+    client.force_login(org_admin)
+    response = client.get(AUTOCOMPLETE, field)
+    assert response.status_code == 403
+
+
+def test_admin_autocomplete_on_a_relation_lists_own_organization_only(
+    client, org_admin, team, outsider
+):
+    client.force_login(org_admin)
+    response = client.get(
+        AUTOCOMPLETE,
+        {"app_label": "accounts", "model_name": "team", "field_name": "members", "term": "e"},
+    )
+    assert response.status_code == 200
+    shown = {result["text"] for result in response.json()["results"]}
+    assert shown
+    assert str(outsider) not in shown
