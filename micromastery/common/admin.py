@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.admin.views.autocomplete import AutocompleteJsonView
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import BadRequest, PermissionDenied
 from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse
 
@@ -149,7 +149,8 @@ class ForwardRelationAutocompleteJsonView(AutocompleteJsonView):
     (``?app_label=accounts&model_name=user&field_name=teams``) gets through its checks
     and then fails with an AttributeError: reverse relations have no choices to limit.
     No autocomplete widget sits on a reverse relation, so it is refused like a field
-    that does not exist.
+    that does not exist. A search term with a NUL character, which PostgreSQL refuses in a
+    query, is a 400 (the changelist's search box refuses it the same way).
     """
 
     def process_request(self, request: HttpRequest) -> Any:
@@ -158,6 +159,8 @@ class ForwardRelationAutocompleteJsonView(AutocompleteJsonView):
         term, model_admin, source_field, to_field_name = checked
         if not source_field.concrete:
             raise PermissionDenied
+        if "\x00" in term:
+            raise BadRequest("The search term contains a NUL character.")
         return term, model_admin, source_field, to_field_name
 
 

@@ -1,11 +1,16 @@
 """Input built to crash a request or tie up a worker gets a clear 4xx and changes nothing."""
 
 import json
+import re
 
 import pytest
+from django.urls import URLResolver, get_resolver
 
 from courses.models import Micromastery
+from practice.teachback import services as teachback_services
 from tests.courses.test_api import complete_body
+from tests.factories import UserFactory, published_version
+from tests.practice.test_teachback import completed  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -116,3 +121,75 @@ def test_admin_autocomplete_on_a_relation_lists_own_organization_only(
     shown = {result["text"] for result in response.json()["results"]}
     assert shown
     assert str(outsider) not in shown
+
+
+def test_admin_autocomplete_search_term_with_nul_is_a_400(client, org_admin, team):
+    client.force_login(org_admin)
+    response = client.get(
+        AUTOCOMPLETE,
+        {"app_label": "accounts", "model_name": "team", "field_name": "members", "term": "a\x00"},
+    )
+    assert response.status_code == 400
+
+
+# --- Ids and query strings ------------------------------------------------------------------
+
+OUT_OF_RANGE_ID = str(10**30)
+
+
+def urls_with_ids():
+    """Every route that takes an id, with an id far beyond any database column."""
+    urls = []
+
+    def walk(patterns, prefix):
+        for pattern in patterns:
+            route = prefix + str(pattern.pattern)
+            if isinstance(pattern, URLResolver):
+                walk(pattern.url_patterns, route)
+            elif "<int:" in route or "<path:object_id>" in route:
+                urls.append("/" + re.sub(r"<(?:int|path):\w+>", OUT_OF_RANGE_ID, route))
+
+    walk(get_resolver().url_patterns, "")
+    return urls
+
+
+def test_api_micromastery_with_an_out_of_range_id_is_a_404(api_as, learner, organization):
+    published_version(organization)
+    response = api_as(learner).get(f"/api/v1/micromasteries/{OUT_OF_RANGE_ID}/")
+    assert_api_error(response, status=404)
+
+
+@pytest.mark.parametrize("role", ["superuser", "author", "manager"])
+def test_every_url_with_an_out_of_range_id_answers_without_an_error(
+    client, organization, team, author, manager, role
+):
+    published_version(organization)
+    viewer = {
+        "superuser": UserFactory(organization=None, email="root@example.com", is_superuser=True),
+        "author": author,
+        "manager": manager,
+    }[role]
+    client.force_login(viewer)
+    client.raise_request_exception = False
+    answers = {}
+    for url in urls_with_ids():
+        for method in (client.get, client.post):
+            answers[f"{method.__name__.upper()} {url}"] = method(url).status_code
+    failed = {request: status for request, status in answers.items() if status >= 500}
+    assert len(answers) > 100
+    assert failed == {}
+
+
+def test_teachback_proposal_search_with_nul_or_too_long_says_so(client, learner, completed):  # noqa: F811
+    session = teachback_services.teachback_propose(enrollment=completed)
+    client.force_login(learner)
+    page = f"/teachbacks/{session.pk}/"
+
+    with_nul = client.get(page, {"q": "ana\x00"})
+    too_long = client.get(page, {"q": "a" * 101})
+
+    assert with_nul.status_code == 200
+    assert "Null characters are not allowed." in with_nul.content.decode()
+    assert too_long.status_code == 200
+    assert "at most 100 characters" in too_long.content.decode()
+    assert client.get(page, {"q": "Colleague"}).status_code == 200
