@@ -4,12 +4,13 @@ import json
 import re
 
 import pytest
+from axes.models import AccessAttempt
 from django.urls import URLResolver, get_resolver
 
 from courses.models import Micromastery
 from practice.teachback import services as teachback_services
 from tests.courses.test_api import complete_body
-from tests.factories import UserFactory, published_version
+from tests.factories import TEST_PASSWORD, UserFactory, published_version
 from tests.practice.test_teachback import completed  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.django_db
@@ -193,3 +194,29 @@ def test_teachback_proposal_search_with_nul_or_too_long_says_so(client, learner,
     assert too_long.status_code == 200
     assert "at most 100 characters" in too_long.content.decode()
     assert client.get(page, {"q": "Colleague"}).status_code == 200
+
+
+# --- Headers --------------------------------------------------------------------------------
+
+NUL_USER_AGENT = "Mozilla/5.0\x00<script>"
+
+
+@pytest.mark.parametrize(
+    ("url", "credentials"),
+    [
+        ("/accounts/login/", {"username": "learner@acme.example"}),
+        ("/admin/login/", {"username": "learner@acme.example"}),
+        ("/api/v1/auth/token/", {"email": "learner@acme.example"}),
+    ],
+)
+def test_sign_in_with_nul_in_the_user_agent_is_counted_not_a_500(client, learner, url, credentials):
+    failed = client.post(
+        url, {**credentials, "password": "wrong"}, headers={"user-agent": NUL_USER_AGENT}
+    )
+
+    assert failed.status_code in (200, 400)
+    assert AccessAttempt.objects.get().user_agent == "Mozilla/5.0\ufffd<script>"
+    signed_in = client.post(
+        url, {**credentials, "password": TEST_PASSWORD}, headers={"user-agent": NUL_USER_AGENT}
+    )
+    assert signed_in.status_code in (200, 302)
