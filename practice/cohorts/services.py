@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch, Q
@@ -25,6 +25,11 @@ from practice.cohorts.invitations import assignment_emails_send, cohort_title
 from practice.cohorts.models import Cohort, CohortEnrollment, CohortMembership
 from practice.models import Enrollment, EnrollmentStatus
 from practice.nudges.services import NotificationDraft, notifications_create
+
+# An assignment's dates lie within this many years of today. Real cohorts run for weeks;
+# the bound keeps a typo such as 0001-01-01 or 9999-12-31 from being stored, where every
+# later due-date and time-zone calculation would overflow.
+ASSIGNMENT_DATE_YEARS = 5
 
 
 @dataclass
@@ -182,6 +187,23 @@ def _raise_if(errors: dict[str, list[str]]) -> None:
         )
 
 
+def _date_range_errors(
+    *, starts_on: date | None, due_on: date | None, kickoff_on: date | None
+) -> dict[str, list[str]]:
+    today = timezone.now().date()
+    reach = timedelta(days=366 * ASSIGNMENT_DATE_YEARS)
+    message = f"Pick a date within {ASSIGNMENT_DATE_YEARS} years of today."
+    return {
+        name: [message]
+        for name, value in (
+            ("starts_on", starts_on),
+            ("due_on", due_on),
+            ("kickoff_at", kickoff_on),
+        )
+        if value is not None and not (today - reach <= value <= today + reach)
+    }
+
+
 def cohort_assignment_errors(
     *,
     by: User,
@@ -206,9 +228,14 @@ def cohort_assignment_errors(
     errors: dict[str, list[str]] = {}
     if not name.strip():
         errors["name"] = ["Give the cohort a name."]
+    errors |= _date_range_errors(
+        starts_on=starts_on,
+        due_on=due_on,
+        kickoff_on=kickoff_at.date() if kickoff_at is not None else None,
+    )
     if starts_on is None:
         errors["starts_on"] = ["Give the cohort a start date."]
-    elif due_on is not None and due_on < starts_on:
+    elif due_on is not None and due_on < starts_on and "due_on" not in errors:
         errors["due_on"] = ["The due date cannot be before the start date."]
     if not teams and not people:
         errors["teams"] = ["Choose at least one team or person: the cohort is empty."]

@@ -8,10 +8,8 @@ from axes.models import AccessAttempt
 from django.urls import URLResolver, get_resolver
 
 from courses.models import Micromastery
-from practice.teachback import services as teachback_services
 from tests.courses.test_api import complete_body
 from tests.factories import TEST_PASSWORD, UserFactory, published_version
-from tests.practice.test_teachback import completed  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -179,21 +177,6 @@ def test_every_url_with_an_out_of_range_id_answers_without_an_error(
     failed = {request: status for request, status in answers.items() if status >= 500}
     assert len(answers) > 100
     assert failed == {}
-
-
-def test_teachback_proposal_search_with_nul_or_too_long_says_so(client, learner, completed):  # noqa: F811
-    session = teachback_services.teachback_propose(enrollment=completed)
-    client.force_login(learner)
-    page = f"/teachbacks/{session.pk}/"
-
-    with_nul = client.get(page, {"q": "ana\x00"})
-    too_long = client.get(page, {"q": "a" * 101})
-
-    assert with_nul.status_code == 200
-    assert "Null characters are not allowed." in with_nul.content.decode()
-    assert too_long.status_code == 200
-    assert "at most 100 characters" in too_long.content.decode()
-    assert client.get(page, {"q": "Colleague"}).status_code == 200
 
 
 # --- Headers --------------------------------------------------------------------------------
