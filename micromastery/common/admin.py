@@ -6,9 +6,12 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.admin.views.autocomplete import AutocompleteJsonView
+from django.contrib.admin.views.main import ERROR_FLAG, SEARCH_VAR
 from django.core.exceptions import BadRequest, PermissionDenied
 from django.db import models
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+
+from micromastery.common.models import MAX_ROW_ID
 
 
 def _organization_field(model: type[models.Model]) -> str | None:
@@ -16,6 +19,16 @@ def _organization_field(model: type[models.Model]) -> str | None:
         if field.name == "organization" and field.is_relation and field.many_to_one:
             return field.name
     return None
+
+
+def _is_malformed_filter_value(value: str) -> bool:
+    """A NUL character (PostgreSQL refuses it in a query) or a whole number beyond any row
+    id (SQLite cannot bind it) fails the query instead of matching nothing."""
+    if "\x00" in value:
+        return True
+    digits = value.removeprefix("-")
+    whole_number = digits.isascii() and digits.isdigit()
+    return whole_number and (len(digits) > len(str(MAX_ROW_ID)) or int(digits) > MAX_ROW_ID)
 
 
 def scope_to_organization(
@@ -64,6 +77,19 @@ class OrganizationScopedAdmin(admin.ModelAdmin[Any]):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return self.has_role(request)
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        if any(
+            _is_malformed_filter_value(value)
+            for name, values in request.GET.lists()
+            if name != SEARCH_VAR  # searched as text: any digits are fine
+            for value in values
+        ):
+            # What Django does with filters it cannot apply: the list without them, flagged.
+            return HttpResponseRedirect(f"{request.path}?{ERROR_FLAG}=1")
+        return super().changelist_view(request, extra_context)
 
     def get_queryset(self, request: HttpRequest) -> models.QuerySet[Any]:
         queryset = super().get_queryset(request)

@@ -2,6 +2,9 @@ from __future__ import annotations
 
 from django.db import models
 
+# Row ids are 64-bit; a larger number is not an id, and the database would choke on it.
+MAX_ROW_ID = 2**63 - 1
+
 
 class BaseModel(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)

@@ -17,8 +17,9 @@ from rest_framework.utils import json
 
 # Deeper than any body the API takes (a micromastery with its steps is five levels).
 API_MAX_DEPTH = 32
-# Above every id and every amount the API stores (decimals have at most 12 whole digits).
-API_MAX_INTEGER = 10**18
+# Far beyond every id (19 digits) and amount the API takes, which its fields refuse with
+# their own messages; longer numbers are refused before Python converts them.
+API_MAX_INTEGER_DIGITS = 50
 
 # A string (possibly unterminated), a bracket or a number. Digits inside strings are text,
 # so strings are matched whole and skipped.
@@ -37,12 +38,13 @@ def _position(text: str, offset: int) -> str:
     return f"line {line}, column {column}"
 
 
-def json_limits_check(text: str, *, max_depth: int, max_integer: int) -> None:
+def json_limits_check(
+    text: str, *, max_depth: int, max_digits: int | None = None, max_integer: int | None = None
+) -> None:
     """Raise ``JSONLimitError`` when ``text`` nests arrays and objects more than
-    ``max_depth`` levels deep or holds a whole number beyond ``max_integer`` (either
-    sign). Syntax errors are left to the decoder."""
+    ``max_depth`` levels deep, or holds a whole number of more than ``max_digits`` digits
+    or beyond ``max_integer`` (either sign). Syntax errors are left to the decoder."""
     depth = 0
-    max_digits = len(str(max_integer))
     for token in _JSON_TOKEN.finditer(text):
         bracket, number = token.group("bracket"), token.group("number")
         if bracket:
@@ -57,17 +59,30 @@ def json_limits_check(text: str, *, max_depth: int, max_integer: int) -> None:
                 depth -= 1
         elif number and number.lstrip("-").isdigit():
             digits = number.lstrip("-")
-            if len(digits) > max_digits or int(digits) > max_integer:
+            problem = None
+            if max_digits is not None and len(digits) > max_digits:
+                problem = f"is too long: whole numbers here have at most {max_digits} digits"
+            elif max_integer is not None and (
+                len(digits) > len(str(max_integer)) or int(digits) > max_integer
+            ):
+                problem = f"is too large: whole numbers here go up to {max_integer:,}"
+            if problem:
                 shown = number if len(number) <= 20 else f"{number[:12]}… ({len(digits):,} digits)"
                 raise JSONLimitError(
-                    f"The number {shown} is too large: whole numbers here go up to "
-                    f"{max_integer:,} ({_position(text, token.start())})."
+                    f"The number {shown} {problem} ({_position(text, token.start())})."
                 )
 
 
-def json_loads_bounded(text: str, *, max_depth: int, max_integer: int, **options: Any) -> Any:
+def json_loads_bounded(
+    text: str,
+    *,
+    max_depth: int,
+    max_digits: int | None = None,
+    max_integer: int | None = None,
+    **options: Any,
+) -> Any:
     """``json.loads`` for text from outside, after ``json_limits_check``."""
-    json_limits_check(text, max_depth=max_depth, max_integer=max_integer)
+    json_limits_check(text, max_depth=max_depth, max_digits=max_digits, max_integer=max_integer)
     return json.loads(text, **options)
 
 
@@ -87,7 +102,7 @@ class BoundedJSONParser(parsers.JSONParser):
             return json_loads_bounded(
                 text,
                 max_depth=API_MAX_DEPTH,
-                max_integer=API_MAX_INTEGER,
+                max_digits=API_MAX_INTEGER_DIGITS,
                 parse_constant=json.strict_constant if self.strict else None,
             )
         except JSONLimitError as error:

@@ -54,7 +54,7 @@ def test_api_body_nested_deeply_is_a_400_and_creates_nothing(api_as, author):
     assert not Micromastery.objects.exists()
 
 
-@pytest.mark.parametrize("digits", [30, 4000, 5000])
+@pytest.mark.parametrize("digits", [51, 4000, 5000])
 def test_api_body_with_a_huge_integer_is_a_400_and_creates_nothing(api_as, author, digits):
     body = json.dumps(complete_body()).replace('"estimated_minutes": 5', '"estimated_minutes": 0')
     body = body.replace('"estimated_minutes": 0', f'"estimated_minutes": {huge_number(digits)}')
@@ -62,7 +62,7 @@ def test_api_body_with_a_huge_integer_is_a_400_and_creates_nothing(api_as, autho
         "POST", "/api/v1/micromasteries/", body, content_type="application/json"
     )
     error = assert_api_error(response)
-    assert "too large" in error["message"]
+    assert "too long: whole numbers here have at most 50 digits" in error["message"]
     assert not Micromastery.objects.exists()
 
 
@@ -74,7 +74,7 @@ def test_api_body_with_a_huge_integer_is_a_400_for_anyone(api_client):
         content_type="application/json",
     )
     error = assert_api_error(response)
-    assert "too large" in error["message"]
+    assert "too long: whole numbers here have at most 50 digits" in error["message"]
 
 
 def test_api_body_within_the_limits_still_works(api_as, author):
@@ -129,6 +129,35 @@ def test_admin_autocomplete_search_term_with_nul_is_a_400(client, org_admin, tea
         {"app_label": "accounts", "model_name": "team", "field_name": "members", "term": "a\x00"},
     )
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("changelist", "query"),
+    [
+        ("/admin/courses/micromastery/", {"organization__exact": "1" + "0" * 30}),
+        ("/admin/courses/micromastery/", {"organization": "9" * 25}),
+        ("/admin/courses/micromasteryversion/", {"status__exact": "draft\x00"}),
+        ("/admin/courses/micromasteryversion/", {"q": "ana", "status__exact": "\x00"}),
+    ],
+)
+def test_admin_changelist_with_a_malformed_filter_shows_the_list_flagged(
+    client, author, organization, changelist, query
+):
+    version = published_version(organization, title="Run a 15-minute stand-up")
+    client.force_login(author)
+
+    response = client.get(changelist, query)
+
+    assert response.status_code == 302
+    assert response["Location"] == f"{changelist}?e=1"
+    page = client.get(response["Location"]).content.decode()
+    assert version.micromastery.slug in page
+
+
+def test_admin_changelist_search_for_a_long_number_is_a_search(client, author, organization):
+    client.force_login(author)
+    response = client.get("/admin/courses/micromasteryversion/", {"q": "9" * 30})
+    assert response.status_code == 200
 
 
 # --- Ids and query strings ------------------------------------------------------------------
