@@ -1,4 +1,4 @@
-"""Tenancy in the admin: each organization sees and edits only its own rows."""
+"""The admin: tenancy (each organization sees and edits only its own rows) and the site."""
 
 from __future__ import annotations
 

@@ -629,3 +629,23 @@ def test_people_import_plan_overlong_cells_are_refused_without_echoing_them(orga
     assert "The team name is longer than 150 characters." in reasons[3]
     # The preview shows each reason: a line's reasons stay readable.
     assert all(len(reason) < 1_000 for reason in reasons.values())
+
+
+def test_import_pages_file_over_the_size_or_row_limit_is_refused_and_saves_nothing(
+    client, org_admin
+):
+    client.force_login(org_admin)
+    too_big = csv_bytes(f"big@acme.example,{'B' * 100},,,") + b"x" * (5 * 1024 * 1024)
+    too_many = generated_csv(20_001)
+
+    responses = [
+        client.post(reverse("admin:accounts_user_import"), {"file": csv_upload(content)})
+        for content in (too_big, too_many)
+    ]
+
+    assert [response.status_code for response in responses] == [200, 200]
+    assert "larger than 5 MB" in responses[0].content.decode()
+    assert "The file has 20,001 people; one import takes at most 20,000." in (
+        responses[1].content.decode()
+    )
+    assert not PeopleImport.objects.exists()
