@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch, Q
@@ -19,17 +19,13 @@ from django.utils import timezone
 
 from accounts.models import Organization, Team, User
 from courses.models import Course, Micromastery, MicromasteryVersion, PublicationStatus
+from micromastery.common.dates import PLANNING_HORIZON, PLANNING_HORIZON_YEARS
 from micromastery.common.errors import ApplicationError
 from practice import services as practice_services
 from practice.cohorts.invitations import assignment_emails_send, cohort_title
 from practice.cohorts.models import Cohort, CohortEnrollment, CohortMembership
 from practice.models import Enrollment, EnrollmentStatus
 from practice.nudges.services import NotificationDraft, notifications_create
-
-# An assignment's dates lie within this many years of today. Real cohorts run for weeks;
-# the bound keeps a typo such as 0001-01-01 or 9999-12-31 from being stored, where every
-# later due-date and time-zone calculation would overflow.
-ASSIGNMENT_DATE_YEARS = 5
 
 
 @dataclass
@@ -191,8 +187,7 @@ def _date_range_errors(
     *, starts_on: date | None, due_on: date | None, kickoff_on: date | None
 ) -> dict[str, list[str]]:
     today = timezone.now().date()
-    reach = timedelta(days=366 * ASSIGNMENT_DATE_YEARS)
-    message = f"Pick a date within {ASSIGNMENT_DATE_YEARS} years of today."
+    message = f"Pick a date within {PLANNING_HORIZON_YEARS} years of today."
     return {
         name: [message]
         for name, value in (
@@ -200,7 +195,7 @@ def _date_range_errors(
             ("due_on", due_on),
             ("kickoff_at", kickoff_on),
         )
-        if value is not None and not (today - reach <= value <= today + reach)
+        if value is not None and not (today - PLANNING_HORIZON <= value <= today + PLANNING_HORIZON)
     }
 
 

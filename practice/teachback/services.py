@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Team, User
+from micromastery.common.dates import PLANNING_HORIZON, PLANNING_HORIZON_YEARS
 from micromastery.common.errors import ApplicationError
 from practice.models import Enrollment, EnrollmentStatus
 from practice.nudges.services import NotificationDraft, notifications_create
@@ -30,9 +31,6 @@ PROPOSAL_WINDOW = timedelta(days=30)
 # The sweep leaves fresh completions to the task queued by attempt_log.
 PROPOSAL_GRACE = timedelta(minutes=10)
 PROPOSAL_BATCH = 100
-# A teach-back is scheduled at most this far ahead: further is a typo (year 9999), and a
-# time that close to the calendar's end overflows when it is shown in another time zone.
-SCHEDULE_AHEAD_MAX = timedelta(days=366)
 
 
 def _availability(person: User, busy: Iterable[tuple[datetime, datetime]]) -> Availability:
@@ -259,8 +257,8 @@ def _validate_schedule(
     fields: dict[str, list[str]] = {}
     if starts_at <= timezone.now():
         fields["starts_at"] = ["Pick a time in the future."]
-    elif starts_at > timezone.now() + SCHEDULE_AHEAD_MAX:
-        fields["starts_at"] = ["Pick a time within the next year."]
+    elif starts_at > timezone.now() + PLANNING_HORIZON:
+        fields["starts_at"] = [f"Pick a time within the next {PLANNING_HORIZON_YEARS} years."]
     if not (location.strip() or video_url.strip()):
         fields["location"] = ["Add a place or a video link so people know where to go."]
     if video_url and not video_url.startswith(("https://", "http://")):

@@ -305,7 +305,7 @@ def test_import_command_refuses_someone_of_another_organization(
 
 # --- Hostile files ----------------------------------------------------------------------------
 
-# 387 bytes that PyYAML would expand into 9**9 strings: each level repeats the one before.
+# 423 bytes that PyYAML would expand into 9**9 strings: each level repeats the one before.
 BILLION_LAUGHS = "\n".join(
     [
         'a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]',
