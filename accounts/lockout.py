@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from axes.handlers.database import AxesDatabaseHandler
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
@@ -35,3 +36,34 @@ def lockout_response(
             status=429,
         )
     return render(request, "registration/locked_out.html", {"message": LOCKOUT_MESSAGE}, status=429)
+
+
+# The request details axes stores with every sign-in, as the client sent them.
+_STORED_REQUEST_DETAILS = ("axes_user_agent", "axes_path_info", "axes_http_accept")
+
+
+def _storable(request: HttpRequest | None) -> None:
+    # PostgreSQL refuses NUL in text, and a client chooses its own headers: without this a
+    # sign-in with "\x00" in its User-Agent fails with a 500 instead of being counted.
+    for name in _STORED_REQUEST_DETAILS:
+        value = getattr(request, name, None)
+        if isinstance(value, str) and "\x00" in value:
+            setattr(request, name, value.replace("\x00", "\ufffd"))
+
+
+class AxesHandler(AxesDatabaseHandler):
+    """Axes' database handler, with the request details made storable first."""
+
+    def user_login_failed(
+        self, sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any
+    ) -> None:
+        _storable(request)
+        super().user_login_failed(sender, credentials, request, **kwargs)
+
+    def user_logged_in(self, sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+        _storable(request)
+        super().user_logged_in(sender, request, user, **kwargs)
+
+    def user_logged_out(self, sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+        _storable(request)
+        super().user_logged_out(sender, request, user, **kwargs)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -29,6 +30,12 @@ EMAIL_LOOKUP_CHUNK = 5_000
 NAME_MAX_LENGTH = User._meta.get_field("display_name").max_length or 150
 TEAM_NAME_MAX_LENGTH = Team._meta.get_field("name").max_length or 150
 EMAIL_MAX_LENGTH = User._meta.get_field("email").max_length or 254
+# A cell is kept to one character more than the longest column takes: enough for that
+# column's own check to say it is too long, without storing or echoing kilobytes.
+CELL_KEPT_LENGTH = max(NAME_MAX_LENGTH, TEAM_NAME_MAX_LENGTH, EMAIL_MAX_LENGTH) + 1
+# Control characters (NUL, escape, ...) are never part of a name, email or team, and the
+# database refuses NUL in text. Line breaks and tabs inside a cell are spacing.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]")
 
 # The columns, in the order the example file lists them, with the spellings people use.
 COLUMNS = {
@@ -157,15 +164,23 @@ def parse_people_csv(content: bytes) -> list[ImportRow]:
     rows = []
     for line, record in body:
         row = ImportRow(line=line)
+        problems = []
         for column, cell in zip(columns, record, strict=False):
-            setattr(row, column, " ".join(cell.split()))
+            if CONTROL_CHARACTERS.search(cell):
+                problems.append(
+                    f"The {COLUMN_TITLES[column]} contains a control character (such as NUL); "
+                    "retype it or export the file again as CSV."
+                )
+                cell = CONTROL_CHARACTERS.sub("", cell)
+            setattr(row, column, " ".join(cell.split())[:CELL_KEPT_LENGTH])
         extra = [cell for cell in record[len(columns) :] if cell.strip()]
         if extra:
-            row.problem = (
+            problems.append(
                 f"This line has {len(record)} cells but the header has {len(columns)}: put "
                 "quotes around a name or team that contains a "
                 f"“{delimiter}”."
             )
+        row.problem = " ".join(problems)
         rows.append(row)
     return rows
 

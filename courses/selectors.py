@@ -56,7 +56,9 @@ def micromastery_get(*, viewer: User, micromastery_id: int) -> MicromasteryVersi
     version = (
         _with_content(MicromasteryVersion.objects.published())
         .for_organization(viewer.organization_id)
-        .filter(micromastery_id=micromastery_id)
+        # Through the primary key rather than the foreign key column: an id beyond the
+        # column's range (from the URL) then matches nothing instead of failing in SQLite.
+        .filter(micromastery__pk=micromastery_id)
         .first()
     )
     if version is None:

@@ -29,12 +29,19 @@ from courses.api.serializers import (
 )
 from courses.models import Micromastery, MicromasteryVersion
 from micromastery.common.errors import ApplicationError
+from micromastery.common.parsers import JSONLimitError, json_loads_bounded
 
 FORMAT_NAME = "micromastery"
 FORMAT_VERSION = 1
 # A real micromastery is a few kilobytes; the cap keeps a mistaken or hostile upload from
 # tying up a worker in the parser.
 MAX_IMPORT_BYTES = 1_000_000
+# A micromastery file is four levels deep (steps > step > check-in days), and no field
+# stores a whole number of more than 12 digits (a metric's smallest and largest value).
+# The caps refuse what only an attack needs: nesting that exhausts the parser, numbers
+# that exhaust ``int``.
+MAX_IMPORT_DEPTH = 10
+MAX_IMPORT_INTEGER = 10**12
 
 TransferFormat = Literal["json", "yaml"]
 FORMATS: tuple[TransferFormat, ...] = ("json", "yaml")
@@ -130,13 +137,66 @@ def version_export(*, version: MicromasteryVersion, file_format: TransferFormat 
 # --- Import ---------------------------------------------------------------------------------
 
 
+class _BoundedYAMLLoader(yaml.SafeLoader):
+    """Safe YAML without aliases, deeper than ``MAX_IMPORT_DEPTH`` or with huge numbers.
+
+    Each is refused while the document is composed, before anything is expanded: a few
+    hundred bytes of nested aliases ("billion laughs") otherwise grow into gigabytes.
+    """
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        event = self.peek_event()
+        line = event.start_mark.line + 1
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise ApplicationError(
+                f"The file uses a YAML anchor or alias (“&” or “*”, line {line}). Write "
+                "each value out in full: an exported file never uses them."
+            )
+        nests = isinstance(event, yaml.CollectionStartEvent)
+        if nests:
+            self._depth += 1
+            if self._depth > MAX_IMPORT_DEPTH:
+                raise ApplicationError(
+                    f"The file is nested more than {MAX_IMPORT_DEPTH} levels deep (line "
+                    f"{line}); a micromastery needs four."
+                )
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            if nests:
+                self._depth -= 1
+
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
+        # Checked on the text, before ``int`` spends time on thousands of digits.
+        digits = str(node.value).replace("_", "").lstrip("+-")
+        too_long = len(digits) > len(str(MAX_IMPORT_INTEGER)) + 2  # room for 0x, 0o, 0b
+        value = None if too_long else super().construct_yaml_int(node)
+        if value is None or abs(value) > MAX_IMPORT_INTEGER:
+            raise ApplicationError(
+                f"The number on line {node.start_mark.line + 1} is too large: whole numbers "
+                f"in a micromastery file go up to {MAX_IMPORT_INTEGER:,}."
+            )
+        return value
+
+
+_BoundedYAMLLoader.add_constructor("tag:yaml.org,2002:int", _BoundedYAMLLoader.construct_yaml_int)
+
+
 def _parse(text: str, file_format: TransferFormat | None) -> Any:
     if file_format is None:
         file_format = "json" if text.lstrip().startswith(("{", "[")) else "yaml"
     try:
         if file_format == "json":
-            return json.loads(text)
-        return yaml.safe_load(text)
+            return json_loads_bounded(
+                text, max_depth=MAX_IMPORT_DEPTH, max_integer=MAX_IMPORT_INTEGER
+            )
+        return yaml.load(text, Loader=_BoundedYAMLLoader)  # noqa: S506 (a SafeLoader)
+    except JSONLimitError as error:
+        raise ApplicationError(f"The file was not imported. {error}") from error
     except json.JSONDecodeError as error:
         raise ApplicationError(
             f"This is not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})."

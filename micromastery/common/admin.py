@@ -1,12 +1,17 @@
-"""Tenancy in the admin: each organization sees and edits only its own rows."""
+"""The admin: tenancy (each organization sees and edits only its own rows) and the site."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.admin.views.autocomplete import AutocompleteJsonView
+from django.contrib.admin.views.main import ERROR_FLAG, SEARCH_VAR
+from django.core.exceptions import BadRequest, PermissionDenied
 from django.db import models
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+
+from micromastery.common.models import MAX_ROW_ID
 
 
 def _organization_field(model: type[models.Model]) -> str | None:
@@ -14,6 +19,16 @@ def _organization_field(model: type[models.Model]) -> str | None:
         if field.name == "organization" and field.is_relation and field.many_to_one:
             return field.name
     return None
+
+
+def _is_malformed_filter_value(value: str) -> bool:
+    """A NUL character (PostgreSQL refuses it in a query) or a whole number beyond any row
+    id (SQLite cannot bind it) fails the query instead of matching nothing."""
+    if "\x00" in value:
+        return True
+    digits = value.removeprefix("-")
+    whole_number = digits.isascii() and digits.isdigit()
+    return whole_number and (len(digits) > len(str(MAX_ROW_ID)) or int(digits) > MAX_ROW_ID)
 
 
 def scope_to_organization(
@@ -62,6 +77,19 @@ class OrganizationScopedAdmin(admin.ModelAdmin[Any]):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return self.has_role(request)
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        if any(
+            _is_malformed_filter_value(value)
+            for name, values in request.GET.lists()
+            if name != SEARCH_VAR  # searched as text: any digits are fine
+            for value in values
+        ):
+            # What Django does with filters it cannot apply: the list without them, flagged.
+            return HttpResponseRedirect(f"{request.path}?{ERROR_FLAG}=1")
+        return super().changelist_view(request, extra_context)
 
     def get_queryset(self, request: HttpRequest) -> models.QuerySet[Any]:
         queryset = super().get_queryset(request)
@@ -137,3 +165,34 @@ class OrganizationScopedInlineMixin:
         if field is not None and getattr(field, "queryset", None) is not None:
             field.queryset = scope_to_organization(field.queryset, request)
         return field
+
+
+class ForwardRelationAutocompleteJsonView(AutocompleteJsonView):
+    """Django's autocomplete endpoint, for a model's own foreign keys and many-to-many
+    fields only.
+
+    Django accepts any field with a remote side, so a reverse relation
+    (``?app_label=accounts&model_name=user&field_name=teams``) gets through its checks
+    and then fails with an AttributeError: reverse relations have no choices to limit.
+    No autocomplete widget sits on a reverse relation, so it is refused like a field
+    that does not exist. A search term with a NUL character, which PostgreSQL refuses in a
+    query, is a 400 (the changelist's search box refuses it the same way).
+    """
+
+    def process_request(self, request: HttpRequest) -> Any:
+        # (django-stubs do not declare process_request yet)
+        checked = super().process_request(request)  # type: ignore[misc]
+        term, model_admin, source_field, to_field_name = checked
+        if not source_field.concrete:
+            raise PermissionDenied
+        if "\x00" in term:
+            raise BadRequest("The search term contains a NUL character.")
+        return term, model_admin, source_field, to_field_name
+
+
+class PlatformAdminSite(admin.AdminSite):
+    """The admin site (``admin.site``), with the autocomplete endpoint above."""
+
+    def autocomplete_view(self, request: HttpRequest) -> HttpResponse:
+        view: Any = ForwardRelationAutocompleteJsonView.as_view(admin_site=self)
+        return view(request)

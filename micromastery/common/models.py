@@ -5,6 +5,9 @@ from typing import Any
 from django.core.validators import MaxLengthValidator
 from django.db import models
 
+# Row ids are 64-bit; a larger number is not an id, and the database would choke on it.
+MAX_ROW_ID = 2**63 - 1
+
 
 class BoundedTextField(models.TextField):
     """Free text with a maximum that holds on every path.

@@ -6,18 +6,15 @@ from typing import Any
 
 from rest_framework import serializers
 
-from micromastery.common.models import max_length_of
+from micromastery.common.models import MAX_ROW_ID, max_length_of
 from practice.extensions import enrollment_api_extensions
 from practice.models import Enrollment, EnrollmentStatus, PracticeAttempt
-
-# Row ids are 64-bit; a larger number is not an id, and the database would choke on it.
-MAX_ID = 2**63 - 1
 
 
 def id_field(**kwargs: Any) -> serializers.IntegerField:
     return serializers.IntegerField(
         min_value=1,
-        max_value=MAX_ID,
+        max_value=MAX_ROW_ID,
         error_messages={"min_value": "This is not an id.", "max_value": "This is not an id."},
         **kwargs,
     )

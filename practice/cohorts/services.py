@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from accounts.models import Organization, Team, User
 from courses.models import Course, Micromastery, MicromasteryVersion, PublicationStatus
+from micromastery.common.dates import PLANNING_HORIZON, PLANNING_HORIZON_YEARS
 from micromastery.common.errors import ApplicationError, field_errors
 from practice import services as practice_services
 from practice.cohorts.invitations import assignment_emails_send, cohort_title
@@ -182,6 +183,22 @@ def _raise_if(errors: dict[str, list[str]]) -> None:
         )
 
 
+def _date_range_errors(
+    *, starts_on: date | None, due_on: date | None, kickoff_on: date | None
+) -> dict[str, list[str]]:
+    today = timezone.now().date()
+    message = f"Pick a date within {PLANNING_HORIZON_YEARS} years of today."
+    return {
+        name: [message]
+        for name, value in (
+            ("starts_on", starts_on),
+            ("due_on", due_on),
+            ("kickoff_at", kickoff_on),
+        )
+        if value is not None and not (today - PLANNING_HORIZON <= value <= today + PLANNING_HORIZON)
+    }
+
+
 def cohort_assignment_errors(
     *,
     by: User,
@@ -215,9 +232,14 @@ def cohort_assignment_errors(
     )
     if not name.strip():
         errors["name"] = ["Give the cohort a name."]
+    errors |= _date_range_errors(
+        starts_on=starts_on,
+        due_on=due_on,
+        kickoff_on=kickoff_at.date() if kickoff_at is not None else None,
+    )
     if starts_on is None:
         errors["starts_on"] = ["Give the cohort a start date."]
-    elif due_on is not None and due_on < starts_on:
+    elif due_on is not None and due_on < starts_on and "due_on" not in errors:
         errors["due_on"] = ["The due date cannot be before the start date."]
     if not teams and not people:
         errors["teams"] = ["Choose at least one team or person: the cohort is empty."]

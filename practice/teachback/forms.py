@@ -36,6 +36,13 @@ def _colleagues(teacher: User) -> Any:
     ).exclude(pk=teacher.pk)
 
 
+class ColleagueSearchForm(forms.Form):
+    """The search box of the proposal page: bounded, and without the NUL characters that
+    PostgreSQL refuses in a query."""
+
+    q = forms.CharField(required=False, max_length=100)
+
+
 class AudienceForm(forms.Form):
     audience = forms.ModelMultipleChoiceField(queryset=User.objects.none(), required=False)
 

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Team, User
+from micromastery.common.dates import PLANNING_HORIZON, PLANNING_HORIZON_YEARS
 from micromastery.common.errors import ApplicationError, refuse_invalid_fields
 from practice.models import Enrollment, EnrollmentStatus
 from practice.nudges.services import NotificationDraft, notifications_create
@@ -256,6 +257,8 @@ def _validate_schedule(
     fields: dict[str, list[str]] = {}
     if starts_at <= timezone.now():
         fields["starts_at"] = ["Pick a time in the future."]
+    elif starts_at > timezone.now() + PLANNING_HORIZON:
+        fields["starts_at"] = [f"Pick a time within the next {PLANNING_HORIZON_YEARS} years."]
     if not (location.strip() or video_url.strip()):
         fields["location"] = ["Add a place or a video link so people know where to go."]
     if video_url and not video_url.startswith(("https://", "http://")):

@@ -28,6 +28,7 @@ from practice.teachback.forms import (
     OTHER_TIME,
     AttendanceForm,
     AudienceForm,
+    ColleagueSearchForm,
     ConfirmForm,
     FeedbackForm,
     RescheduleForm,
@@ -58,7 +59,8 @@ def _proposal_page(
     status: int = 200,
 ) -> HttpResponse:
     viewer = _viewer(request)
-    query = request.GET.get("q", "")
+    search_form = ColleagueSearchForm(request.GET)
+    query = search_form.cleaned_data["q"] if search_form.is_valid() else ""
     invited, candidates = selectors.audience_for_proposal(session=session, query=query)
     slots = selectors.slot_views(
         session.proposed_slots, teacher=viewer, audience=[member.person for member in invited]
@@ -70,6 +72,7 @@ def _proposal_page(
         "invited": invited,
         "candidates": candidates,
         "query": query,
+        "search_form": search_form,
         "slots": slots,
         "form": confirm_form,
         "audience_form": audience_form,

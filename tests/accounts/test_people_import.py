@@ -576,3 +576,76 @@ def test_import_pages_outsider_manager_is_rejected_in_the_preview(client, org_ad
     content = client.get(preview_url).content.decode()
     assert f"The manager {outsider.email} belongs to another organization." in content
     assert "Confirm the import" not in content
+
+
+# --- Hostile files --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("line", "column"),
+    [
+        ("nul@acme.example,Nul\x00 Person,,,", "name"),
+        ("esc@acme.example,Esc Person,Sales\x1b[31m,,", "team"),
+        ("bell\x07@acme.example,Bell Person,,,", "email"),
+        ("del@acme.example,Del Person,,,Europe/Paris\x7f", "time zone"),
+    ],
+)
+def test_import_pages_control_character_rejects_the_line_and_imports_nothing(
+    client, org_admin, organization, line, column
+):
+    client.force_login(org_admin)
+    people_before = User.objects.count()
+
+    response = client.post(
+        reverse("admin:accounts_user_import"),
+        {"file": csv_upload(csv_bytes("fine@acme.example,Fine,,,", line))},
+    )
+
+    assert response.status_code == 302
+    content = client.get(response["Location"]).content.decode()
+    assert f"The {column} contains a control character (such as NUL)" in content
+    assert "Confirm the import" not in content
+    response = client.post(response["Location"], follow=True)
+    assert "Nothing was imported" in response.content.decode()
+    assert User.objects.count() == people_before
+    assert not Team.objects.filter(name__startswith="Sales").exists()
+
+
+def test_parse_people_csv_keeps_tabs_and_line_breaks_in_a_cell_as_spaces():
+    rows = parse_people_csv(csv_bytes('ada@acme.example,"Ada\tLovelace\nCountess",,,'))
+    assert (rows[0].name, rows[0].problem) == ("Ada Lovelace Countess", "")
+
+
+def test_people_import_plan_overlong_cells_are_refused_without_echoing_them(organization):
+    plan = plan_for(
+        organization,
+        f"long@acme.example,{'N' * 100_000},,,{'Europe/' * 10_000}",
+        f"{'e' * 100_000}@acme.example,Long Email,{'T' * 100_000},,",
+    )
+    reasons = reasons_by_line(plan)
+    assert "The name is longer than 150 characters." in reasons[2]
+    assert "is not a time zone" in reasons[2]
+    assert "The email is longer than 254 characters." in reasons[3]
+    assert "The team name is longer than 150 characters." in reasons[3]
+    # The preview shows each reason: a line's reasons stay readable.
+    assert all(len(reason) < 1_000 for reason in reasons.values())
+
+
+def test_import_pages_file_over_the_size_or_row_limit_is_refused_and_saves_nothing(
+    client, org_admin
+):
+    client.force_login(org_admin)
+    too_big = csv_bytes(f"big@acme.example,{'B' * 100},,,") + b"x" * (5 * 1024 * 1024)
+    too_many = generated_csv(20_001)
+
+    responses = [
+        client.post(reverse("admin:accounts_user_import"), {"file": csv_upload(content)})
+        for content in (too_big, too_many)
+    ]
+
+    assert [response.status_code for response in responses] == [200, 200]
+    assert "larger than 5 MB" in responses[0].content.decode()
+    assert "The file has 20,001 people; one import takes at most 20,000." in (
+        responses[1].content.decode()
+    )
+    assert not PeopleImport.objects.exists()

@@ -3,6 +3,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from courses.models import MicromasteryVersion
+from tests.courses.test_transfer import hostile_files
 from tests.factories import published_version
 
 pytestmark = pytest.mark.django_db
@@ -55,3 +56,21 @@ def test_admin_import_refused_to_learners_and_non_authors(client, learner, org_a
         client.force_login(person)
         response = client.get(reverse("admin:courses_micromasteryversion_import"))
         assert response.status_code in (302, 403)
+
+
+@pytest.mark.parametrize(
+    ("name", "hostile"), [("laughs.yaml", "billion laughs"), ("big.json", "huge json number")]
+)
+def test_admin_import_hostile_file_shows_the_reason_on_the_form_and_imports_nothing(
+    client, author, organization, name, hostile
+):
+    content, _, message = hostile_files(organization)[hostile]
+    before = MicromasteryVersion.objects.count()
+    client.force_login(author)
+    upload = SimpleUploadedFile(name, content.encode())
+
+    response = client.post(reverse("admin:courses_micromasteryversion_import"), {"file": upload})
+
+    assert response.status_code == 200
+    assert message in response.context["form"].errors["file"][0]
+    assert MicromasteryVersion.objects.count() == before

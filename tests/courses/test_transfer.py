@@ -170,7 +170,7 @@ def test_import_field_error_in_yaml_gives_the_line(organization, other_organizat
         ("just a sentence", None, "one micromastery"),
         (b"\xff\xfe\x00binary", None, "not a text file"),
         ("- a list\n- not a mapping", "yaml", "one micromastery"),
-        ("[" * 5000, "json", "not valid JSON"),
+        ("[" * 5000, "json", "nested more than 10 levels"),
     ],
 )
 def test_import_of_a_file_that_is_not_json_or_yaml_is_refused(
@@ -301,3 +301,130 @@ def test_import_command_refuses_someone_of_another_organization(
             author.email,
         )
     assert not Micromastery.objects.filter(organization=other_organization).exists()
+
+
+# --- Hostile files ----------------------------------------------------------------------------
+
+# 423 bytes that PyYAML would expand into 9**9 strings: each level repeats the one before.
+BILLION_LAUGHS = "\n".join(
+    [
+        'a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]',
+        *(
+            f"{name}: &{name} [{', '.join([f'*{previous}'] * 9)}]"
+            for previous, name in zip("abcdefgh", "bcdefghi", strict=True)
+        ),
+        "title: *i",
+    ]
+)
+FIVE_THOUSAND_DIGITS = "9" * 5000
+
+
+def yaml_of(document):
+    return yaml.safe_dump(document, sort_keys=False)
+
+
+def hostile_files(organization):
+    """Each hostile file, in its format, with what the refusal must say."""
+    document = valid_document(organization)
+    document["estimated_minutes"] = 12  # stands for the number, replaced in the text
+    as_yaml = yaml_of(document)
+    as_json = json.dumps(document, indent=2)
+    minutes_line = next(
+        number
+        for number, content in enumerate(as_yaml.splitlines(), start=1)
+        if content.startswith("estimated_minutes:")
+    )
+    return {
+        "billion laughs": (BILLION_LAUGHS, "yaml", "anchor or alias (“&” or “*”, line 1)"),
+        "alias": (
+            as_yaml.replace("steps:\n", "shared: &shared 5\nsteps:\n", 1).replace(
+                "repetitions_required: 2", "repetitions_required: *shared", 1
+            ),
+            "yaml",
+            "anchor or alias",
+        ),
+        "deep yaml": (
+            as_yaml + "extra: " + "[" * 11 + "]" * 11 + "\n",
+            "yaml",
+            f"nested more than 10 levels deep (line {len(as_yaml.splitlines()) + 1})",
+        ),
+        "deep json": (
+            as_json.replace('"topics": [', '"topics": [' + "[" * 10 + "]" * 10 + ",", 1),
+            "json",
+            "nested more than 10 levels deep (line",
+        ),
+        "huge yaml number": (
+            as_yaml.replace("estimated_minutes: 12", f"estimated_minutes: {FIVE_THOUSAND_DIGITS}"),
+            "yaml",
+            f"number on line {minutes_line} is too large",
+        ),
+        "thirteen-digit yaml number": (
+            as_yaml.replace("estimated_minutes: 12", "estimated_minutes: 1_000_000_000_001"),
+            "yaml",
+            "go up to 1,000,000,000,000",
+        ),
+        "huge json number": (
+            as_json.replace(
+                '"estimated_minutes": 12', f'"estimated_minutes": {FIVE_THOUSAND_DIGITS}'
+            ),
+            "json",
+            "is too large: whole numbers here go up to 1,000,000,000,000 (line",
+        ),
+    }
+
+
+HOSTILE = [
+    "billion laughs",
+    "alias",
+    "deep yaml",
+    "deep json",
+    "huge yaml number",
+    "thirteen-digit yaml number",
+    "huge json number",
+]
+
+
+@pytest.mark.parametrize("hostile", HOSTILE)
+def test_import_of_a_hostile_file_is_refused_with_the_reason_and_imports_nothing(
+    organization, other_organization, hostile
+):
+    content, file_format, message = hostile_files(organization)[hostile]
+    before = (Micromastery.objects.count(), Topic.objects.count())
+
+    with pytest.raises(ApplicationError) as refused:
+        transfer.micromastery_import(
+            organization=other_organization, by=None, content=content, file_format=file_format
+        )
+
+    assert message in refused.value.message
+    assert (Micromastery.objects.count(), Topic.objects.count()) == before
+
+
+@pytest.mark.parametrize("hostile", HOSTILE)
+def test_import_command_refuses_a_hostile_file_with_the_reason(
+    tmp_path, organization, other_organization, hostile
+):
+    content, file_format, message = hostile_files(organization)[hostile]
+    target = tmp_path / f"hostile.{file_format}"
+    target.write_text(content)
+    before = Micromastery.objects.count()
+
+    with pytest.raises(CommandError) as refused:
+        call_command("import_micromastery", str(target), "--organization", other_organization.slug)
+
+    assert message in str(refused.value)
+    assert Micromastery.objects.count() == before
+
+
+def test_import_within_the_limits_keeps_working(organization, other_organization):
+    document = valid_document(organization)
+    document["estimated_minutes"] = 240
+    document["payoff_metrics"][0]["max_value"] = 999_999_999_999
+    document["summary"] = "Digits and brackets in text are text: 99999999999 [[[[[[[[[[[[."
+
+    draft = transfer.micromastery_import(
+        organization=other_organization, by=None, content=yaml_of(document)
+    )
+
+    assert draft.summary == document["summary"]
+    assert draft.payoff_metrics.first().max_value == 999_999_999_999

@@ -169,3 +169,34 @@ def test_api_cohort_list_queries_are_flat(
         response = client.get(LIST)
     assert response.json()["count"] == cohorts
     assert all(row["counts"]["enrolled"] == 4 for row in response.json()["results"])
+
+
+@pytest.mark.parametrize("far", ["0001-01-01", "9999-12-31"])
+@pytest.mark.parametrize("field", ["starts_on", "due_on", "kickoff_at"])
+def test_api_assign_with_a_date_at_the_ends_of_the_calendar_is_refused(
+    client, api_as, manager, team, version, field, far
+):
+    changes = {field: far if field != "kickoff_at" else f"{far}T12:00:00Z"}
+    if changes.get("starts_on") == "9999-12-31":
+        changes["due_on"] = "9999-12-31"
+
+    response = api_as(manager).post(LIST, payload(team, version, **changes), format="json")
+
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"][field] == ["Pick a date within 5 years of today."]
+    client.force_login(manager)
+    body = payload(team, version, **changes)
+    page = client.post(
+        "/teams/assign/",
+        {
+            "teams": [team.pk],
+            "work": f"m:{version.micromastery_id}",
+            "starts_on": body["starts_on"],
+            "due_on": body["due_on"],
+            "kickoff_at": body["kickoff_at"][:16],
+            "kickoff_url": body["kickoff_url"],
+            "kickoff_minutes": "60",
+        },
+    )
+    assert "Pick a date within 5 years of today." in page.content.decode()
+    assert not Cohort.objects.exists()

@@ -295,3 +295,19 @@ def test_propose_leaves_out_colleagues_on_vacation_hold(completed, colleagues):
     audience = [invite.invitee for invite in session.invites.all()]
     assert away not in audience
     assert colleagues[1] in audience
+
+
+def test_proposal_page_search_with_nul_or_too_long_says_so(client, learner, completed, colleagues):
+    session = services.teachback_propose(enrollment=completed)
+    client.force_login(learner)
+    page = f"/teachbacks/{session.pk}/"
+
+    with_nul = client.get(page, {"q": "Colleague\x00"})
+    too_long = client.get(page, {"q": "a" * 101})
+    found = client.get(page, {"q": "Colleague 7"})
+
+    assert with_nul.status_code == 200
+    assert "Null characters are not allowed." in with_nul.content.decode()
+    assert too_long.status_code == 200
+    assert "at most 100 characters" in too_long.content.decode()
+    assert "Colleagues matching “Colleague 7”" in found.content.decode()

@@ -249,3 +249,37 @@ def test_api_attendance_then_feedback_masters_the_teacher(
     )
     assert response.status_code == 200
     assert response.json()["mastered"] is True
+
+
+def test_api_scheduling_at_the_end_of_the_calendar_is_refused_and_changes_nothing(
+    client, api_as, learner, completed, scheduled
+):
+    # Nearly the calendar's last minute, and far east of UTC: shown in another zone, this
+    # time would overflow.
+    learner.time_zone = "Pacific/Kiritimati"
+    learner.save()
+    api = api_as(learner)
+    session_id = api.post(API, {"enrollment": completed.pk}, format="json").json()["id"]
+    before = scheduled.starts_at
+
+    confirm = api.post(
+        f"{API}{session_id}/confirm/",
+        {"starts_at": "9999-12-31T23:59", "location": "Room 4"},
+        format="json",
+    )
+    reschedule = api.post(
+        f"{API}{scheduled.pk}/reschedule/", {"starts_at": "9999-12-31T23:59:00Z"}, format="json"
+    )
+    client.force_login(learner)
+    page = client.post(f"/teachbacks/{scheduled.pk}/reschedule/", {"starts_at": "9999-12-31T23:59"})
+
+    for response in (confirm, reschedule):
+        assert response.status_code == 400
+        assert response.json()["error"]["fields"]["starts_at"] == [
+            "Pick a time within the next 5 years."
+        ]
+    assert page.status_code == 400
+    assert "Pick a time within the next 5 years." in page.content.decode()
+    assert TeachBackSession.objects.get(pk=session_id).status == SessionStatus.PROPOSED
+    scheduled.refresh_from_db()
+    assert scheduled.starts_at == before
