@@ -43,8 +43,10 @@ run: migrate
 	@echo ""
 	$(BIN)/honcho start -f Procfile
 
+# The test settings never read .env, so the suite runs the same after `make run` as before.
 test: $(VENV)/.installed-dev
 	$(BIN)/python manage.py makemigrations --check --dry-run --settings=micromastery.test_settings
+	$(BIN)/python manage.py check --database default --fail-level WARNING --settings=micromastery.test_settings
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev

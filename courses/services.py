@@ -29,6 +29,7 @@ from courses.models import (
     Topic,
 )
 from micromastery.common.errors import ApplicationError, refuse_invalid_fields
+from micromastery.common.slugs import slug_from, slug_taken_among, slug_taken_in, unique_slug
 
 # A step's action is read on a phone between two tasks: microlearning platforms cap a
 # lesson at about this many characters.
@@ -81,19 +82,17 @@ def _require_editable(version: MicromasteryVersion) -> None:
         )
 
 
-def _unique_slug(organization: Organization, base: str) -> str:
-    base = slugify(base)[:100] or "micromastery"
-    slug, suffix = base, 2
-    while Micromastery.objects.filter(organization=organization, slug=slug).exists():
-        slug, suffix = f"{base}-{suffix}", suffix + 1
-    return slug
+def _unique_slug(organization: Organization, name: str) -> str:
+    return unique_slug(
+        name,
+        taken=slug_taken_in(Micromastery.objects.for_organization(organization)),
+        fallback="micromastery",
+        max_length=Micromastery._meta.get_field("slug").max_length or 120,
+    )
 
 
-def _unique_key(existing: set[str], base: str) -> str:
-    base = slugify(base)[:50] or "item"
-    key, suffix = base, 2
-    while key in existing:
-        key, suffix = f"{base}-{suffix}", suffix + 1
+def _unique_key(existing: set[str], name: str) -> str:
+    key = unique_slug(name, taken=slug_taken_among(existing), fallback="item", max_length=50)
     existing.add(key)
     return key
 
@@ -481,10 +480,30 @@ def micromastery_archive(*, micromastery: Micromastery, by: User | None) -> Micr
 
 @transaction.atomic
 def topic_upsert(*, organization: Organization, name: str) -> Topic:
+    """The organization's topic called ``name`` (or whose slug ``name`` makes), else a new one.
+
+    A name with nothing a slug can keep ("!!!", "¿¿") is only ever matched by name, and a
+    new topic gets a free slug ("topic", "topic-2"): such names never merge into one topic.
+    """
     refuse_invalid_fields(Topic(organization=organization, name=name), ["name"])
-    topic, _ = Topic.objects.get_or_create(
-        organization=organization, slug=slugify(name)[:100], defaults={"name": name}
-    )
+    topics = Topic.objects.filter(organization=organization)
+    max_length = Topic._meta.get_field("slug").max_length or 100
+    topic = topics.filter(name__iexact=name).first()
+    slug = slug_from(name, max_length=max_length)
+    if topic is None and slug:
+        # Only a topic whose own name makes a slug: "Topic 2" must not find "!!!" (topic-2).
+        topic = next(
+            (found for found in topics.filter(slug=slug) if slug_from(found.name, max_length=1)),
+            None,
+        )
+    if topic is None:
+        topic = Topic.objects.create(
+            organization=organization,
+            name=name,
+            slug=unique_slug(
+                name, taken=slug_taken_in(topics), fallback="topic", max_length=max_length
+            ),
+        )
     return topic
 
 

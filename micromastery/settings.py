@@ -8,11 +8,17 @@ file and a filesystem Celery broker under ``var/``, email to the console.
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
 import django_stubs_ext
 import environ
+from django.core.checks.security.base import (
+    SECRET_KEY_INSECURE_PREFIX,
+    SECRET_KEY_MIN_LENGTH,
+    SECRET_KEY_MIN_UNIQUE_CHARACTERS,
+)
 from django.core.exceptions import ImproperlyConfigured
 
 # Lets generic Django classes (ModelAdmin[Team], QuerySet[User]) be subscripted at run time.
@@ -21,7 +27,11 @@ django_stubs_ext.monkeypatch()
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env")
+# Variables already set win over the file. MICROMASTERY_ENV_FILE names another file, or
+# none when empty: the test settings and the tests' subprocesses never read a developer's.
+ENV_FILE = os.environ.get("MICROMASTERY_ENV_FILE", str(BASE_DIR / ".env"))
+if ENV_FILE:
+    environ.Env.read_env(ENV_FILE)
 
 # Embedded parts (SQLite file, filesystem broker, collected static files) live here.
 VAR_DIR = Path(env.str("MICROMASTERY_VAR_DIR", default=str(BASE_DIR / "var")))
@@ -29,10 +39,24 @@ VAR_DIR = Path(env.str("MICROMASTERY_VAR_DIR", default=str(BASE_DIR / "var")))
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
+GENERATE_SECRET_KEY = 'python -c "import secrets; print(secrets.token_urlsafe(50))"'
 if not SECRET_KEY:
     raise ImproperlyConfigured(
-        "DJANGO_SECRET_KEY is not set. Production needs a long random secret key; "
-        "for local development `make run` writes one to .env."
+        "DJANGO_SECRET_KEY is not set. Production needs a long random secret key: generate "
+        f"one with `{GENERATE_SECRET_KEY}`; for local development `make run` writes one to .env."
+    )
+# Django's own measure of a weak key (what `check --deploy` warns about), enforced at start
+# in production: a guessable key lets anyone sign sessions and password-reset links.
+if not DEBUG and (
+    len(SECRET_KEY) < SECRET_KEY_MIN_LENGTH
+    or len(set(SECRET_KEY)) < SECRET_KEY_MIN_UNIQUE_CHARACTERS
+    or SECRET_KEY.startswith(SECRET_KEY_INSECURE_PREFIX)
+):
+    raise ImproperlyConfigured(
+        f"DJANGO_SECRET_KEY is too weak for production: it needs at least "
+        f"{SECRET_KEY_MIN_LENGTH} characters, {SECRET_KEY_MIN_UNIQUE_CHARACTERS} of them "
+        f"different, and no '{SECRET_KEY_INSECURE_PREFIX}' prefix. Generate one with "
+        f"`{GENERATE_SECRET_KEY}`."
     )
 
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=[])

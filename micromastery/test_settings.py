@@ -2,6 +2,8 @@
 
 import os
 
+# Tests run on what they set themselves, never on a developer's .env (see settings.py).
+os.environ.setdefault("MICROMASTERY_ENV_FILE", "")
 os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-" + "x" * 50)
 os.environ.setdefault("DJANGO_DEBUG", "false")
 os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")

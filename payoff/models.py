@@ -7,6 +7,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.db.models import Value
+from django.db.models.functions import Coalesce
 
 from accounts.models import Organization, Team
 from courses.models import Micromastery, PayoffMetric
@@ -192,10 +194,16 @@ class WeeklyPracticeRollup(models.Model):
 
     class Meta:
         constraints = [
+            # One row per bucket, the null team and null micromastery included. Unique
+            # expressions over the nulls mapped to 0 (never a primary key) say so in a form
+            # SQLite enforces too; ``nulls_distinct=False`` is silently dropped there.
             models.UniqueConstraint(
-                fields=["organization", "team", "micromastery", "week"],
+                "organization",
+                Coalesce("team", Value(0), output_field=models.BigIntegerField()),
+                Coalesce("micromastery", Value(0), output_field=models.BigIntegerField()),
+                "week",
                 name="payoff_weekly_rollup_unique",
-                nulls_distinct=False,
+                violation_error_message="This week's rollup row for this bucket already exists.",
             )
         ]
         indexes = [models.Index(fields=["organization", "team", "micromastery", "week"])]

@@ -9,8 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.factories import TEST_PASSWORD
+from tests.waiting import QUIET_SECONDS
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -22,6 +24,12 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 PHONE = {"width": 390, "height": 844}
+
+# Playwright waits for one thing at a time (a page, an element, a text) and its defaults
+# (30 s, 5 s for expect) fail a test on a busy machine. A single page event shows no
+# progress to watch, so it gets the same long patience as every other wait in the suite.
+PATIENCE_MS = QUIET_SECONDS * 1000
+expect.set_options(timeout=PATIENCE_MS)
 
 
 @pytest.fixture(scope="session")
@@ -41,6 +49,14 @@ def browser_type_launch_args(browser_type_launch_args):
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):
     return {**browser_context_args, "viewport": PHONE, "has_touch": True}
+
+
+@pytest.fixture(autouse=True)
+def _patient_browser(request):
+    if "page" in request.fixturenames:
+        context = request.getfixturevalue("context")
+        context.set_default_timeout(PATIENCE_MS)
+        context.set_default_navigation_timeout(PATIENCE_MS)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -28,6 +28,6 @@ def test_manager_assigns_a_micromastery_and_the_learner_sees_it_on_home(page, li
 
     sign_in(learner)
     assigned = page.locator("#assigned-work")
-    assigned.wait_for(timeout=5000)
+    assigned.wait_for()
     assert "Run a 15-minute stand-up" in assigned.inner_text()
     assert str(manager) in assigned.inner_text()

@@ -111,3 +111,50 @@ def test_version_save_draft_refuses_an_over_long_way_in(organization):
     draft.refresh_from_db()
     assert len(draft.way_in_insight) < 4001
     assert draft.steps.count() == 2
+
+
+def test_topic_upsert_names_without_slug_characters_stay_apart(organization):
+    exclaimed = services.topic_upsert(organization=organization, name="!!!")
+    questioned = services.topic_upsert(organization=organization, name="¿¿")
+    assert exclaimed != questioned
+    assert [(t.name, t.slug) for t in organization.topics.order_by("pk")] == [
+        ("!!!", "topic"),
+        ("¿¿", "topic-2"),
+    ]
+    # The same name again is the same topic, and a name that happens to make a fallback
+    # slug is a topic of its own.
+    assert services.topic_upsert(organization=organization, name="!!!") == exclaimed
+    topic_two = services.topic_upsert(organization=organization, name="Topic 2")
+    assert topic_two not in (exclaimed, questioned)
+    assert topic_two.slug == "topic-2-2"
+    assert organization.topics.count() == 3
+
+
+def test_topic_upsert_finds_a_topic_by_its_name_or_slug(organization):
+    topic = services.topic_upsert(organization=organization, name="Running meetings")
+    assert services.topic_upsert(organization=organization, name="running meetings!") == topic
+    assert services.topic_upsert(organization=organization, name="RUNNING MEETINGS") == topic
+    assert organization.topics.count() == 1
+
+
+def test_micromastery_create_keeps_topics_without_slug_characters_apart(organization, author):
+    version = services.micromastery_create(
+        organization=organization, by=author, title="¡¡¡", topics=["!!!", "¿¿", "!!!"]
+    )
+    other = services.micromastery_create(organization=organization, by=author, title="¿¿")
+    assert sorted(version.micromastery.topics.values_list("name", flat=True)) == ["!!!", "¿¿"]
+    assert (version.micromastery.slug, other.micromastery.slug) == (
+        "micromastery",
+        "micromastery-2",
+    )
+
+
+def test_micromastery_slugs_from_long_titles_fit_the_field(organization, author):
+    title = "x" * 120
+    first = services.micromastery_create(organization=organization, by=author, title=title)
+    second = services.micromastery_create(organization=organization, by=author, title=title)
+    limit = Micromastery._meta.get_field("slug").max_length
+    assert len(first.micromastery.slug) <= limit
+    assert len(second.micromastery.slug) <= limit
+    assert second.micromastery.slug.endswith("-2")
+    assert first.micromastery.slug != second.micromastery.slug

@@ -158,3 +158,40 @@ def test_team_membership_counts_in_each_team_once_in_the_organization(dataset, o
     assert sorted((row.team_id or 0, row.active_learners) for row in rows) == sorted(
         [(0, 1), (dataset.dispatch.pk, 1), (dataset.field_team.pk, 1)]
     )
+
+
+@pytest.mark.parametrize(
+    "bucket",
+    [
+        {"team": None, "micromastery": None},
+        {"team": "team", "micromastery": None},
+        {"team": None, "micromastery": "micromastery"},
+    ],
+    ids=["organization-wide", "team-all-micromasteries", "micromastery-whole-organization"],
+)
+def test_weekly_rollup_one_row_per_bucket_even_with_nulls(bucket, organization):
+    """The database itself refuses a second row for a bucket, on SQLite as on PostgreSQL."""
+    from django.db import IntegrityError, transaction
+
+    from tests.factories import MicromasteryFactory
+
+    related = {
+        "team": TeamFactory(organization=organization),
+        "micromastery": MicromasteryFactory(organization=organization),
+    }
+    fields = {name: related[value] if value else None for name, value in bucket.items()}
+    week = NOW.date()
+    WeeklyPracticeRollup.objects.create(organization=organization, week=week, **fields)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        WeeklyPracticeRollup.objects.create(
+            organization=organization, week=week, attempts=3, **fields
+        )
+    assert WeeklyPracticeRollup.objects.count() == 1
+    # Other buckets of the same week are still welcome.
+    WeeklyPracticeRollup.objects.create(
+        organization=organization,
+        week=week,
+        team=related["team"],
+        micromastery=related["micromastery"],
+    )
+    assert WeeklyPracticeRollup.objects.count() == 2

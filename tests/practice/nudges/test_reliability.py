@@ -7,6 +7,7 @@ import os
 import signal
 import threading
 import time
+import uuid
 from datetime import datetime, timedelta
 
 import pytest
@@ -15,12 +16,15 @@ from django.utils import timezone
 
 from accounts.models import User
 from micromastery.celery import app
+from micromastery.common.models import Heartbeat
+from micromastery.common.tasks import heartbeat_task
 from practice.models import Enrollment
 from practice.nudges import dispatch, planning
 from practice.nudges.models import Nudge, NudgePreference, NudgeStatus
 from practice.nudges.tasks import SEND_MAX_RETRIES
 from tests.factories import OrganizationFactory, TeamFactory, TeamWebhookFactory, published_version
 from tests.practice.nudges.receivers import SmtpReceiver, WebhookReceiver
+from tests.waiting import children_cpu, wait_until
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
 
@@ -70,27 +74,50 @@ def smtp_env(smtp):
     }
 
 
-def wait_for(condition, timeout, step=0.2):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(step)
-    return condition()
-
-
 def sent_count():
     return Nudge.objects.filter(status=NudgeStatus.SENT).count()
 
 
-def dispatch_until_sent(queue, total, *, lease, timeout):
-    """What beat does every minute, faster: dispatch until every nudge is sent."""
+def delivery(*receivers):
+    """What moves while nudges go out: rows sent, messages received, workers busy.
 
-    def cycle():
-        dispatch.nudges_dispatch(queue=queue, lease=lease)
-        return wait_for(lambda: sent_count() == total, 2, step=0.1)
+    An idle worker uses no CPU, so a worker waiting for work that never comes is no progress.
+    """
+    return lambda: (sent_count(), *(len(r.keys()) for r in receivers), children_cpu())
 
-    return wait_for(cycle, timeout, step=0)
+
+# How often the test stands in for beat's every-minute dispatch: a pace, not a deadline.
+BEAT_EVERY = timedelta(seconds=2)
+
+
+def dispatch_until_sent(queue, total, *, lease, receiver):
+    """What beat does every minute, faster: dispatch until every nudge is sent.
+
+    Gives up only when nothing has been sent or received for a long while.
+    """
+    next_beat = time.monotonic()
+
+    def all_sent():
+        nonlocal next_beat
+        if time.monotonic() >= next_beat:
+            dispatch.nudges_dispatch(queue=queue, lease=lease)
+            next_beat = time.monotonic() + BEAT_EVERY.total_seconds()
+        return sent_count() == total
+
+    return wait_until(all_sent, progress=delivery(receiver))
+
+
+def worker_drained(queue, *receivers):
+    """Everything queued so far has been handled: a marker sent last has been run.
+
+    The test's worker runs one task at a time in queue order, so once the marker has run,
+    nothing queued before it is still to come.
+    """
+    marker = f"drained-{uuid.uuid4().hex[:8]}"
+    heartbeat_task.apply_async(kwargs={"name": marker}, queue=queue)
+    return wait_until(
+        lambda: Heartbeat.objects.filter(name=marker).exists(), progress=delivery(*receivers)
+    )
 
 
 def test_worker_killed_mid_dispatch_every_nudge_sent_exactly_once(celery_workers):
@@ -101,7 +128,7 @@ def test_worker_killed_mid_dispatch_every_nudge_sent_exactly_once(celery_workers
     with SmtpReceiver() as smtp:
         worker = celery_workers.start(smtp_env(smtp))
         dispatch.nudges_dispatch(queue=celery_workers.queue, lease=lease)
-        assert wait_for(lambda: len(smtp.keys()) >= 400, 40)
+        assert wait_until(lambda: len(smtp.keys()) >= 400, progress=delivery(smtp))
         os.kill(worker.pid, signal.SIGKILL)
         worker.wait()
         killed_at = len(smtp.keys())
@@ -110,7 +137,7 @@ def test_worker_killed_mid_dispatch_every_nudge_sent_exactly_once(celery_workers
             Nudge.objects.filter(status=NudgeStatus.SENDING).values_list("pk", flat=True)
         )
         celery_workers.start(smtp_env(smtp))
-        assert dispatch_until_sent(celery_workers.queue, 2000, lease=lease, timeout=50)
+        assert dispatch_until_sent(celery_workers.queue, 2000, lease=lease, receiver=smtp)
         received = smtp.keys()
 
     expected = {f"nudge-{pk}" for pk in Nudge.objects.values_list("pk", flat=True)}
@@ -148,8 +175,10 @@ def test_two_beats_at_once_plan_and_send_nothing_twice(celery_workers):
         for thread in beats:
             thread.join()
         assert errors == []
-        assert wait_for(lambda: sent_count() == 300, 40)
-        time.sleep(1)
+        assert wait_until(lambda: sent_count() == 300, progress=delivery(smtp))
+        # A message sent twice would arrive after the last "sent": wait for the worker to
+        # finish everything queued, rather than for a while.
+        assert worker_drained(celery_workers.queue, smtp)
         received = smtp.keys()
     # Each learner's nudge for today went out once; later cycles planned tomorrow's.
     today = Nudge.objects.filter(status=NudgeStatus.SENT)
@@ -168,14 +197,14 @@ def test_broker_lost_mid_run_next_cycle_sends_the_rest_once(celery_workers):
     with SmtpReceiver() as smtp:
         worker = celery_workers.start(smtp_env(smtp))
         dispatch.nudges_dispatch(queue=celery_workers.queue, lease=lease, batch_size=20)
-        assert wait_for(lambda: len(smtp.keys()) >= 60, 30)
+        assert wait_until(lambda: len(smtp.keys()) >= 60, progress=delivery(smtp))
         celery_workers.stop(worker)  # then the broker loses every queued message
         with app.connection_for_write() as broker:
             broker.default_channel.queue_purge(celery_workers.queue)
         assert Nudge.objects.filter(status=NudgeStatus.SENDING).exists()
         celery_workers.start(smtp_env(smtp))
-        time.sleep(lease.total_seconds())
-        assert dispatch_until_sent(celery_workers.queue, 600, lease=lease, timeout=40)
+        # The lost messages' leases run out while dispatch_until_sent beats; then it resends.
+        assert dispatch_until_sent(celery_workers.queue, 600, lease=lease, receiver=smtp)
         received = smtp.keys()
     assert len(received) == 600 and set(received.values()) == {1}
 
@@ -195,8 +224,9 @@ def test_webhook_timeout_or_500_retried_then_failed_others_unaffected(celery_wor
         assert Nudge.objects.filter(channel="webhook").count() == 6
         celery_workers.start({"MICROMASTERY_WEBHOOK_TIMEOUT": "1"})
         dispatch.nudges_dispatch(queue=celery_workers.queue, lease=timedelta(minutes=5))
-        assert wait_for(
-            lambda: not Nudge.objects.filter(status=NudgeStatus.SENDING).exists(), 55, step=0.5
+        assert wait_until(
+            lambda: not Nudge.objects.filter(status=NudgeStatus.SENDING).exists(),
+            progress=delivery(receiver),
         )
         posts_to_failing = receiver.keys("/fail")
 

@@ -1,4 +1,3 @@
-import time
 from datetime import timedelta
 
 import pytest
@@ -11,6 +10,7 @@ from practice.teachback import services
 from practice.teachback.models import SessionStatus, TeachBackSession
 from practice.teachback.tasks import teachback_propose_sweep_task, teachback_propose_task
 from tests.factories import EnrollmentFactory, UserFactory, published_version
+from tests.waiting import children_cpu, wait_until
 
 
 def complete_practice(learner, django_capture_on_commit_callbacks, execute=False):
@@ -105,11 +105,11 @@ def test_completion_reaches_a_proposal_through_the_broker_and_a_worker(
         ],
     )
     enrollment, _ = complete_practice(learner, django_capture_on_commit_callbacks, execute=True)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if TeachBackSession.objects.filter(enrollment=enrollment).exists():
-            break
-        time.sleep(0.2)
+    # The worker starting up and running the task is the progress: its CPU use.
+    wait_until(
+        lambda: TeachBackSession.objects.filter(enrollment=enrollment).exists(),
+        progress=children_cpu,
+    )
     session = TeachBackSession.objects.get(enrollment=enrollment)
     assert session.status == SessionStatus.PROPOSED
     assert Enrollment.objects.get(pk=enrollment.pk).completed_at is not None
