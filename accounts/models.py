@@ -54,10 +54,7 @@ def default_working_days() -> list[int]:
 
 
 class OrganizationQuerySet(models.QuerySet["Organization"]):
-    def visible_to(self, user: Any) -> OrganizationQuerySet:
-        if user.is_superuser:
-            return self
-        return self.filter(pk=user.organization_id)
+    """Which organizations a user sees is a policy: accounts.policies."""
 
 
 class Organization(BaseModel):
@@ -234,10 +231,7 @@ class Team(BaseModel):
 
 
 class PeopleImportQuerySet(models.QuerySet["PeopleImport"]):
-    def visible_to(self, user: Any) -> PeopleImportQuerySet:
-        if user.is_superuser:
-            return self
-        return self.filter(organization_id=user.organization_id)
+    """Who sees an import is a policy: accounts.policies."""
 
 
 class PeopleImport(BaseModel):

@@ -41,8 +41,8 @@ from django.db.models.functions import TruncDate, TruncWeek
 from django.http import Http404
 from django.utils import timezone
 
+from accounts import policies
 from accounts.models import Organization, Team, User
-from accounts.selectors import team_list_visible
 from courses.models import (
     CourseItem,
     MetricReporter,
@@ -64,7 +64,7 @@ from payoff.rollups import week_of
 from payoff.services import checkin_days_due
 from payoff.spread import spread_sources
 from practice.cohorts.models import Cohort, CohortEnrollment, CohortMembership
-from practice.cohorts.selectors import cohort_visible, due_deadline
+from practice.cohorts.selectors import due_deadline
 from practice.models import Enrollment, EnrollmentStatus, PracticeAttempt
 from practice.nudges.models import Nudge, NudgeKind, NudgeStatus
 
@@ -238,10 +238,6 @@ class DashboardScope:
         }
 
 
-def _sees_whole_organization(viewer: User) -> bool:
-    return bool(viewer.is_org_admin or viewer.is_author)
-
-
 def micromastery_list_titled(*, organization: Organization | int) -> list[Micromastery]:
     """The organization's micromasteries with ``title``: their newest version's title."""
     newest_title = (
@@ -274,8 +270,9 @@ def dashboard_scope(
     """
     if viewer.organization_id is None or not viewer.is_active:
         raise PermissionDenied("The dashboard is for managers, organization admins and authors.")
-    visible = tuple(team_list_visible(viewer=viewer).order_by("name", "pk"))
-    whole = _sees_whole_organization(viewer)
+    # The policy's can_view_dashboard, with the teams kept for the filters below.
+    visible = tuple(policies.teams_visible_to(viewer).order_by("name", "pk"))
+    whole = policies.sees_whole_organization(viewer)
     if not visible and not whole:
         raise PermissionDenied("The dashboard is for managers, organization admins and authors.")
     by_id = {team.pk: team for team in visible}
@@ -293,7 +290,7 @@ def dashboard_scope(
         if micromastery is None:
             raise Http404("No such micromastery in your organization.")
     cohorts = tuple(
-        cohort_visible(viewer=viewer)
+        policies.cohorts_visible_to(viewer)
         .filter(organization_id=viewer.organization_id)
         .order_by("name", "pk")
     )
@@ -630,7 +627,7 @@ def _overdue_figure(scope: DashboardScope) -> Figure:
         memberships = memberships.filter(cohort_id=scope.cohort.pk)
     else:
         memberships = memberships.filter(
-            cohort_id__in=cohort_visible(viewer=scope.viewer).values("pk")
+            cohort_id__in=policies.cohorts_visible_to(scope.viewer).values("pk")
         )
     if scope.teams:
         memberships = memberships.filter(learner_id__in=scope._team_member_ids())
@@ -1144,11 +1141,11 @@ class LearnerDetail:
 
 def learner_detail(*, scope: DashboardScope, learner_id: int) -> LearnerDetail:
     """One learner of the viewer's teams (or organization for admins and authors), or 404."""
-    learners = User.objects.filter(organization_id=scope.organization_id, pk=learner_id)
-    visible_team_ids = [team.pk for team in scope.visible_teams]
-    if not _sees_whole_organization(scope.viewer):
-        learners = learners.filter(teams__in=visible_team_ids)
-    learner = learners.distinct().first()
+    learner = (
+        policies.people_visible_to(scope.viewer)
+        .filter(organization_id=scope.organization_id, pk=learner_id)
+        .first()
+    )
     if learner is None:
         raise Http404("No such person in the teams you can see.")
     teams = list(learner.teams.order_by("name"))
@@ -1168,7 +1165,6 @@ def learner_detail(*, scope: DashboardScope, learner_id: int) -> LearnerDetail:
         ]
         for enrollment in enrollments
     }
-    managed = set(Team.objects.managed_by(scope.viewer).values_list("pk", flat=True))
     return LearnerDetail(
         learner=learner,
         teams=teams,
@@ -1176,7 +1172,7 @@ def learner_detail(*, scope: DashboardScope, learner_id: int) -> LearnerDetail:
         rollups=rollups,
         before_after=before_after_map(learner=learner, enrollments=enrollments),
         manager_metrics=manager_metrics,
-        can_confirm=any(team.pk in managed for team in teams),
+        can_confirm=policies.manages(scope.viewer, learner),
     )
 
 

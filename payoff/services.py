@@ -8,7 +8,8 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import Team, User
+from accounts import policies
+from accounts.models import User
 from courses.models import MetricReporter, Micromastery, PayoffMetric
 from micromastery.common.errors import ApplicationError
 from payoff.models import BaselineSkip, LearningCost, MeasurementKind, PayoffMeasurement
@@ -112,8 +113,8 @@ def baseline_skip(*, enrollment: Enrollment, metric: PayoffMetric, by: User) -> 
         raise ApplicationError(problem, fields={"metric": [problem]})
     if metric.reported_by == MetricReporter.LEARNER and by.pk != enrollment.learner_id:
         raise ApplicationError("Only the learner can skip their own baseline.")
-    if metric.reported_by == MetricReporter.MANAGER and not manages_learner(
-        manager=by, learner_id=enrollment.learner_id
+    if metric.reported_by == MetricReporter.MANAGER and not policies.manages(
+        by, enrollment.learner_id
     ):
         raise ApplicationError("Only a manager of this learner can skip this baseline.")
     if PayoffMeasurement.objects.filter(
@@ -177,14 +178,6 @@ def checkin_record(
     return measurement
 
 
-def manages_learner(*, manager: User, learner_id: int) -> bool:
-    if manager.organization_id is None:
-        return False
-    return Team.objects.filter(
-        managers=manager, members=learner_id, organization_id=manager.organization_id
-    ).exists()
-
-
 @transaction.atomic
 def manager_confirmation_record(
     *,
@@ -209,7 +202,7 @@ def manager_confirmation_record(
     if metric.reported_by != MetricReporter.MANAGER:
         message = f"The learner reports {metric.name} themselves."
         raise ApplicationError(message, fields={"metric": [message]})
-    if not manages_learner(manager=by, learner_id=enrollment.learner_id):
+    if not policies.manages(by, enrollment.learner_id):
         raise ApplicationError("You can confirm values only for people in teams you manage.")
     _validated(metric=metric, value=value)
     if before:
@@ -244,9 +237,9 @@ def learning_cost_set(
     *, micromastery: Micromastery, amount: Decimal | None, by: User, note: str = ""
 ) -> LearningCost | None:
     """Enter (or clear, with None) what L&D spent on a micromastery, for its ROI."""
-    if not (by.is_superuser or by.organization_id == micromastery.organization_id):
+    if not policies.can_view_micromastery(by, micromastery):
         raise ApplicationError("This micromastery is not in your organization.")
-    if not (by.is_superuser or by.is_author or by.is_org_admin):
+    if not policies.sees_whole_organization(by):
         raise ApplicationError("Only authors and organization admins enter L&D costs.")
     if amount is None:
         LearningCost.objects.filter(micromastery=micromastery).delete()

@@ -14,6 +14,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
+from accounts import policies
 from accounts.models import Organization
 from courses import services
 from courses.admin.authoring import (
@@ -93,6 +94,7 @@ class MicromasteryStartForm(forms.Form):
 @admin.register(Micromastery)
 class MicromasteryAdmin(OrganizationScopedAdmin):
     roles = AUTHOR_ROLES
+    visible_to = staticmethod(policies.micromasteries_authorable_by)
     inlines = [VersionHistoryInline]
     list_display = ["slug", "latest_title", "version_statuses", "topic_names", "updated_at"]
     search_fields = ["slug", "versions__title"]

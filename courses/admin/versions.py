@@ -15,6 +15,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import URLPattern, path, reverse
 
+from accounts import policies
 from accounts.models import User
 from courses import services
 from courses.admin.authoring import (
@@ -201,6 +202,7 @@ class MicromasteryVersionAdmin(
 ):
     roles = AUTHOR_ROLES
     organization_lookup = "micromastery__organization"
+    visible_to = staticmethod(policies.versions_authorable_by)
     inlines = [PracticeStepInline, PayoffMetricInline]
     list_display = [
         "title",

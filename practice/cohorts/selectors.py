@@ -7,10 +7,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from accounts import policies
 from accounts.models import Team, User
 from courses.models import MicromasteryVersion, PublicationStatus
 from practice.cohorts.models import Cohort, CohortEnrollment, CohortMembership
@@ -106,17 +107,6 @@ def assignment_list(*, learner: User, now: datetime | None = None) -> list[Assig
     )
 
 
-def cohort_visible(*, viewer: User) -> QuerySet[Cohort]:
-    """Cohorts the viewer may see and change: the whole organization's for org admins and
-    authors; for managers, those of the teams they manage and those they assigned."""
-    if viewer.is_superuser:
-        return Cohort.objects.all()
-    cohorts = Cohort.objects.filter(organization_id=viewer.organization_id or 0)
-    if viewer.is_org_admin or viewer.is_author:
-        return cohorts
-    return cohorts.filter(Q(teams__managers=viewer) | Q(created_by=viewer)).distinct()
-
-
 @dataclass
 class LearnerStatus:
     membership: CohortMembership
@@ -209,7 +199,7 @@ def cohort_report_list(
 ) -> list[CohortReport]:
     """The viewer's cohorts (or those of ``cohort_ids`` among them, for a page of a list)
     with their counts; a fixed number of queries however many cohorts and members."""
-    cohorts = cohort_visible(viewer=viewer).order_by("-starts_on", "name")
+    cohorts = policies.cohorts_visible_to(viewer).order_by("-starts_on", "name")
     if cohort_ids is not None:
         cohorts = cohorts.filter(pk__in=cohort_ids)
     return _reports(cohorts, now or timezone.now())
@@ -217,14 +207,16 @@ def cohort_report_list(
 
 def cohort_report_get(*, viewer: User, cohort_id: int, now: datetime | None = None) -> CohortReport:
     """One cohort the viewer may see, or 404 (another organization's never leaks)."""
-    reports = _reports(cohort_visible(viewer=viewer).filter(pk=cohort_id), now or timezone.now())
+    reports = _reports(
+        policies.cohorts_visible_to(viewer).filter(pk=cohort_id), now or timezone.now()
+    )
     if not reports:
         raise Http404("No such cohort.")
     return reports[0]
 
 
 def cohort_get(*, viewer: User, cohort_id: int) -> Cohort:
-    cohort = cohort_visible(viewer=viewer).filter(pk=cohort_id).first()
+    cohort = policies.cohorts_visible_to(viewer).filter(pk=cohort_id).first()
     if cohort is None:
         raise Http404("No such cohort.")
     return cohort

@@ -19,6 +19,7 @@ from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
+from accounts import policies
 from accounts.models import Organization, Team, User
 from courses.models import Micromastery, MicromasteryVersion, PublicationStatus
 from practice.models import Enrollment, EnrollmentStatus
@@ -44,16 +45,12 @@ def _sessions() -> QuerySet[TeachBackSession]:
     )
 
 
-def _involving(viewer: User) -> Q:
-    return Q(teacher=viewer) | (Q(invites__invitee=viewer) & ~Q(status=SessionStatus.PROPOSED))
-
-
 def teachback_get(*, viewer: User, session_id: int) -> TeachBackSession:
     """A session the viewer teaches or was invited to; 404 for everyone else."""
     session = (
         _sessions()
-        .filter(pk=session_id, teacher__organization_id=viewer.organization_id or 0)
-        .filter(pk__in=TeachBackSession.objects.filter(_involving(viewer)).values("pk"))
+        .filter(pk=session_id)
+        .filter(pk__in=policies.teachbacks_visible_to(viewer).values("pk"))
         .first()
     )
     if session is None:
@@ -64,7 +61,7 @@ def teachback_get(*, viewer: User, session_id: int) -> TeachBackSession:
 def teachback_get_as_teacher(*, viewer: User, session_id: int) -> TeachBackSession:
     """The viewer's own session to change; an invitee is refused (403), others get 404."""
     session = teachback_get(viewer=viewer, session_id=session_id)
-    if session.teacher_id != viewer.pk:
+    if not policies.can_change_teachback(viewer, session):
         raise PermissionDenied("Only the teacher can change this teach-back.")
     return session
 
@@ -78,7 +75,7 @@ def teachback_list(*, viewer: User) -> QuerySet[TeachBackSession]:
     """Sessions the viewer teaches or is invited to, newest first."""
     return (
         _sessions()
-        .filter(pk__in=TeachBackSession.objects.filter(_involving(viewer)).values("pk"))
+        .filter(pk__in=policies.teachbacks_visible_to(viewer).values("pk"))
         .order_by("-created_at", "-pk")
     )
 
@@ -508,10 +505,6 @@ def spread_counts(
     }
 
 
-def _reports_on_whole_organization(viewer: User) -> bool:
-    return bool(viewer.is_org_admin or viewer.is_author)
-
-
 def spread_for_micromastery(*, viewer: User, micromastery_id: int) -> tuple[str, Spread]:
     """Org admins and authors see the whole organization; a manager sees the teaching
     done by members of the teams they manage; anyone else is refused (403)."""
@@ -523,12 +516,8 @@ def spread_for_micromastery(*, viewer: User, micromastery_id: int) -> tuple[str,
     if micromastery is None:
         raise Http404("No such micromastery in your organization.")
     team_ids: list[int] | None = None
-    if not _reports_on_whole_organization(viewer):
-        team_ids = list(
-            Team.objects.managed_by(viewer)
-            .filter(organization_id=viewer.organization_id)
-            .values_list("pk", flat=True)
-        )
+    if not policies.sees_whole_organization(viewer):
+        team_ids = list(policies.teams_visible_to(viewer).values_list("pk", flat=True))
         if not team_ids:
             raise PermissionDenied("The spread of a skill is for managers, admins and authors.")
     spread = spread_compute(
@@ -544,7 +533,7 @@ def spread_for_team(*, viewer: User, team_id: int) -> tuple[Team, Spread]:
     team = Team.objects.filter(pk=team_id, organization_id=viewer.organization_id).first()
     if team is None:
         raise Http404("No such team in your organization.")
-    if not (_reports_on_whole_organization(viewer) or team.managers.filter(pk=viewer.pk).exists()):
+    if not policies.can_view_team(viewer, team):
         raise PermissionDenied("The spread in a team is for its managers, admins and authors.")
     return team, spread_compute(viewer.organization_id, team_ids=[team.pk])
 
