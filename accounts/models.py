@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 import zoneinfo
-from datetime import time
+from collections.abc import Collection
+from datetime import date, time, timedelta
 from functools import cache
 from typing import Any, ClassVar
 
@@ -51,6 +52,10 @@ def validate_working_days(value: Any) -> None:
 
 def default_working_days() -> list[int]:
     return [1, 2, 3, 4, 5]
+
+
+# How far back a streak is counted: callers fetch the practice days of this window.
+STREAK_HORIZON_DAYS = 400
 
 
 class OrganizationQuerySet(models.QuerySet["Organization"]):
@@ -192,6 +197,28 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)
+
+    @property
+    def working_weekdays(self) -> frozenset[int]:
+        """The ISO weekdays the person works (1 is Monday); Monday to Friday if none are set."""
+        return frozenset(self.working_days or default_working_days())
+
+    def streak(self, *, practised: Collection[date], today: date) -> int:
+        """Consecutive working days up to ``today`` (in the person's zone) with practice.
+
+        Days off neither count nor break a streak, and today does not break it before it
+        is over: a streak stands until a whole working day passes without practice.
+        """
+        working = self.working_weekdays
+        streak = 0
+        day = today if today in practised else today - timedelta(days=1)
+        for _ in range(STREAK_HORIZON_DAYS):
+            if day in practised:
+                streak += 1
+            elif day.isoweekday() in working:
+                break
+            day -= timedelta(days=1)
+        return streak
 
     def get_full_name(self) -> str:
         return self.display_name

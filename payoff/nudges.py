@@ -13,6 +13,7 @@ from datetime import datetime
 from accounts.models import User
 from courses.models import MetricReporter
 from payoff.selectors import CheckinDue, checkins_due
+from practice.nudges.models import NudgeKind
 from practice.nudges.sources import DueItem, link_path
 
 
@@ -30,7 +31,7 @@ class PayoffCheckinNudgeSource:
             names = ", ".join(item.metric.name for item in items)
             result[enrollment.learner_id].append(
                 DueItem(
-                    kind="payoff_checkin_due",
+                    kind=NudgeKind.PAYOFF_CHECKIN_DUE,
                     subject_ref=f"checkin:{enrollment_id}:{day}",
                     title=enrollment.version.title,
                     text=f"{day}-day check-in: how is it paying off? Report {names}.",

@@ -34,7 +34,6 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
-    Subquery,
     Sum,
 )
 from django.db.models.functions import TruncDate, TruncWeek
@@ -47,7 +46,6 @@ from courses.models import (
     CourseItem,
     MetricReporter,
     Micromastery,
-    MicromasteryVersion,
     PayoffMetric,
     ValueBasis,
 )
@@ -239,16 +237,9 @@ class DashboardScope:
 
 
 def micromastery_list_titled(*, organization: Organization | int) -> list[Micromastery]:
-    """The organization's micromasteries with ``title``: their newest version's title."""
-    newest_title = (
-        MicromasteryVersion.objects.filter(micromastery=OuterRef("pk"))
-        .order_by("-number")
-        .values("title")[:1]
-    )
+    """The organization's micromasteries with ``title`` (see ``with_title``)."""
     return list(
-        Micromastery.objects.filter(organization=organization)
-        .annotate(title=Subquery(newest_title))
-        .order_by("title", "pk")
+        Micromastery.objects.filter(organization=organization).with_title().order_by("title", "pk")
     )
 
 

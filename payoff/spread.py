@@ -40,8 +40,3 @@ spread_sources: list[SpreadSource] = []
 def spread_source_register(source: SpreadSource) -> None:
     if source not in spread_sources:
         spread_sources.append(source)
-
-
-def spread_source_unregister(source: SpreadSource) -> None:
-    if source in spread_sources:
-        spread_sources.remove(source)

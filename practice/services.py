@@ -58,14 +58,23 @@ def enrollment_progress(enrollment: Enrollment) -> Progress:
     )
 
 
+# Where the holdout draw comes from; tests pass a random.Random of their own.
+HOLDOUT_DRAW = random.Random()
+
+
 @transaction.atomic
 def enrollment_create(
-    *, learner: User, micromastery: Micromastery, personal_payoff: str = ""
+    *,
+    learner: User,
+    micromastery: Micromastery,
+    personal_payoff: str = "",
+    draw: random.Random = HOLDOUT_DRAW,
 ) -> Enrollment:
     """Enrol the learner on the micromastery's published version.
 
     Enrolling again after dropping resumes the same enrolment (history kept). Enrolling
-    twice while enrolled is refused.
+    twice while enrolled is refused. A new enrolment is in the holdout (no practice
+    nudges) when ``draw`` falls below the micromastery's holdout share.
     """
     if micromastery.organization_id != learner.organization_id:
         raise ApplicationError("This micromastery is not offered in your organization.")
@@ -99,7 +108,7 @@ def enrollment_create(
         micromastery=micromastery,
         version=version,
         personal_payoff=personal_payoff.strip(),
-        holdout=random.random() < float(micromastery.nudge_holdout_ratio),
+        holdout=draw.random() < float(micromastery.nudge_holdout_ratio),
     )
     try:
         # Two taps on "Enrol" at once: the lock above finds no row for either, so the
@@ -288,10 +297,7 @@ def attempt_log(
             f"This step unlocks when you have finished {waiting}.",
             fields={"step": [f"This step unlocks when you have finished {waiting}."]},
         )
-    last = step_progress.last_repetition_at
-    counts = not step_progress.done and (
-        last is None or practiced_at >= last + timedelta(hours=step_progress.step.min_spacing_hours)
-    )
+    counts = step_progress.counts_as_repetition(practiced_at)
     is_refresher = progress.is_refresher_due(practiced_at)
 
     attempt = PracticeAttempt(

@@ -13,7 +13,8 @@ from django.utils import timezone
 
 from accounts import policies
 from accounts.models import Team, User
-from courses.models import MicromasteryVersion, PublicationStatus
+from courses.models import Micromastery
+from practice.cohorts.invitations import cohort_title
 from practice.cohorts.models import Cohort, CohortEnrollment, CohortMembership
 from practice.models import Enrollment
 
@@ -55,14 +56,10 @@ def _cohort_enrollments_prefetch() -> Any:
 
 
 def _title(cohort: Cohort, enrollments: list[Enrollment]) -> str:
-    if cohort.course is not None:
-        return cohort.course.title
-    if enrollments:
+    """A learner's assigned micromastery is titled as the version they practise."""
+    if cohort.course_id is None and enrollments:
         return enrollments[0].version.title
-    published = getattr(cohort.micromastery, "published_versions", None)
-    if published:
-        return str(published[0].title)
-    return str(cohort.micromastery)
+    return cohort_title(cohort)
 
 
 def assignment_list(*, learner: User, now: datetime | None = None) -> list[AssignedWork]:
@@ -152,15 +149,9 @@ class CohortReport:
 
 
 def _reports(cohorts: QuerySet[Cohort], now: datetime) -> list[CohortReport]:
-    cohorts = cohorts.select_related(
-        "micromastery", "course", "assigned_by", "facilitator"
-    ).prefetch_related(
+    cohorts = cohorts.select_related("course", "assigned_by", "facilitator").prefetch_related(
         Prefetch("teams", queryset=Team.objects.order_by("name")),
-        Prefetch(
-            "micromastery__versions",
-            queryset=MicromasteryVersion.objects.filter(status=PublicationStatus.PUBLISHED),
-            to_attr="published_versions",
-        ),
+        Prefetch("micromastery", queryset=Micromastery.objects.with_title()),
         Prefetch(
             "memberships",
             queryset=CohortMembership.objects.select_related("learner")
@@ -189,7 +180,7 @@ def _reports(cohorts: QuerySet[Cohort], now: datetime) -> list[CohortReport]:
                     ),
                 )
             )
-        report.title = _title(cohort, [])
+        report.title = cohort_title(cohort)
         reports.append(report)
     return reports
 

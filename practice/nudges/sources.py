@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from django.db.models import Q
@@ -21,6 +21,7 @@ from django.urls import NoReverseMatch, reverse
 
 from accounts.models import User
 from practice.models import Enrollment, EnrollmentStatus
+from practice.nudges.models import NudgeKind
 from practice.progress import Progress
 from practice.selectors import _progress_of, _with_progress_prefetch
 
@@ -34,7 +35,7 @@ STREAK_AT_RISK_FROM_DAYS = 2
 class DueItem:
     """One thing a learner has due, as a line of a nudge."""
 
-    kind: str
+    kind: NudgeKind
     subject_ref: str
     title: str
     text: str
@@ -110,20 +111,6 @@ def step_path(enrollment_id: int, step_id: int) -> str:
     )
 
 
-def streak_days(*, practised: set[date], today: date, working_days: Sequence[int]) -> int:
-    """Consecutive working days up to today with practice (days off neither count nor break)."""
-    days = set(working_days or [1, 2, 3, 4, 5])
-    streak = 0
-    day = today if today in practised else today - timedelta(days=1)
-    for _ in range(400):
-        if day in practised:
-            streak += 1
-        elif day.isoweekday() in days:
-            break
-        day -= timedelta(days=1)
-    return streak
-
-
 class PracticeNudgeSource:
     """Practice due, start, streak at risk and refresher items. Holdout enrolments get none."""
 
@@ -163,7 +150,7 @@ class PracticeNudgeSource:
                 if enrollment.created_at + START_NUDGE_AFTER > now:
                     return None
                 return DueItem(
-                    kind="start_nudge",
+                    kind=NudgeKind.START,
                     subject_ref=f"enrollment:{enrollment.pk}:start",
                     title=title,
                     text=f"Ready for your first try? Step 1: {current.step.title}.",
@@ -178,7 +165,7 @@ class PracticeNudgeSource:
                     "one more and this step is yours." if left == 1 else f"{left} to go."
                 )
                 return DueItem(
-                    kind="practice_due",
+                    kind=NudgeKind.PRACTICE_DUE,
                     subject_ref=f"enrollment:{enrollment.pk}:step:{current.step.pk}:{done}",
                     title=title,
                     text=text,
@@ -191,7 +178,7 @@ class PracticeNudgeSource:
         due_at = progress.refresher_due_at
         if refresher is not None and due_at is not None and due_at <= now:
             return DueItem(
-                kind="refresher_due",
+                kind=NudgeKind.REFRESHER_DUE,
                 subject_ref=f"enrollment:{enrollment.pk}:refresher:{progress.refreshers_done}",
                 title=title,
                 text=f"Learn long: a quick refresher of “{refresher.step.title}” keeps it yours.",
@@ -208,7 +195,7 @@ class PracticeNudgeSource:
         zone = learner.zone
         local = now.astimezone(zone)
         today = local.date()
-        if today.isoweekday() not in (learner.working_days or [1, 2, 3, 4, 5]):
+        if today.isoweekday() not in learner.working_weekdays:
             return None
         active = [e for e in enrollments if e.status == EnrollmentStatus.ACTIVE]
         if not active:
@@ -220,7 +207,7 @@ class PracticeNudgeSource:
         }
         if today in practised:
             return None
-        streak = streak_days(practised=practised, today=today, working_days=learner.working_days)
+        streak = learner.streak(practised=practised, today=today)
         if streak < STREAK_AT_RISK_FROM_DAYS:
             return None
         start = datetime.combine(today, learner.work_starts_at, tzinfo=zone)
@@ -232,7 +219,7 @@ class PracticeNudgeSource:
         current = _progress_of(enrollment).current_step
         path = step_path(enrollment.pk, current.step.pk) if current else "/"
         return DueItem(
-            kind="streak_at_risk",
+            kind=NudgeKind.STREAK_AT_RISK,
             subject_ref=f"streak:{today.isoformat()}",
             title=f"{streak} working days in a row",
             text="A few minutes of practice today keeps your streak going.",

@@ -21,13 +21,11 @@ from django.utils import timezone
 
 from accounts import policies
 from accounts.models import Organization, Team, User
-from courses.models import Micromastery, MicromasteryVersion, PublicationStatus
+from courses.models import Micromastery
 from practice.models import Enrollment, EnrollmentStatus
 from practice.teachback.models import Rsvp, SessionStatus, TeachBackInvite, TeachBackSession
 from practice.teachback.tokens import InviteTokenError, invite_token_read
 
-# Sessions are at most 180 minutes long: anything that started earlier has ended.
-LONGEST_SESSION = timedelta(minutes=180)
 ATTENDANCE_WINDOW = timedelta(days=14)
 CANDIDATES_SHOWN = 20
 
@@ -401,23 +399,8 @@ def _forest(edges: list[Edge], people: dict[int, User]) -> list[SpreadNode]:
 
 
 def _titles(micromastery_ids: Iterable[int]) -> dict[int, str]:
-    """The title learners see: the latest published version's, else the latest draft's."""
-    titles: dict[int, str] = {}
-    versions = MicromasteryVersion.objects.filter(
-        micromastery_id__in=list(micromastery_ids)
-    ).order_by("micromastery_id", "-number")
-    published: set[int] = set()
-    for micromastery_id, title, status in versions.values_list(
-        "micromastery_id", "title", "status"
-    ):
-        if micromastery_id in published:
-            continue
-        if status == PublicationStatus.PUBLISHED:
-            titles[micromastery_id] = title
-            published.add(micromastery_id)
-        else:
-            titles.setdefault(micromastery_id, title)
-    return titles
+    micromasteries = Micromastery.objects.filter(pk__in=list(micromastery_ids)).with_title()
+    return {micromastery.pk: micromastery.title for micromastery in micromasteries}  # type: ignore[attr-defined]
 
 
 def spread_compute(
@@ -447,10 +430,14 @@ def spread_compute(
         person.pk: person
         for person in User.objects.filter(pk__in=person_ids).only("pk", "display_name", "email")
     }
+    return _spread(edges, people, _titles({edge[1] for edge in edges}))
+
+
+def _spread(edges: list[Edge], people: dict[int, User], titles: dict[int, str]) -> Spread:
+    """The trees of these edges, one per micromastery, and what they add up to."""
     by_micromastery: dict[int, list[Edge]] = defaultdict(list)
     for edge in edges:
         by_micromastery[edge[1]].append(edge)
-    titles = _titles(by_micromastery)
     trees = [
         SpreadTree(
             micromastery_id=micromastery_id,
@@ -489,20 +476,10 @@ def spread_counts(
         teacher_ids=teacher_ids,
         micromastery_subquery=micromastery_subquery,
     )
-    by_micromastery: dict[int, list[Edge]] = defaultdict(list)
-    for edge in edges:
-        by_micromastery[edge[1]].append(edge)
-    # Depth needs the shape of the trees, not who is in them: stand-in people, no query.
+    # Counts need the shape of the trees, not who is in them or their titles: stand-in
+    # people, no query.
     people = {pk: User(pk=pk) for edge in edges for pk in (edge[2], edge[3])}
-    depth = max(
-        (root.depth for tree in by_micromastery.values() for root in _forest(tree, people)),
-        default=0,
-    )
-    return {
-        "held": len({edge[0] for edge in edges}),
-        "reached": len({edge[3] for edge in edges}),
-        "depth": depth,
-    }
+    return _spread(edges, people, titles={}).counts()
 
 
 def spread_for_micromastery(*, viewer: User, micromastery_id: int) -> tuple[str, Spread]:

@@ -37,7 +37,7 @@ def _availability(person: User, busy: Iterable[tuple[datetime, datetime]]) -> Av
         zone=person.zone,
         starts=person.work_starts_at,
         ends=person.work_ends_at,
-        days=frozenset(person.working_days or [1, 2, 3, 4, 5]),
+        days=person.working_weekdays,
         busy=tuple(busy),
     )
 
