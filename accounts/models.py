@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import zoneinfo
 from collections.abc import Collection
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import cache
 from typing import Any, ClassVar
 
@@ -219,6 +219,15 @@ class User(AbstractBaseUser, PermissionsMixin):
                 break
             day -= timedelta(days=1)
         return streak
+
+    def streak_breaks_at(self, last_practised: date) -> datetime:
+        """When a streak whose latest practice was on ``last_practised`` breaks: at the end
+        (midnight in the person's zone) of the next working day, if it passes without
+        practice. Until then :meth:`streak` still counts it."""
+        day = last_practised + timedelta(days=1)
+        while day.isoweekday() not in self.working_weekdays:
+            day += timedelta(days=1)
+        return datetime.combine(day + timedelta(days=1), time(0), tzinfo=self.zone)
 
     def get_full_name(self) -> str:
         return self.display_name

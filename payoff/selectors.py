@@ -480,9 +480,10 @@ def _enrollment_figures(
 ) -> tuple[list[Figure], list[Figure], list[Figure], Figure]:
     now = scope.now
     week_ago = now - timedelta(days=ACTIVE_DAYS)
-    yesterday = (now.astimezone(UTC) - timedelta(days=1)).date()
     rollups = scope.filter(EnrollmentRollup.objects.all())
-    on_streak = Q(streak_days__gte=2, streak_last_day__gte=yesterday)
+    # The learner's own streak rule (User.streak), as the rollup saw it at the latest
+    # practice, still standing now.
+    on_streak = Q(streak_days__gte=2, streak_breaks_at__gt=now)
     at_risk = Q(completed_at__isnull=True) & (
         Q(last_practiced_at__lt=week_ago)
         | Q(last_practiced_at__isnull=True, enrolled_at__lt=week_ago)
