@@ -5,7 +5,7 @@ from __future__ import annotations
 import pygal
 from pygal.style import Style
 
-from payoff.selectors import WeekPoint
+from payoff.dashboard.enrolments import WeekPoint
 
 CHART_STYLE = Style(
     background="#ffffff",

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Protocol
 from payoff.figures import Figure
 
 if TYPE_CHECKING:
-    from payoff.selectors import DashboardScope
+    from payoff.dashboard.scope import DashboardScope
 
 
 class SpreadSource(Protocol):

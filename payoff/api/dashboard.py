@@ -13,7 +13,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
-from payoff.selectors import DEFAULT_PERIOD_DAYS, PERIOD_CHOICES, dashboard_scope, dashboard_summary
+from payoff.dashboard.scope import DEFAULT_PERIOD_DAYS, PERIOD_CHOICES, dashboard_scope
+from payoff.dashboard.summary import dashboard_summary
 
 
 class DashboardFilterSerializer(serializers.Serializer[Any]):

@@ -1,6 +1,6 @@
 """The dashboard's figures computed straight from the raw rows, the slow and obvious way.
 
-An oracle for the rollups: it shares no code with payoff.rollups or payoff.selectors.
+An oracle for the rollups: it shares no code with payoff.rollups or payoff.dashboard.
 """
 
 from __future__ import annotations

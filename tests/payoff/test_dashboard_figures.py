@@ -2,7 +2,8 @@
 
 import pytest
 
-from payoff.selectors import dashboard_scope, dashboard_summary
+from payoff.dashboard.scope import dashboard_scope
+from payoff.dashboard.summary import dashboard_summary
 from tests.payoff.conftest import NOW
 
 pytestmark = pytest.mark.django_db

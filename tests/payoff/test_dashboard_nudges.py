@@ -18,7 +18,8 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from payoff.selectors import dashboard_scope, dashboard_summary
+from payoff.dashboard.scope import dashboard_scope
+from payoff.dashboard.summary import dashboard_summary
 from tests.factories import AttemptFactory, NudgeFactory, UserFactory
 from tests.payoff.conftest import NOW, days_ago
 from tests.payoff.test_dashboard_pages import read_csv

@@ -7,8 +7,8 @@ from django.utils import timezone
 
 from micromastery.common.errors import ApplicationError
 from payoff import services
+from payoff.dashboard.checkins import checkins_due
 from payoff.models import EnrollmentRollup, PayoffMeasurement
-from payoff.selectors import checkins_due
 from payoff.tasks import rollups_rebuild_task, rollups_refresh_task
 from practice.models import Enrollment
 from tests.payoff.conftest import NOW, days_ago
