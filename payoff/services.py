@@ -53,7 +53,7 @@ def baseline_record(
             f"Your manager reports {metric.name}; there is no baseline for you to give.",
             fields={"metric": [f"Your manager reports {metric.name}."]},
         )
-    if by.pk != enrollment.learner_id:
+    if not policies.can_practise(by, enrollment):
         raise ApplicationError("Only the learner gives their own baseline.")
     problem = measurement_value_problem(metric=metric, value=value)
     if problem:
@@ -111,7 +111,7 @@ def baseline_skip(*, enrollment: Enrollment, metric: PayoffMetric, by: User) -> 
     problem = _metric_of_enrollment_problem(enrollment=enrollment, metric=metric)
     if problem:
         raise ApplicationError(problem, fields={"metric": [problem]})
-    if metric.reported_by == MetricReporter.LEARNER and by.pk != enrollment.learner_id:
+    if metric.reported_by == MetricReporter.LEARNER and not policies.can_practise(by, enrollment):
         raise ApplicationError("Only the learner can skip their own baseline.")
     if metric.reported_by == MetricReporter.MANAGER and not policies.manages(
         by, enrollment.learner_id
@@ -149,7 +149,7 @@ def checkin_record(
     if metric.reported_by != MetricReporter.LEARNER:
         message = f"Your manager reports {metric.name}; there is no check-in for you to give."
         raise ApplicationError(message, fields={"metric": [message]})
-    if by.pk != enrollment.learner_id:
+    if not policies.can_practise(by, enrollment):
         raise ApplicationError("Only the learner records their own check-in.")
     _validated(metric=metric, value=value)
     due = checkin_days_due(enrollment=enrollment, metric=metric, now=now)

@@ -14,6 +14,7 @@ from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts import policies
 from accounts.models import User
 from courses.models import (
     EvidenceKind,
@@ -150,7 +151,7 @@ def enrollment_extensions_save(
     *, enrollment: Enrollment, by: User, extension_forms: ExtensionForms
 ) -> Enrollment:
     """Save the extensions' forms (baselines added later) for the learner's enrolment."""
-    if by.pk != enrollment.learner_id:
+    if not policies.can_practise(by, enrollment):
         raise ApplicationError("Only the learner adds to their own enrolment.")
     for extension, form in extension_forms:
         extension.enrollment_save(form=form, enrollment=enrollment, by=by)

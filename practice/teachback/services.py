@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts import policies
 from accounts.models import Team, User
 from micromastery.common.errors import ApplicationError
 from practice.models import Enrollment, EnrollmentStatus
@@ -265,7 +266,7 @@ def _validate_schedule(
 
 
 def _require_teacher(session: TeachBackSession, by: User) -> None:
-    if session.teacher_id != by.pk:
+    if not policies.can_change_teachback(by, session):
         raise ApplicationError("Only the teacher can change this teach-back.")
 
 
