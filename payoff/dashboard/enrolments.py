@@ -48,14 +48,6 @@ class WeekPoint:
     def per_learner(self) -> float | None:
         return round(self.attempts / self.active_learners, 2) if self.active_learners else None
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "week": self.week.isoformat(),
-            "attempts": self.attempts,
-            "active_learners": self.active_learners,
-            "attempts_per_active_learner": self.per_learner,
-        }
-
 
 def enrollment_figures(
     scope: DashboardScope,

@@ -41,16 +41,6 @@ class ResultGroup:
     def target_share(self) -> float | None:
         return share(self.reached_target, self.with_target)
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "group": self.label,
-            "learners_with_baseline_and_checkin": self.learners,
-            "median_change": self.median_change,
-            "median_percent_change": self.median_percent_change,
-            "reached_target": self.reached_target,
-            "reached_target_percent": self.target_share,
-        }
-
 
 @dataclass
 class MetricResult:
@@ -69,20 +59,6 @@ class MetricResult:
     def has_holdout(self) -> bool:
         return len(self.groups) > 1
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "micromastery": self.micromastery_id,
-            "micromastery_title": self.micromastery_title,
-            "metric_key": self.metric_key,
-            "name": self.name,
-            "unit": self.unit,
-            "direction": self.direction,
-            "target_change": self.target_change,
-            "checkins_without_baseline": self.without_baseline,
-            "groups": [group.as_dict() for group in self.groups],
-            "explanation": self.explanation,
-        }
-
 
 @dataclass
 class ValueLine:
@@ -93,16 +69,6 @@ class ValueLine:
     value: float
     explanation: str
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "micromastery": self.micromastery_id,
-            "micromastery_title": self.micromastery_title,
-            "metric": self.metric_name,
-            "learners": self.learners,
-            "value": self.value,
-            "explanation": self.explanation,
-        }
-
 
 @dataclass
 class RoiLine:
@@ -112,16 +78,6 @@ class RoiLine:
     cost: float
     roi_percent: float
     explanation: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "micromastery": self.micromastery_id,
-            "micromastery_title": self.micromastery_title,
-            "value": self.value,
-            "cost": self.cost,
-            "roi_percent": self.roi_percent,
-            "explanation": self.explanation,
-        }
 
 
 def results_and_value(

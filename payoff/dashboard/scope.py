@@ -122,19 +122,6 @@ class DashboardScope:
         subject = self.micromastery.title if self.micromastery else "all micromasteries"  # type: ignore[attr-defined]
         return f"{teams}{cohort}; {subject}; the last {self.period_days} days"
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "organization": self.organization.name,
-            "teams": [{"id": team.pk, "name": team.name} for team in self.teams],
-            "whole_organization": self.whole_organization,
-            "micromastery": self.micromastery_id,
-            "cohort": {"id": self.cohort.pk, "name": self.cohort.name} if self.cohort else None,
-            "period_days": self.period_days,
-            "start": self.start.isoformat(),
-            "end": self.end.isoformat(),
-            "currency": self.organization.currency,
-        }
-
 
 def micromastery_list_titled(*, organization: Organization | int) -> list[Micromastery]:
     """The organization's micromasteries with ``title`` (see ``with_title``)."""

@@ -10,7 +10,6 @@ count are read from the cohort's own rows in one grouped query each.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from payoff.dashboard.enrolments import (
     WeekPoint,
@@ -61,21 +60,6 @@ class DashboardSummary:
                 if item.key == key:
                     return item
         raise KeyError(key)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "scope": self.scope.as_dict(),
-            "reach": [item.as_dict() for item in self.reach],
-            "practice": [item.as_dict() for item in self.practice],
-            "practice_by_week": [point.as_dict() for point in self.weeks],
-            "capability": [item.as_dict() for item in self.capability],
-            "spread": [item.as_dict() for item in self.spread],
-            "results": [result.as_dict() for result in self.results],
-            "value": [item.as_dict() for item in self.value],
-            "value_by_metric": [line.as_dict() for line in self.value_lines],
-            "roi": [line.as_dict() for line in self.roi_lines],
-            "nudges": [item.as_dict() for item in self.nudges],
-        }
 
 
 def dashboard_summary(*, scope: DashboardScope, with_people: bool = False) -> DashboardSummary:
