@@ -11,9 +11,9 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
 
-from accounts import services
+from accounts import policies, services
 from accounts.forms import PasswordLinkForm, PeopleImportForm
-from accounts.models import Organization, PeopleImport, Team, User
+from accounts.models import Organization, Team, User
 from accounts.people_import import (
     COLUMN_TITLES,
     EXAMPLE_CSV,
@@ -35,6 +35,7 @@ PREVIEW_CHANGES_SHOWN = 500
 class OrganizationAdmin(OrganizationScopedAdmin):
     organization_lookup = "pk"
     roles = ("is_org_admin",)
+    visible_to = staticmethod(policies.organizations_visible_to)
     list_display = ["name", "slug", "hourly_cost_rate", "currency"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
@@ -81,6 +82,7 @@ class TeamAdminForm(forms.ModelForm[Team]):
 class TeamAdmin(OrganizationScopedAdmin):
     form = TeamAdminForm
     roles = ("is_org_admin",)
+    visible_to = staticmethod(policies.teams_visible_to)
     list_display = ["name", "organization", "manager_names", "member_count"]
     list_filter = ["organization"]
     search_fields = ["name"]
@@ -126,6 +128,7 @@ class UserAdmin(OrganizationScopedAdmin):
 
     form = UserAdminForm
     roles = ("is_org_admin",)
+    visible_to = staticmethod(policies.people_visible_to)
     list_display = [
         "display_name",
         "email",
@@ -255,7 +258,7 @@ class UserAdmin(OrganizationScopedAdmin):
         if request.method not in ("GET", "POST"):
             return HttpResponse(status=405)
         people_import = get_object_or_404(
-            PeopleImport.objects.visible_to(viewer).select_related("organization"),
+            policies.people_imports_visible_to(viewer).select_related("organization"),
             pk=import_id,
         )
         if request.method == "POST":

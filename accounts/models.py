@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import hashlib
 import zoneinfo
-from datetime import datetime, time
+from collections.abc import Collection
+from datetime import date, datetime, time, timedelta
 from functools import cache
 from typing import Any, ClassVar
 
@@ -56,11 +57,12 @@ def default_working_days() -> list[int]:
     return [1, 2, 3, 4, 5]
 
 
+# How far back a streak is counted: callers fetch the practice days of this window.
+STREAK_HORIZON_DAYS = 400
+
+
 class OrganizationQuerySet(models.QuerySet["Organization"]):
-    def visible_to(self, user: Any) -> OrganizationQuerySet:
-        if user.is_superuser:
-            return self
-        return self.filter(pk=user.organization_id)
+    """Which organizations a user sees is a policy: accounts.policies."""
 
 
 class Organization(BaseModel):
@@ -199,6 +201,37 @@ class User(AbstractBaseUser, PermissionsMixin):
     def zone(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)
 
+    @property
+    def working_weekdays(self) -> frozenset[int]:
+        """The ISO weekdays the person works (1 is Monday); Monday to Friday if none are set."""
+        return frozenset(self.working_days or default_working_days())
+
+    def streak(self, *, practised: Collection[date], today: date) -> int:
+        """Consecutive working days up to ``today`` (in the person's zone) with practice.
+
+        Days off neither count nor break a streak, and today does not break it before it
+        is over: a streak stands until a whole working day passes without practice.
+        """
+        working = self.working_weekdays
+        streak = 0
+        day = today if today in practised else today - timedelta(days=1)
+        for _ in range(STREAK_HORIZON_DAYS):
+            if day in practised:
+                streak += 1
+            elif day.isoweekday() in working:
+                break
+            day -= timedelta(days=1)
+        return streak
+
+    def streak_breaks_at(self, last_practised: date) -> datetime:
+        """When a streak whose latest practice was on ``last_practised`` breaks: at the end
+        (midnight in the person's zone) of the next working day, if it passes without
+        practice. Until then :meth:`streak` still counts it."""
+        day = last_practised + timedelta(days=1)
+        while day.isoweekday() not in self.working_weekdays:
+            day += timedelta(days=1)
+        return datetime.combine(day + timedelta(days=1), time(0), tzinfo=self.zone)
+
     def get_full_name(self) -> str:
         return self.display_name
 
@@ -237,10 +270,7 @@ class Team(BaseModel):
 
 
 class PeopleImportQuerySet(models.QuerySet["PeopleImport"]):
-    def visible_to(self, user: Any) -> PeopleImportQuerySet:
-        if user.is_superuser:
-            return self
-        return self.filter(organization_id=user.organization_id)
+    """Who sees an import is a policy: accounts.policies."""
 
 
 class PeopleImport(BaseModel):

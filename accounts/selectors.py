@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Count, QuerySet
 
+from accounts import policies
 from accounts.models import Team, User
 
 
@@ -19,8 +20,4 @@ def team_list_managed(*, viewer: User) -> QuerySet[Team]:
 
 def team_list_visible(*, viewer: User) -> QuerySet[Team]:
     """Teams the viewer may report on: the whole org for org admins and authors, else managed."""
-    if viewer.is_superuser:
-        return Team.objects.all()
-    if viewer.is_org_admin or viewer.is_author:
-        return Team.objects.filter(organization__users=viewer)
-    return Team.objects.managed_by(viewer).filter(organization__users=viewer)
+    return policies.teams_visible_to(viewer)

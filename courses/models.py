@@ -13,6 +13,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import F, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 
 from accounts.models import Organization
 from micromastery.common.models import BaseModel, BoundedTextField
@@ -55,6 +57,19 @@ class MicromasteryQuerySet(models.QuerySet["Micromastery"]):
 
     def with_published_version(self) -> MicromasteryQuerySet:
         return self.filter(versions__status=PublicationStatus.PUBLISHED)
+
+    def with_title(self) -> MicromasteryQuerySet:
+        """Annotate ``title``, the one title shown for a micromastery: its newest published
+        version's; before its first publication, its newest draft's; else its slug."""
+        newest = MicromasteryVersion.objects.filter(micromastery=OuterRef("pk")).order_by("-number")
+        return self.annotate(
+            title=Coalesce(
+                Subquery(newest.filter(status=PublicationStatus.PUBLISHED).values("title")[:1]),
+                Subquery(newest.values("title")[:1]),
+                F("slug"),
+                output_field=models.CharField(),
+            )
+        )
 
 
 class Micromastery(BaseModel):

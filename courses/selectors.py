@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
+from accounts import policies
 from accounts.models import User
 from courses.models import (
     Course,
@@ -68,13 +69,7 @@ def micromastery_get(*, viewer: User, micromastery_id: int) -> MicromasteryVersi
 
 def authored_micromastery_get(*, viewer: User, micromastery_id: int) -> Micromastery:
     """A micromastery of the author's organization, whatever the state of its versions."""
-    if not viewer.is_author or viewer.organization_id is None:
-        raise Http404("No micromastery with this id.")
-    micromastery = (
-        Micromastery.objects.for_organization(viewer.organization_id)
-        .filter(pk=micromastery_id)
-        .first()
-    )
+    micromastery = policies.micromasteries_authorable_by(viewer).filter(pk=micromastery_id).first()
     if micromastery is None:
         raise Http404("No micromastery with this id.")
     return micromastery
@@ -141,18 +136,9 @@ def course_get(*, viewer: User, course_id: int) -> Course:
     return course
 
 
-def user_can_author(user: User) -> bool:
-    return bool(user.is_active and (user.is_superuser or user.is_author))
-
-
 def version_list_for_author(*, viewer: User) -> QuerySet[MicromasteryVersion]:
     """Every version, of any status, that the viewer may author: none unless they are one."""
-    if not user_can_author(viewer):
-        return MicromasteryVersion.objects.none()
-    versions = MicromasteryVersion.objects.all()
-    if not viewer.is_superuser:
-        versions = versions.for_organization(viewer.organization_id)
-    return versions
+    return policies.versions_authorable_by(viewer)
 
 
 def version_get_for_preview(*, viewer: User, version_id: int) -> MicromasteryVersion | None:

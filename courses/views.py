@@ -8,8 +8,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts import policies
 from accounts.models import User
-from courses.selectors import user_can_author, version_get_for_preview
+from courses.selectors import version_get_for_preview
 from micromastery.common.markdown import render_markdown
 
 # A preview is for a few paragraphs; this stops the endpoint from rendering a novel.
@@ -37,7 +38,7 @@ def markdown_preview(request: HttpRequest) -> HttpResponse:
     """
     user = request.user
     assert isinstance(user, User)
-    if not user_can_author(user):
+    if not policies.is_author(user):
         raise PermissionDenied("Only authors can preview Markdown.")
     text = request.POST.get("text", "")[:MARKDOWN_PREVIEW_MAX_CHARS]
     html = render_markdown(text) or '<p class="muted">Nothing to preview yet.</p>'

@@ -7,7 +7,7 @@ from typing import Any
 import pygal
 from pygal.style import Style
 
-from payoff.selectors import WeekPoint
+from payoff.dashboard.enrolments import WeekPoint
 
 CHART_STYLE = Style(
     background="#ffffff",

@@ -23,12 +23,3 @@ class Figure:
         if self.unit == "%":
             return f"{text}%"
         return f"{text} {self.unit}".strip()
-
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "key": self.key,
-            "label": self.label,
-            "value": self.value,
-            "unit": self.unit,
-            "explanation": self.explanation,
-        }

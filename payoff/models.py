@@ -127,9 +127,12 @@ class EnrollmentRollup(models.Model):
     # Summed over the attempted steps: confidence of each step's first and latest attempt.
     first_confidence_sum = models.PositiveIntegerField(default=0)
     latest_confidence_sum = models.PositiveIntegerField(default=0)
-    # The latest run of consecutive practice days (UTC) and the day it ends.
+    # The learner's streak in this enrolment as of its latest practice day (User.streak:
+    # working days in the learner's zone), that day, and when the streak breaks unless
+    # the learner practises again (User.streak_breaks_at).
     streak_days = models.PositiveSmallIntegerField(default=0)
     streak_last_day = models.DateField(null=True)
+    streak_breaks_at = models.DateTimeField(null=True)
 
     class Meta:
         indexes = [models.Index(fields=["organization", "micromastery"])]

@@ -1,6 +1,6 @@
 """Payoff's nudge source: check-ins that are due (metric check-in days after completion).
 
-The rule of what is due lives in ``payoff.selectors.checkins_due``; this source turns it
+The rule of what is due lives in ``payoff.dashboard.checkins.checkins_due``; this source turns it
 into one nudge line per enrolment and check-in day, for the learner-reported metrics.
 """
 
@@ -12,7 +12,8 @@ from datetime import datetime
 
 from accounts.models import User
 from courses.models import MetricReporter
-from payoff.selectors import CheckinDue, checkins_due
+from payoff.dashboard.checkins import CheckinDue, checkins_due
+from practice.nudges.models import NudgeKind
 from practice.nudges.sources import DueItem, link_path
 
 
@@ -30,7 +31,7 @@ class PayoffCheckinNudgeSource:
             names = ", ".join(item.metric.name for item in items)
             result[enrollment.learner_id].append(
                 DueItem(
-                    kind="payoff_checkin_due",
+                    kind=NudgeKind.PAYOFF_CHECKIN_DUE,
                     subject_ref=f"checkin:{enrollment_id}:{day}",
                     title=enrollment.version.title,
                     text=f"{day}-day check-in: how is it paying off? Report {names}.",

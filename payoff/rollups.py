@@ -72,6 +72,7 @@ ENROLLMENT_FIELDS = [
     "latest_confidence_sum",
     "streak_days",
     "streak_last_day",
+    "streak_breaks_at",
 ]
 METRIC_FIELDS = [
     "metric_id",
@@ -103,18 +104,6 @@ def _chunks(items: Sequence[int], size: int) -> Iterator[Sequence[int]]:
         yield items[index : index + size]
 
 
-def _streak(days: list[date]) -> tuple[int, date | None]:
-    """Length and last day of the latest run of consecutive days (``days`` sorted, unique)."""
-    if not days:
-        return 0, None
-    length = 1
-    for earlier, later in zip(reversed(days[:-1]), reversed(days), strict=False):
-        if later - earlier != timedelta(days=1):
-            break
-        length += 1
-    return length, days[-1]
-
-
 def metric_change(
     *, metric: PayoffMetric, baseline: Decimal | None, latest: Decimal | None
 ) -> dict[str, Any]:
@@ -139,10 +128,12 @@ def _compute_chunk(
 ) -> tuple[list[EnrollmentRollup], list[MetricRollup]]:
     enrollments = list(
         Enrollment.objects.filter(pk__in=enrollment_ids)
-        .select_related("micromastery")
+        .select_related("micromastery", "learner")
         .only(
             "pk",
             "learner_id",
+            "learner__time_zone",
+            "learner__working_days",
             "micromastery_id",
             "micromastery__organization_id",
             "version_id",
@@ -196,6 +187,7 @@ def _compute_chunk(
     enrollment_rows: list[EnrollmentRollup] = []
     metric_rows: list[MetricRollup] = []
     for enrollment in enrollments:
+        learner = enrollment.learner
         common = {
             "organization_id": enrollment.micromastery.organization_id,
             "micromastery_id": enrollment.micromastery_id,
@@ -212,8 +204,11 @@ def _compute_chunk(
             first.setdefault(step_id, confidence)
             latest[step_id] = confidence
             repetitions[step_id] += 1 if counts else 0
-            days.add(practiced_at.astimezone(UTC).date())
-        streak_days, streak_last_day = _streak(sorted(days))
+            days.add(practiced_at.astimezone(learner.zone).date())
+        streak_last_day = max(days, default=None)
+        streak_days = (
+            learner.streak(practised=days, today=streak_last_day) if streak_last_day else 0
+        )
         completed_at = enrollment.completed_at
         enrollment_rows.append(
             EnrollmentRollup(
@@ -241,6 +236,9 @@ def _compute_chunk(
                 latest_confidence_sum=sum(latest.values()),
                 streak_days=streak_days,
                 streak_last_day=streak_last_day,
+                streak_breaks_at=learner.streak_breaks_at(streak_last_day)
+                if streak_last_day
+                else None,
             )
         )
 

@@ -8,7 +8,8 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import Team, User
+from accounts import policies
+from accounts.models import User
 from courses.models import MetricReporter, Micromastery, PayoffMetric
 from micromastery.common.errors import ApplicationError, refuse_invalid_fields
 from payoff.models import BaselineSkip, LearningCost, MeasurementKind, PayoffMeasurement
@@ -52,7 +53,7 @@ def baseline_record(
             f"Your manager reports {metric.name}; there is no baseline for you to give.",
             fields={"metric": [f"Your manager reports {metric.name}."]},
         )
-    if by.pk != enrollment.learner_id:
+    if not policies.can_practise(by, enrollment):
         raise ApplicationError("Only the learner gives their own baseline.")
     problem = measurement_value_problem(metric=metric, value=value)
     if problem:
@@ -110,10 +111,10 @@ def baseline_skip(*, enrollment: Enrollment, metric: PayoffMetric, by: User) -> 
     problem = _metric_of_enrollment_problem(enrollment=enrollment, metric=metric)
     if problem:
         raise ApplicationError(problem, fields={"metric": [problem]})
-    if metric.reported_by == MetricReporter.LEARNER and by.pk != enrollment.learner_id:
+    if metric.reported_by == MetricReporter.LEARNER and not policies.can_practise(by, enrollment):
         raise ApplicationError("Only the learner can skip their own baseline.")
-    if metric.reported_by == MetricReporter.MANAGER and not manages_learner(
-        manager=by, learner_id=enrollment.learner_id
+    if metric.reported_by == MetricReporter.MANAGER and not policies.manages(
+        by, enrollment.learner_id
     ):
         raise ApplicationError("Only a manager of this learner can skip this baseline.")
     if PayoffMeasurement.objects.filter(
@@ -149,7 +150,7 @@ def checkin_record(
     if metric.reported_by != MetricReporter.LEARNER:
         message = f"Your manager reports {metric.name}; there is no check-in for you to give."
         raise ApplicationError(message, fields={"metric": [message]})
-    if by.pk != enrollment.learner_id:
+    if not policies.can_practise(by, enrollment):
         raise ApplicationError("Only the learner records their own check-in.")
     _validated(metric=metric, value=value)
     due = checkin_days_due(enrollment=enrollment, metric=metric, now=now)
@@ -178,14 +179,6 @@ def checkin_record(
     return measurement
 
 
-def manages_learner(*, manager: User, learner_id: int) -> bool:
-    if manager.organization_id is None:
-        return False
-    return Team.objects.filter(
-        managers=manager, members=learner_id, organization_id=manager.organization_id
-    ).exists()
-
-
 @transaction.atomic
 def manager_confirmation_record(
     *,
@@ -211,7 +204,7 @@ def manager_confirmation_record(
     if metric.reported_by != MetricReporter.MANAGER:
         message = f"The learner reports {metric.name} themselves."
         raise ApplicationError(message, fields={"metric": [message]})
-    if not manages_learner(manager=by, learner_id=enrollment.learner_id):
+    if not policies.manages(by, enrollment.learner_id):
         raise ApplicationError("You can confirm values only for people in teams you manage.")
     _validated(metric=metric, value=value)
     if before:
@@ -246,9 +239,9 @@ def learning_cost_set(
     *, micromastery: Micromastery, amount: Decimal | None, by: User, note: str = ""
 ) -> LearningCost | None:
     """Enter (or clear, with None) what L&D spent on a micromastery, for its ROI."""
-    if not (by.is_superuser or by.organization_id == micromastery.organization_id):
+    if not policies.can_view_micromastery(by, micromastery):
         raise ApplicationError("This micromastery is not in your organization.")
-    if not (by.is_superuser or by.is_author or by.is_org_admin):
+    if not policies.sees_whole_organization(by):
         raise ApplicationError("Only authors and organization admins enter L&D costs.")
     if amount is None:
         LearningCost.objects.filter(micromastery=micromastery).delete()

@@ -27,7 +27,7 @@ from micromastery.common.registry import Registry
 from payoff.figures import Figure
 
 if TYPE_CHECKING:
-    from payoff.selectors import DashboardScope
+    from payoff.dashboard.scope import DashboardScope
 
 
 class SpreadSource(Protocol):

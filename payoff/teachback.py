@@ -8,7 +8,7 @@ from payoff.figures import Figure
 from practice.teachback.selectors import spread_counts
 
 if TYPE_CHECKING:
-    from payoff.selectors import DashboardScope
+    from payoff.dashboard.scope import DashboardScope
 
 
 class TeachBackSpreadSource:

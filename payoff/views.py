@@ -21,18 +21,12 @@ from micromastery.common.forms import form_add_application_error
 from payoff import services
 from payoff.charts import practice_by_week_svg
 from payoff.csv_export import csv_lines
+from payoff.dashboard.learners import learner_detail, learner_rows
+from payoff.dashboard.scope import PERIOD_CHOICES, DashboardScope, dashboard_scope
+from payoff.dashboard.summary import DashboardSummary, dashboard_summary
 from payoff.forms import ManagerConfirmationForm, MeasurementValueForm
 from payoff.models import MetricRollup
-from payoff.selectors import (
-    PERIOD_CHOICES,
-    DashboardScope,
-    DashboardSummary,
-    before_after_map,
-    dashboard_scope,
-    dashboard_summary,
-    learner_detail,
-    learner_rows,
-)
+from payoff.selectors import before_after_map
 from practice.models import Enrollment
 
 

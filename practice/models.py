@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from accounts import policies
 from accounts.models import User
 from courses.models import Micromastery, MicromasteryVersion, PracticeStep
 from micromastery.common.models import BaseModel, BoundedTextField
@@ -25,7 +26,8 @@ class EnrollmentStatus(models.TextChoices):
 
 class EnrollmentQuerySet(models.QuerySet["Enrollment"]):
     def for_learner(self, learner: User) -> EnrollmentQuerySet:
-        return self.filter(learner=learner)
+        """The enrolments the learner practises in: their own, whatever their role."""
+        return self & policies.enrollments_practised_by(learner)
 
     def current(self) -> EnrollmentQuerySet:
         """Enrolments the learner is working on or keeping fresh (not dropped)."""

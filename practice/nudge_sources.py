@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from django.db.models import Q
 
 from accounts.models import User
 from practice.models import Enrollment, EnrollmentStatus
+from practice.nudges.models import NudgeKind
 from practice.nudges.sources import DueItem, link_path
 from practice.progress import Progress
 from practice.selectors import enrollment_progress_of, enrollments_with_progress_prefetch
@@ -30,20 +31,6 @@ def step_path(enrollment_id: int, step_id: int) -> str:
         enrollment_id=enrollment_id,
         step_id=step_id,
     )
-
-
-def streak_days(*, practised: set[date], today: date, working_days: Sequence[int]) -> int:
-    """Consecutive working days up to today with practice (days off neither count nor break)."""
-    days = set(working_days or [1, 2, 3, 4, 5])
-    streak = 0
-    day = today if today in practised else today - timedelta(days=1)
-    for _ in range(400):
-        if day in practised:
-            streak += 1
-        elif day.isoweekday() in days:
-            break
-        day -= timedelta(days=1)
-    return streak
 
 
 class PracticeNudgeSource:
@@ -88,7 +75,7 @@ class PracticeNudgeSource:
                 if enrollment.created_at + START_NUDGE_AFTER > now:
                     return None
                 return DueItem(
-                    kind="start_nudge",
+                    kind=NudgeKind.START,
                     subject_ref=f"enrollment:{enrollment.pk}:start",
                     title=title,
                     text=f"Ready for your first try? Step 1: {current.step.title}.",
@@ -103,7 +90,7 @@ class PracticeNudgeSource:
                     "one more and this step is yours." if left == 1 else f"{left} to go."
                 )
                 return DueItem(
-                    kind="practice_due",
+                    kind=NudgeKind.PRACTICE_DUE,
                     subject_ref=f"enrollment:{enrollment.pk}:step:{current.step.pk}:{done}",
                     title=title,
                     text=text,
@@ -116,7 +103,7 @@ class PracticeNudgeSource:
         due_at = progress.refresher_due_at
         if refresher is not None and due_at is not None and due_at <= now:
             return DueItem(
-                kind="refresher_due",
+                kind=NudgeKind.REFRESHER_DUE,
                 subject_ref=f"enrollment:{enrollment.pk}:refresher:{progress.refreshers_done}",
                 title=title,
                 text=f"Learn long: a quick refresher of “{refresher.step.title}” keeps it yours.",
@@ -133,7 +120,7 @@ class PracticeNudgeSource:
         zone = learner.zone
         local = now.astimezone(zone)
         today = local.date()
-        if today.isoweekday() not in (learner.working_days or [1, 2, 3, 4, 5]):
+        if today.isoweekday() not in learner.working_weekdays:
             return None
         active = [e for e in enrollments if e.status == EnrollmentStatus.ACTIVE]
         if not active:
@@ -145,7 +132,7 @@ class PracticeNudgeSource:
         }
         if today in practised:
             return None
-        streak = streak_days(practised=practised, today=today, working_days=learner.working_days)
+        streak = learner.streak(practised=practised, today=today)
         if streak < STREAK_AT_RISK_FROM_DAYS:
             return None
         start = datetime.combine(today, learner.work_starts_at, tzinfo=zone)
@@ -157,7 +144,7 @@ class PracticeNudgeSource:
         current = enrollment_progress_of(enrollment).current_step
         path = step_path(enrollment.pk, current.step.pk) if current else "/"
         return DueItem(
-            kind="streak_at_risk",
+            kind=NudgeKind.STREAK_AT_RISK,
             subject_ref=f"streak:{today.isoformat()}",
             title=f"{streak} working days in a row",
             text="A few minutes of practice today keeps your streak going.",

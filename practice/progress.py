@@ -65,6 +65,14 @@ class StepProgress:
             return None  # due now: nothing to wait for
         return self.last_repetition_at + timedelta(hours=self.step.min_spacing_hours)
 
+    def counts_as_repetition(self, practiced_at: datetime) -> bool:
+        """Whether an attempt at ``practiced_at`` counts (the rule in this module's docstring):
+        the step is unlocked and not done, and it is spaced from the previous repetition."""
+        if self.done or not self.unlocked:
+            return False
+        last = self.last_repetition_at
+        return last is None or practiced_at >= last + timedelta(hours=self.step.min_spacing_hours)
+
     def is_due(self, now: datetime) -> bool:
         if self.done or not self.unlocked:
             return False

@@ -10,7 +10,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import STREAK_HORIZON_DAYS, User
 from courses.models import (
     Course,
     CourseItem,
@@ -165,25 +165,14 @@ def practice_streak(*, learner: User, now: datetime | None = None) -> int:
     now = now or timezone.now()
     zone = learner.zone
     today = now.astimezone(zone).date()
-    horizon = now - timedelta(days=400)
+    horizon = now - timedelta(days=STREAK_HORIZON_DAYS)
     practised: set[date] = {
         moment.astimezone(zone).date()
         for moment in PracticeAttempt.objects.filter(
             enrollment__learner=learner, practiced_at__gte=horizon, practiced_at__lte=now
         ).values_list("practiced_at", flat=True)
     }
-    working_days = set(learner.working_days or [1, 2, 3, 4, 5])
-    streak = 0
-    day = today
-    if day not in practised:
-        day -= timedelta(days=1)  # today is not over yet
-    for _ in range(400):
-        if day in practised:
-            streak += 1
-        elif day.isoweekday() in working_days:
-            break
-        day -= timedelta(days=1)
-    return streak
+    return learner.streak(practised=practised, today=today)
 
 
 def recent_attempts(*, learner: User, limit: int = 5) -> list[PracticeAttempt]:

@@ -14,6 +14,7 @@ from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts import policies
 from accounts.models import User
 from courses.models import (
     EvidenceKind,
@@ -58,14 +59,23 @@ def enrollment_progress(enrollment: Enrollment) -> Progress:
     )
 
 
+# Where the holdout draw comes from; tests pass a random.Random of their own.
+HOLDOUT_DRAW = random.Random()
+
+
 @transaction.atomic
 def enrollment_create(
-    *, learner: User, micromastery: Micromastery, personal_payoff: str = ""
+    *,
+    learner: User,
+    micromastery: Micromastery,
+    personal_payoff: str = "",
+    draw: random.Random = HOLDOUT_DRAW,
 ) -> Enrollment:
     """Enrol the learner on the micromastery's published version.
 
     Enrolling again after dropping resumes the same enrolment (history kept). Enrolling
-    twice while enrolled is refused.
+    twice while enrolled is refused. A new enrolment is in the holdout (no practice
+    nudges) when ``draw`` falls below the micromastery's holdout share.
     """
     if micromastery.organization_id != learner.organization_id:
         raise ApplicationError("This micromastery is not offered in your organization.")
@@ -100,7 +110,7 @@ def enrollment_create(
         micromastery=micromastery,
         version=version,
         personal_payoff=personal_payoff.strip(),
-        holdout=random.random() < float(micromastery.nudge_holdout_ratio),
+        holdout=draw.random() < float(micromastery.nudge_holdout_ratio),
     )
     refuse_invalid_fields(enrollment, ["personal_payoff"])
     try:
@@ -143,7 +153,7 @@ def enrollment_extensions_save(
     *, enrollment: Enrollment, by: User, extension_forms: ExtensionForms
 ) -> Enrollment:
     """Save the extensions' forms (baselines added later) for the learner's enrolment."""
-    if by.pk != enrollment.learner_id:
+    if not policies.can_practise(by, enrollment):
         raise ApplicationError("Only the learner adds to their own enrolment.")
     for extension, form in extension_forms:
         extension.enrollment_save(form=form, enrollment=enrollment, by=by)
@@ -291,10 +301,7 @@ def attempt_log(
             f"This step unlocks when you have finished {waiting}.",
             fields={"step": [f"This step unlocks when you have finished {waiting}."]},
         )
-    last = step_progress.last_repetition_at
-    counts = not step_progress.done and (
-        last is None or practiced_at >= last + timedelta(hours=step_progress.step.min_spacing_hours)
-    )
+    counts = step_progress.counts_as_repetition(practiced_at)
     is_refresher = progress.is_refresher_due(practiced_at)
 
     attempt = PracticeAttempt(

@@ -6,8 +6,10 @@ from collections.abc import Iterable
 from typing import Any
 
 from django import forms
+from django.contrib import messages
+from django.contrib.admin.utils import construct_change_message
 from django.contrib.admin.widgets import AdminTextareaWidget
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
@@ -38,6 +40,34 @@ class ServiceRefused(Exception):
     def __init__(self, error: ApplicationError) -> None:
         super().__init__(error.message)
         self.error = error
+
+
+class ServiceSavedAdminMixin:
+    """For an admin whose save is one service call (the row and its inlines): the change
+    message is the form's alone, and a refusal rolls the whole save back and is shown to
+    the author on the same page instead of a server error."""
+
+    def refusal_text(self, error: ApplicationError) -> str:
+        return refusal_message(error, "Nothing was saved.")
+
+    def construct_change_message(
+        self, request: HttpRequest, form: Any, formsets: Any, add: bool = False
+    ) -> Any:
+        # The inlines were saved by the service, not by the formsets.
+        return construct_change_message(form, [], add)
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)  # type: ignore[misc]
+        except ServiceRefused as refused:
+            self.message_user(request, self.refusal_text(refused.error), messages.ERROR)  # type: ignore[attr-defined]
+            return HttpResponseRedirect(request.get_full_path())
 
 
 def refusal_message(error: ApplicationError, intro: str) -> SafeString:

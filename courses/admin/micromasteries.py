@@ -6,7 +6,6 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.utils import construct_change_message
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -14,11 +13,13 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
+from accounts import policies
 from accounts.models import Organization
 from courses import services
 from courses.admin.authoring import (
     AUTHOR_ROLES,
     ServiceRefused,
+    ServiceSavedAdminMixin,
 )
 from courses.models import (
     Micromastery,
@@ -91,8 +92,9 @@ class MicromasteryStartForm(forms.Form):
 
 
 @admin.register(Micromastery)
-class MicromasteryAdmin(OrganizationScopedAdmin):
+class MicromasteryAdmin(ServiceSavedAdminMixin, OrganizationScopedAdmin):
     roles = AUTHOR_ROLES
+    visible_to = staticmethod(policies.micromasteries_authorable_by)
     inlines = [VersionHistoryInline]
     list_display = ["slug", "latest_title", "version_statuses", "topic_names", "updated_at"]
     search_fields = ["slug", "versions__title"]
@@ -171,20 +173,5 @@ class MicromasteryAdmin(OrganizationScopedAdmin):
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         """Topics were saved by the service; the version history is read-only."""
 
-    def construct_change_message(
-        self, request: HttpRequest, form: Any, formsets: Any, add: bool = False
-    ) -> Any:
-        return construct_change_message(form, [], add)
-
-    def changeform_view(
-        self,
-        request: HttpRequest,
-        object_id: str | None = None,
-        form_url: str = "",
-        extra_context: dict[str, Any] | None = None,
-    ) -> HttpResponse:
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except ServiceRefused as refused:
-            self.message_user(request, refused.error.message, messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
+    def refusal_text(self, error: ApplicationError) -> str:
+        return error.message

@@ -6,7 +6,7 @@ from typing import Any
 
 from adminsortable2.admin import SortableAdminBase, SortableTabularInline
 from django.contrib import admin, messages
-from django.contrib.admin.utils import construct_change_message, unquote
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
@@ -16,6 +16,7 @@ from courses import services
 from courses.admin.authoring import (
     AUTHOR_ROLES,
     ServiceRefused,
+    ServiceSavedAdminMixin,
     formset_rows,
 )
 from courses.models import (
@@ -41,7 +42,7 @@ class CourseItemInline(OrganizationScopedInlineMixin, SortableTabularInline):
 
 
 @admin.register(Course)
-class CourseAdmin(SortableAdminBase, OrganizationScopedAdmin):
+class CourseAdmin(ServiceSavedAdminMixin, SortableAdminBase, OrganizationScopedAdmin):
     roles = AUTHOR_ROLES
     inlines = [CourseItemInline]
     list_display = ["title", "slug", "status", "micromastery_count", "updated_at"]
@@ -95,26 +96,6 @@ class CourseAdmin(SortableAdminBase, OrganizationScopedAdmin):
         # The admin goes on (history, redirect) with the row the service saved.
         course.pk = saved.pk
         course._state.adding = False
-
-    def construct_change_message(
-        self, request: HttpRequest, form: Any, formsets: Any, add: bool = False
-    ) -> Any:
-        return construct_change_message(form, [], add)
-
-    def changeform_view(
-        self,
-        request: HttpRequest,
-        object_id: str | None = None,
-        form_url: str = "",
-        extra_context: dict[str, Any] | None = None,
-    ) -> HttpResponse:
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except ServiceRefused as refused:
-            self.message_user(
-                request, f"Nothing was saved. {refused.error.message}", messages.ERROR
-            )
-            return HttpResponseRedirect(request.get_full_path())
 
     def get_urls(self) -> list[URLPattern]:
         return [

@@ -8,7 +8,7 @@ from typing import Any
 from adminsortable2.admin import SortableAdminBase, SortableStackedInline
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.utils import construct_change_message, unquote
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import QuerySet
@@ -16,6 +16,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpR
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 
+from accounts import policies
 from accounts.models import User
 from courses import services
 from courses.admin.authoring import (
@@ -23,6 +24,7 @@ from courses.admin.authoring import (
     AUTHORING_MEDIA,
     MarkdownPreviewMixin,
     ServiceRefused,
+    ServiceSavedAdminMixin,
     formset_rows,
     refusal_message,
 )
@@ -211,10 +213,15 @@ VERSION_ACTION_MESSAGES: dict[str, tuple[str, str]] = {
 
 @admin.register(MicromasteryVersion)
 class MicromasteryVersionAdmin(
-    VersionTransferMixin, SortableAdminBase, MarkdownPreviewMixin, OrganizationScopedAdmin
+    VersionTransferMixin,
+    ServiceSavedAdminMixin,
+    SortableAdminBase,
+    MarkdownPreviewMixin,
+    OrganizationScopedAdmin,
 ):
     roles = AUTHOR_ROLES
     organization_lookup = "micromastery__organization"
+    visible_to = staticmethod(policies.versions_authorable_by)
     inlines = [PracticeStepInline, PayoffMetricInline]
     list_display = [
         "title",
@@ -337,12 +344,6 @@ class MicromasteryVersionAdmin(
         except ApplicationError as error:
             raise ServiceRefused(error) from error
 
-    def construct_change_message(
-        self, request: HttpRequest, form: Any, formsets: Any, add: bool = False
-    ) -> Any:
-        # The inlines were saved by the service, not by the formsets.
-        return construct_change_message(form, [], add)
-
     def changeform_view(
         self,
         request: HttpRequest,
@@ -359,15 +360,7 @@ class MicromasteryVersionAdmin(
                 .exclude(pk=version.pk)
                 .first()
             )
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except ServiceRefused as refused:
-            self.message_user(
-                request,
-                refusal_message(refused.error, "Nothing was saved."),
-                messages.ERROR,
-            )
-            return HttpResponseRedirect(request.get_full_path())
+        return super().changeform_view(request, object_id, form_url, extra_context)
 
     def response_change(self, request: HttpRequest, obj: Any) -> HttpResponse:
         if "_publish" in request.POST:

@@ -13,7 +13,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
-from payoff.selectors import DEFAULT_PERIOD_DAYS, PERIOD_CHOICES, dashboard_scope, dashboard_summary
+from payoff.api.serializers import DashboardOutputSerializer
+from payoff.dashboard.scope import DEFAULT_PERIOD_DAYS, PERIOD_CHOICES, dashboard_scope
+from payoff.dashboard.summary import dashboard_summary
 
 
 class DashboardFilterSerializer(serializers.Serializer[Any]):
@@ -39,7 +41,7 @@ class DashboardView(APIView):
             ),
             OpenApiParameter("period", OpenApiTypes.INT, enum=list(PERIOD_CHOICES)),
         ],
-        responses={200: OpenApiTypes.OBJECT},
+        responses={200: DashboardOutputSerializer},
     )
     def get(self, request: Request) -> Response:
         filters = DashboardFilterSerializer(
@@ -62,7 +64,7 @@ class DashboardView(APIView):
             period_days=filters.validated_data["period"],
             cohort_id=filters.validated_data.get("cohort"),
         )
-        return Response(dashboard_summary(scope=scope).as_dict())
+        return Response(DashboardOutputSerializer(dashboard_summary(scope=scope)).data)
 
 
 urlpatterns = [path("dashboard/", DashboardView.as_view(), name="api-dashboard")]

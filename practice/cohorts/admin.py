@@ -7,6 +7,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from accounts import policies
 from micromastery.common.admin import OrganizationScopedAdmin
 from micromastery.common.errors import ApplicationError
 from practice.cohorts import services as cohort_services
@@ -99,6 +100,7 @@ class CohortAdmin(OrganizationScopedAdmin):
 
     form = CohortAdminForm
     roles = ("is_org_admin", "is_author")
+    visible_to = staticmethod(policies.cohorts_visible_to)
     list_display = ["name", "organization", "work", "starts_on", "due_on", "assigned_by"]
     list_select_related = ["organization", "micromastery", "course", "assigned_by"]
     search_fields = ["name"]

@@ -5,11 +5,11 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
+from accounts import policies
 from accounts.models import Team, User
 from courses.models import Course, Micromastery, MicromasteryVersion, PublicationStatus
 from micromastery.common.models import max_length_of
 from practice.cohorts.models import Cohort
-from practice.cohorts.services import can_assign_anyone
 
 
 def work_choices(organization_id: int) -> list[tuple[str, list[tuple[str, str]]]]:
@@ -81,9 +81,7 @@ class AssignForm(forms.Form):
     def __init__(self, *args: Any, viewer: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         organization_id = viewer.organization_id or 0
-        teams = Team.objects.filter(organization_id=organization_id)
-        if not can_assign_anyone(viewer):
-            teams = teams.managed_by(viewer)
+        teams = policies.teams_visible_to(viewer).filter(organization_id=organization_id)
         teams_field = self.fields["teams"]
         assert isinstance(teams_field, forms.ModelMultipleChoiceField)
         teams_field.queryset = teams.order_by("name")

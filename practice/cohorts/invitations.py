@@ -18,6 +18,7 @@ from django.utils import timezone
 from icalendar import Calendar, Event, vCalAddress, vText
 
 from accounts.models import User
+from courses.models import Micromastery
 from practice.cohorts.models import Cohort, CohortMembership
 
 
@@ -26,9 +27,13 @@ def cohort_title(cohort: Cohort) -> str:
     if cohort.course_id is not None:
         assert cohort.course is not None
         return cohort.course.title
-    assert cohort.micromastery is not None
-    version = cohort.micromastery.versions.filter(status="published").first()
-    return version.title if version else cohort.micromastery.slug
+    assert cohort.micromastery_id is not None
+    # Loaded with Micromastery.objects.with_title() by the cohort reports; fetched otherwise.
+    title = getattr(cohort.micromastery, "title", None)
+    if title is None:
+        titled = Micromastery.objects.with_title().get(pk=cohort.micromastery_id)
+        title = titled.title  # type: ignore[attr-defined]
+    return str(title)
 
 
 def kickoff_uid(cohort: Cohort, learner: User) -> str:

@@ -7,12 +7,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from accounts import policies
 from accounts.models import Team, User
-from courses.models import MicromasteryVersion, PublicationStatus
+from courses.models import Micromastery
+from practice.cohorts.invitations import cohort_title
 from practice.cohorts.models import Cohort, CohortEnrollment, CohortMembership
 from practice.models import Enrollment
 
@@ -54,14 +56,10 @@ def _cohort_enrollments_prefetch() -> Any:
 
 
 def _title(cohort: Cohort, enrollments: list[Enrollment]) -> str:
-    if cohort.course is not None:
-        return cohort.course.title
-    if enrollments:
+    """A learner's assigned micromastery is titled as the version they practise."""
+    if cohort.course_id is None and enrollments:
         return enrollments[0].version.title
-    published = getattr(cohort.micromastery, "published_versions", None)
-    if published:
-        return str(published[0].title)
-    return str(cohort.micromastery)
+    return cohort_title(cohort)
 
 
 def assignment_list(*, learner: User, now: datetime | None = None) -> list[AssignedWork]:
@@ -104,17 +102,6 @@ def assignment_list(*, learner: User, now: datetime | None = None) -> list[Assig
             item.cohort.starts_on,
         ),
     )
-
-
-def cohort_visible(*, viewer: User) -> QuerySet[Cohort]:
-    """Cohorts the viewer may see and change: the whole organization's for org admins and
-    authors; for managers, those of the teams they manage and those they assigned."""
-    if viewer.is_superuser:
-        return Cohort.objects.all()
-    cohorts = Cohort.objects.filter(organization_id=viewer.organization_id or 0)
-    if viewer.is_org_admin or viewer.is_author:
-        return cohorts
-    return cohorts.filter(Q(teams__managers=viewer) | Q(created_by=viewer)).distinct()
 
 
 @dataclass
@@ -162,15 +149,9 @@ class CohortReport:
 
 
 def _reports(cohorts: QuerySet[Cohort], now: datetime) -> list[CohortReport]:
-    cohorts = cohorts.select_related(
-        "micromastery", "course", "assigned_by", "facilitator"
-    ).prefetch_related(
+    cohorts = cohorts.select_related("course", "assigned_by", "facilitator").prefetch_related(
         Prefetch("teams", queryset=Team.objects.order_by("name")),
-        Prefetch(
-            "micromastery__versions",
-            queryset=MicromasteryVersion.objects.filter(status=PublicationStatus.PUBLISHED),
-            to_attr="published_versions",
-        ),
+        Prefetch("micromastery", queryset=Micromastery.objects.with_title()),
         Prefetch(
             "memberships",
             queryset=CohortMembership.objects.select_related("learner")
@@ -199,7 +180,7 @@ def _reports(cohorts: QuerySet[Cohort], now: datetime) -> list[CohortReport]:
                     ),
                 )
             )
-        report.title = _title(cohort, [])
+        report.title = cohort_title(cohort)
         reports.append(report)
     return reports
 
@@ -209,7 +190,7 @@ def cohort_report_list(
 ) -> list[CohortReport]:
     """The viewer's cohorts (or those of ``cohort_ids`` among them, for a page of a list)
     with their counts; a fixed number of queries however many cohorts and members."""
-    cohorts = cohort_visible(viewer=viewer).order_by("-starts_on", "name")
+    cohorts = policies.cohorts_visible_to(viewer).order_by("-starts_on", "name")
     if cohort_ids is not None:
         cohorts = cohorts.filter(pk__in=cohort_ids)
     return _reports(cohorts, now or timezone.now())
@@ -217,14 +198,16 @@ def cohort_report_list(
 
 def cohort_report_get(*, viewer: User, cohort_id: int, now: datetime | None = None) -> CohortReport:
     """One cohort the viewer may see, or 404 (another organization's never leaks)."""
-    reports = _reports(cohort_visible(viewer=viewer).filter(pk=cohort_id), now or timezone.now())
+    reports = _reports(
+        policies.cohorts_visible_to(viewer).filter(pk=cohort_id), now or timezone.now()
+    )
     if not reports:
         raise Http404("No such cohort.")
     return reports[0]
 
 
 def cohort_get(*, viewer: User, cohort_id: int) -> Cohort:
-    cohort = cohort_visible(viewer=viewer).filter(pk=cohort_id).first()
+    cohort = policies.cohorts_visible_to(viewer).filter(pk=cohort_id).first()
     if cohort is None:
         raise Http404("No such cohort.")
     return cohort

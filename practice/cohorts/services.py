@@ -17,6 +17,7 @@ from django.db.models import Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts import policies
 from accounts.models import Organization, Team, User
 from courses.models import Course, Micromastery, MicromasteryVersion, PublicationStatus
 from micromastery.common.dates import PLANNING_HORIZON, PLANNING_HORIZON_YEARS
@@ -55,25 +56,6 @@ def _people(count: int) -> str:
     return "person" if count == 1 else "people"
 
 
-def can_assign_anyone(user: User) -> bool:
-    return bool(user.is_superuser or user.is_org_admin or user.is_author)
-
-
-def can_assign(user: User) -> bool:
-    """Org admins, authors and anyone who manages a team."""
-    return can_assign_anyone(user) or user.managed_teams.exists()
-
-
-def cohort_can_change(*, cohort: Cohort, by: User) -> bool:
-    if by.is_superuser:
-        return True
-    if by.organization_id != cohort.organization_id:
-        return False
-    if by.is_org_admin or by.is_author:
-        return True
-    return cohort.created_by_id == by.pk or cohort.teams.filter(managers=by).exists()
-
-
 def _audience_errors(
     *, by: User, organization: Organization, teams: list[Team], people: list[User]
 ) -> dict[str, list[str]]:
@@ -84,16 +66,20 @@ def _audience_errors(
     foreign_people = [str(person) for person in people if person.organization_id != organization.pk]
     if foreign_people:
         errors["people"] = [f"Not in {organization}: {', '.join(foreign_people)}."]
-    if errors or can_assign_anyone(by):
+    if errors or policies.sees_whole_organization(by):
         return errors
-    managed = set(Team.objects.managed_by(by).values_list("pk", flat=True))
-    unmanaged = [team.name for team in teams if team.pk not in managed]
+    assignable = set(
+        policies.teams_visible_to(by)
+        .filter(pk__in=[team.pk for team in teams])
+        .values_list("pk", flat=True)
+    )
+    unmanaged = [team.name for team in teams if team.pk not in assignable]
     if unmanaged:
         errors["teams"] = [f"You can only assign to teams you manage: {', '.join(unmanaged)}."]
     in_my_teams = set(
-        User.objects.filter(teams__in=managed, pk__in=[p.pk for p in people]).values_list(
-            "pk", flat=True
-        )
+        policies.people_visible_to(by)
+        .filter(pk__in=[person.pk for person in people])
+        .values_list("pk", flat=True)
     )
     outside = [str(person) for person in people if person.pk not in in_my_teams]
     if outside:
@@ -286,9 +272,9 @@ def cohort_assign(
         if by.organization is None:
             raise ApplicationError("Choose the organization the cohort belongs to.")
         organization = by.organization
-    if not by.is_superuser and by.organization_id != organization.pk:
+    if not policies.can_view_organization(by, organization):
         raise ApplicationError("You can only assign within your own organization.")
-    if not can_assign(by):
+    if not policies.can_assign(by):
         raise ApplicationError(
             "Only org admins, authors and team managers can assign micromasteries."
         )
@@ -342,7 +328,7 @@ def cohort_assign(
         ):
             message = f"There is already a cohort named “{name}” with other work: choose a name."
             raise ApplicationError(message, fields={"name": [message]})
-        if not cohort_can_change(cohort=cohort, by=by):
+        if not policies.can_change_cohort(by, cohort):
             message = f"“{name}” is a cohort you do not manage: choose another name."
             raise ApplicationError(message, fields={"name": [message]})
     cohort.teams.add(*teams)
@@ -491,7 +477,7 @@ def assignment_notifications_create(membership_ids: list[int]) -> int:
 
 
 def _require_change(cohort: Cohort, by: User) -> None:
-    if not cohort_can_change(cohort=cohort, by=by):
+    if not policies.can_change_cohort(by, cohort):
         raise ApplicationError("You can only change cohorts of the teams you manage.")
 
 
@@ -528,7 +514,7 @@ def cohort_member_remove(*, cohort: Cohort, by: User, learner: User) -> CohortMe
         raise ApplicationError(
             f"{learner} is not in {cohort}.", fields={"learner": [f"{learner} is not in {cohort}."]}
         )
-    if not can_assign_anyone(by) and not learner.teams.filter(managers=by).exists():
+    if not policies.can_view_person(by, learner):
         message = f"{learner} is not in a team you manage."
         raise ApplicationError(message, fields={"learner": [message]})
     cohort.people.remove(learner)

@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts import policies
 from accounts.models import User
 from micromastery.common.errors import ApplicationError
 from micromastery.common.forms import form_add_application_error
@@ -19,7 +20,7 @@ from practice.cohorts.forms import AssignForm
 def _assigner(request: HttpRequest) -> User:
     user = request.user
     assert isinstance(user, User)
-    if not services.can_assign(user):
+    if not policies.can_assign(user):
         raise PermissionDenied("Only org admins, authors and team managers assign work.")
     return user
 

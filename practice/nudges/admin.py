@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from accounts import policies
 from micromastery.common.admin import OrganizationScopedAdmin
 from practice.nudges.forms import TeamWebhookAdminForm
 from practice.nudges.models import Nudge, TeamWebhook
@@ -31,6 +32,7 @@ class TeamWebhookAdmin(OrganizationScopedAdmin):
 class NudgeAdmin(OrganizationScopedAdmin):
     organization_lookup = "recipient__organization"
     roles = ("is_org_admin",)
+    visible_to = staticmethod(policies.nudges_visible_to)
     list_display = ["recipient", "kind", "channel", "due_at", "status", "attempts", "sent_at"]
     list_filter = ["status", "channel", "kind"]
     list_select_related = ["recipient"]

@@ -38,7 +38,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import F, Max
+from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
@@ -47,6 +47,7 @@ from practice.nudges.models import Nudge, NudgeChannel, NudgeStatus, TeamWebhook
 from practice.nudges.planning import (
     QUIET_AFTER_PRACTICE,
     is_time_critical,
+    last_practised_at,
     nudge_content,
     preference_of,
 )
@@ -166,10 +167,7 @@ def _still_wanted(
     if nudge.is_time_critical:
         return None
     starts, ends = recipient.work_starts_at, recipient.work_ends_at
-    if (
-        local.isoweekday() not in (recipient.working_days or [1, 2, 3, 4, 5])
-        or not starts <= local.time() < ends
-    ):
+    if local.isoweekday() not in recipient.working_weekdays or not starts <= local.time() < ends:
         return (
             NudgeStatus.CANCELLED,
             "Outside the recipient's working hours by the time it was due.",
@@ -205,11 +203,7 @@ def nudges_send(
         return outcome
     recipients: dict[int, User] = {nudge.recipient_id: nudge.recipient for nudge in nudges}
     due = due_items_collect(learners=list(recipients.values()), now=now)
-    last_attempt_at = dict(
-        User.objects.filter(pk__in=list(recipients))
-        .annotate(last=Max("enrollments__attempts__practiced_at"))
-        .values_list("pk", "last")
-    )
+    last_attempt_at = last_practised_at(list(recipients))
     mail_connection = None
     try:
         for nudge in nudges:

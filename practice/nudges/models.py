@@ -132,7 +132,7 @@ class Nudge(BaseModel):
             models.UniqueConstraint(
                 fields=["recipient", "local_date", "channel"],
                 condition=~models.Q(status__in=["cancelled", "suppressed"])
-                & ~models.Q(kind__in=["teachback_reminder"]),
+                & ~models.Q(kind__in=list(TIME_CRITICAL_KINDS)),
                 name="practice_nudge_one_per_day_and_channel",
             )
         ]

@@ -70,6 +70,15 @@ class PlanResult:
     batches: int = 0
 
 
+def last_practised_at(user_ids: list[int]) -> dict[int, datetime | None]:
+    """When each person last practised (any enrolment): nudges keep quiet for a while after."""
+    return dict(
+        User.objects.filter(pk__in=user_ids)
+        .annotate(last=Max("enrollments__attempts__practiced_at"))
+        .values_list("pk", "last")
+    )
+
+
 def preference_of(user: User) -> NudgePreference:
     """The saved preference, or the defaults (every channel on) when there is none."""
     try:
@@ -88,7 +97,7 @@ def next_slot(
     """
     zone = user.zone
     skipped = set(skip_days)
-    working_days = set(user.working_days or [1, 2, 3, 4, 5])
+    working_days = user.working_weekdays
     local = earliest.astimezone(zone)
     day = local.date()
     for _ in range(HORIZON_DAYS + 1):
@@ -209,11 +218,7 @@ def _plan_batch(learners: list[User], now: datetime) -> list[Nudge]:
         moment = sent_at or due_at
         if moment > last_nudge_at.get(recipient_id, moment - timedelta(seconds=1)):
             last_nudge_at[recipient_id] = moment
-    last_attempt_at = dict(
-        User.objects.filter(pk__in=list(due))
-        .annotate(last=Max("enrollments__attempts__practiced_at"))
-        .values_list("pk", "last")
-    )
+    last_attempt_at = last_practised_at(list(due))
     webhooks = team_webhooks_of(learner_ids)
 
     nudges: list[Nudge] = []
@@ -232,8 +237,9 @@ def _plan_batch(learners: list[User], now: datetime) -> list[Nudge]:
         earliest = now
         if learner.pk in last_nudge_at:
             earliest = max(earliest, last_nudge_at[learner.pk] + MIN_GAP)
-        if last_attempt_at.get(learner.pk):
-            earliest = max(earliest, last_attempt_at[learner.pk] + QUIET_AFTER_PRACTICE)
+        practised_at = last_attempt_at.get(learner.pk)
+        if practised_at is not None:
+            earliest = max(earliest, practised_at + QUIET_AFTER_PRACTICE)
         slot = next_slot(
             earliest=earliest,
             user=learner,

@@ -116,22 +116,6 @@ def notifications_create(*, drafts: Iterable[NotificationDraft]) -> int:
     return len(rows)
 
 
-def notification_create(
-    *, recipient: User, title: str, body: str = "", url: str = "", key: str | None = None
-) -> Notification:
-    """One in-app notification for an event (see ``notifications_create``); with a key
-    that was used before, the earlier notification is returned and nothing is created."""
-    if key is None:
-        return Notification.objects.create(
-            recipient=recipient, title=title[:200], body=body, url=url[:500]
-        )
-    notification, _ = Notification.objects.get_or_create(
-        key=key,
-        defaults={"recipient": recipient, "title": title[:200], "body": body, "url": url[:500]},
-    )
-    return notification
-
-
 @transaction.atomic
 def notification_mark_read(*, notification: Notification, now: datetime | None = None) -> None:
     if notification.read_at is None:

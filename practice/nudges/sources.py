@@ -20,13 +20,14 @@ from django.urls import NoReverseMatch, reverse
 
 from accounts.models import User
 from micromastery.common.registry import Registry
+from practice.nudges.models import NudgeKind
 
 
 @dataclass(frozen=True)
 class DueItem:
     """One thing a learner has due, as a line of a nudge."""
 
-    kind: str
+    kind: NudgeKind
     subject_ref: str
     title: str
     text: str

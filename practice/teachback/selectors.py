@@ -19,14 +19,13 @@ from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
+from accounts import policies
 from accounts.models import Organization, Team, User
-from courses.models import Micromastery, MicromasteryVersion, PublicationStatus
+from courses.models import Micromastery
 from practice.models import Enrollment, EnrollmentStatus
 from practice.teachback.models import Rsvp, SessionStatus, TeachBackInvite, TeachBackSession
 from practice.teachback.tokens import InviteTokenError, invite_token_read
 
-# Sessions are at most 180 minutes long: anything that started earlier has ended.
-LONGEST_SESSION = timedelta(minutes=180)
 ATTENDANCE_WINDOW = timedelta(days=14)
 CANDIDATES_SHOWN = 20
 
@@ -44,16 +43,12 @@ def _sessions() -> QuerySet[TeachBackSession]:
     )
 
 
-def _involving(viewer: User) -> Q:
-    return Q(teacher=viewer) | (Q(invites__invitee=viewer) & ~Q(status=SessionStatus.PROPOSED))
-
-
 def teachback_get(*, viewer: User, session_id: int) -> TeachBackSession:
     """A session the viewer teaches or was invited to; 404 for everyone else."""
     session = (
         _sessions()
-        .filter(pk=session_id, teacher__organization_id=viewer.organization_id or 0)
-        .filter(pk__in=TeachBackSession.objects.filter(_involving(viewer)).values("pk"))
+        .filter(pk=session_id)
+        .filter(pk__in=policies.teachbacks_visible_to(viewer).values("pk"))
         .first()
     )
     if session is None:
@@ -64,7 +59,7 @@ def teachback_get(*, viewer: User, session_id: int) -> TeachBackSession:
 def teachback_get_as_teacher(*, viewer: User, session_id: int) -> TeachBackSession:
     """The viewer's own session to change; an invitee is refused (403), others get 404."""
     session = teachback_get(viewer=viewer, session_id=session_id)
-    if session.teacher_id != viewer.pk:
+    if not policies.can_change_teachback(viewer, session):
         raise PermissionDenied("Only the teacher can change this teach-back.")
     return session
 
@@ -78,7 +73,7 @@ def teachback_list(*, viewer: User) -> QuerySet[TeachBackSession]:
     """Sessions the viewer teaches or is invited to, newest first."""
     return (
         _sessions()
-        .filter(pk__in=TeachBackSession.objects.filter(_involving(viewer)).values("pk"))
+        .filter(pk__in=policies.teachbacks_visible_to(viewer).values("pk"))
         .order_by("-created_at", "-pk")
     )
 
@@ -404,23 +399,8 @@ def _forest(edges: list[Edge], people: dict[int, User]) -> list[SpreadNode]:
 
 
 def _titles(micromastery_ids: Iterable[int]) -> dict[int, str]:
-    """The title learners see: the latest published version's, else the latest draft's."""
-    titles: dict[int, str] = {}
-    versions = MicromasteryVersion.objects.filter(
-        micromastery_id__in=list(micromastery_ids)
-    ).order_by("micromastery_id", "-number")
-    published: set[int] = set()
-    for micromastery_id, title, status in versions.values_list(
-        "micromastery_id", "title", "status"
-    ):
-        if micromastery_id in published:
-            continue
-        if status == PublicationStatus.PUBLISHED:
-            titles[micromastery_id] = title
-            published.add(micromastery_id)
-        else:
-            titles.setdefault(micromastery_id, title)
-    return titles
+    micromasteries = Micromastery.objects.filter(pk__in=list(micromastery_ids)).with_title()
+    return {micromastery.pk: micromastery.title for micromastery in micromasteries}  # type: ignore[attr-defined]
 
 
 def spread_compute(
@@ -450,10 +430,14 @@ def spread_compute(
         person.pk: person
         for person in User.objects.filter(pk__in=person_ids).only("pk", "display_name", "email")
     }
+    return _spread(edges, people, _titles({edge[1] for edge in edges}))
+
+
+def _spread(edges: list[Edge], people: dict[int, User], titles: dict[int, str]) -> Spread:
+    """The trees of these edges, one per micromastery, and what they add up to."""
     by_micromastery: dict[int, list[Edge]] = defaultdict(list)
     for edge in edges:
         by_micromastery[edge[1]].append(edge)
-    titles = _titles(by_micromastery)
     trees = [
         SpreadTree(
             micromastery_id=micromastery_id,
@@ -492,24 +476,10 @@ def spread_counts(
         teacher_ids=teacher_ids,
         micromastery_subquery=micromastery_subquery,
     )
-    by_micromastery: dict[int, list[Edge]] = defaultdict(list)
-    for edge in edges:
-        by_micromastery[edge[1]].append(edge)
-    # Depth needs the shape of the trees, not who is in them: stand-in people, no query.
+    # Counts need the shape of the trees, not who is in them or their titles: stand-in
+    # people, no query.
     people = {pk: User(pk=pk) for edge in edges for pk in (edge[2], edge[3])}
-    depth = max(
-        (root.depth for tree in by_micromastery.values() for root in _forest(tree, people)),
-        default=0,
-    )
-    return {
-        "held": len({edge[0] for edge in edges}),
-        "reached": len({edge[3] for edge in edges}),
-        "depth": depth,
-    }
-
-
-def _reports_on_whole_organization(viewer: User) -> bool:
-    return bool(viewer.is_org_admin or viewer.is_author)
+    return _spread(edges, people, titles={}).counts()
 
 
 def spread_for_micromastery(*, viewer: User, micromastery_id: int) -> tuple[str, Spread]:
@@ -523,12 +493,8 @@ def spread_for_micromastery(*, viewer: User, micromastery_id: int) -> tuple[str,
     if micromastery is None:
         raise Http404("No such micromastery in your organization.")
     team_ids: list[int] | None = None
-    if not _reports_on_whole_organization(viewer):
-        team_ids = list(
-            Team.objects.managed_by(viewer)
-            .filter(organization_id=viewer.organization_id)
-            .values_list("pk", flat=True)
-        )
+    if not policies.sees_whole_organization(viewer):
+        team_ids = list(policies.teams_visible_to(viewer).values_list("pk", flat=True))
         if not team_ids:
             raise PermissionDenied("The spread of a skill is for managers, admins and authors.")
     spread = spread_compute(
@@ -544,7 +510,7 @@ def spread_for_team(*, viewer: User, team_id: int) -> tuple[Team, Spread]:
     team = Team.objects.filter(pk=team_id, organization_id=viewer.organization_id).first()
     if team is None:
         raise Http404("No such team in your organization.")
-    if not (_reports_on_whole_organization(viewer) or team.managers.filter(pk=viewer.pk).exists()):
+    if not policies.can_view_team(viewer, team):
         raise PermissionDenied("The spread in a team is for its managers, admins and authors.")
     return team, spread_compute(viewer.organization_id, team_ids=[team.pk])
 

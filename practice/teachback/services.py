@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts import policies
 from accounts.models import Team, User
 from micromastery.common.dates import PLANNING_HORIZON, PLANNING_HORIZON_YEARS
 from micromastery.common.errors import ApplicationError, refuse_invalid_fields
@@ -38,7 +39,7 @@ def _availability(person: User, busy: Iterable[tuple[datetime, datetime]]) -> Av
         zone=person.zone,
         starts=person.work_starts_at,
         ends=person.work_ends_at,
-        days=frozenset(person.working_days or [1, 2, 3, 4, 5]),
+        days=person.working_weekdays,
         busy=tuple(busy),
     )
 
@@ -268,7 +269,7 @@ def _validate_schedule(
 
 
 def _require_teacher(session: TeachBackSession, by: User) -> None:
-    if session.teacher_id != by.pk:
+    if not policies.can_change_teachback(by, session):
         raise ApplicationError("Only the teacher can change this teach-back.")
 
 

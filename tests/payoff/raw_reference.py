@@ -1,6 +1,6 @@
 """The dashboard's figures computed straight from the raw rows, the slow and obvious way.
 
-An oracle for the rollups: it shares no code with payoff.rollups or payoff.selectors.
+An oracle for the rollups: it shares no code with payoff.rollups or payoff.dashboard.
 """
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ from __future__ import annotations
 import statistics
 from collections import defaultdict
 from datetime import UTC, timedelta
+from zoneinfo import ZoneInfo
 
 from accounts.models import Team
 from payoff.models import BaselineSkip, PayoffMeasurement
@@ -27,7 +28,7 @@ def raw_figures(scope):
         for team in Team.objects.filter(pk__in=scope.team_ids):
             members |= set(team.members.values_list("pk", flat=True))
         enrollments = enrollments.filter(learner_id__in=members)
-    enrollments = list(enrollments.select_related("version"))
+    enrollments = list(enrollments.select_related("version", "learner"))
     attempts = defaultdict(list)
     for attempt in PracticeAttempt.objects.filter(enrollment__in=enrollments).order_by(
         "practiced_at", "pk"
@@ -35,7 +36,6 @@ def raw_figures(scope):
         attempts[attempt.enrollment_id].append(attempt)
 
     week_ago = now - timedelta(days=7)
-    yesterday = (now - timedelta(days=1)).date()
     out = {"enrolled": len(enrollments)}
     out["started"] = sum(1 for e in enrollments if e.started_at)
     out["active_7_days"] = sum(
@@ -61,13 +61,20 @@ def raw_figures(scope):
     streaks = []
     steps_total = steps_done = attempted = first_sum = latest_sum = 0
     for e in enrollments:
-        days = sorted({a.practiced_at.astimezone(UTC).date() for a in attempts[e.pk]})
+        # The learner's streak: their working days, in their time zone; today is not over.
+        zone = ZoneInfo(e.learner.time_zone)
+        days = {a.practiced_at.astimezone(zone).date() for a in attempts[e.pk]}
+        day = now.astimezone(zone).date()
+        if day not in days:
+            day -= timedelta(days=1)
         run = 0
-        if days:
-            run = 1
-            while run < len(days) and days[-run] - days[-run - 1] == timedelta(days=1):
+        while days and day >= min(days):
+            if day in days:
                 run += 1
-        if run >= 2 and days[-1] >= yesterday:
+            elif day.isoweekday() in e.learner.working_days:
+                break
+            day -= timedelta(days=1)
+        if run >= 2:
             streaks.append(run)
         steps = list(e.version.steps.all())
         steps_total += len(steps)

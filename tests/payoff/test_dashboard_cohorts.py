@@ -15,8 +15,9 @@ import time_machine
 from django.urls import reverse
 
 from accounts.models import User
+from payoff.dashboard.scope import dashboard_scope
+from payoff.dashboard.summary import dashboard_summary
 from payoff.rollups import rollups_rebuild
-from payoff.selectors import dashboard_scope, dashboard_summary
 from practice.cohorts import services as cohort_services
 from practice.cohorts.selectors import cohort_report_get
 from practice.models import Enrollment

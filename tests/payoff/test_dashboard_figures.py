@@ -2,7 +2,8 @@
 
 import pytest
 
-from payoff.selectors import dashboard_scope, dashboard_summary
+from payoff.dashboard.scope import dashboard_scope
+from payoff.dashboard.summary import dashboard_summary
 from tests.payoff.conftest import NOW
 
 pytestmark = pytest.mark.django_db
@@ -120,3 +121,36 @@ def test_dashboard_summary_period_and_micromastery_filters(dataset, org_admin, o
     # A 30-day period starts 15 May: Ada's first attempt (17 May) is in, her results too.
     scope = dashboard_scope(viewer=org_admin, period_days=30, now=NOW)
     assert figures(dashboard_summary(scope=scope))["attempts_per_active_learner_week"] == 1.6
+
+
+def test_dashboard_streak_is_the_learners_streak(organization, manager):
+    """Practice on Friday and on Monday evening in Los Angeles: two working days in a row
+    for the learner (the weekend is off), and the dashboard says the same."""
+    from datetime import UTC, datetime
+
+    from accounts.models import Team
+    from payoff.rollups import rollups_rebuild
+    from practice.selectors import practice_streak
+    from tests.factories import AttemptFactory, EnrollmentFactory, UserFactory
+
+    learner = UserFactory(organization=organization, time_zone="America/Los_Angeles")
+    team = Team.objects.create(organization=organization, name="West")
+    team.managers.add(manager)
+    team.members.add(learner)
+    enrollment = EnrollmentFactory(learner=learner)
+    # Friday 12 June, 10:00 and Monday 15 June, 19:00 in Los Angeles (Tuesday in UTC).
+    for practiced_at in (
+        datetime(2026, 6, 12, 17, 0, tzinfo=UTC),
+        datetime(2026, 6, 16, 2, 0, tzinfo=UTC),
+    ):
+        AttemptFactory(enrollment=enrollment, practiced_at=practiced_at)
+    rollups_rebuild()
+    for now in (datetime(2026, 6, 16, 3, 0, tzinfo=UTC), datetime(2026, 6, 17, 6, 0, tzinfo=UTC)):
+        summary = dashboard_summary(scope=dashboard_scope(viewer=manager, now=now))
+        assert practice_streak(learner=learner, now=now) == 2
+        assert (figures(summary)["on_streak"], figures(summary)["longest_streak"]) == (1, 2)
+    # Tuesday went by without practice in Los Angeles: the streak is over for both.
+    now = datetime(2026, 6, 18, 7, 30, tzinfo=UTC)
+    summary = dashboard_summary(scope=dashboard_scope(viewer=manager, now=now))
+    assert practice_streak(learner=learner, now=now) == 0
+    assert figures(summary)["on_streak"] == 0

@@ -18,7 +18,9 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from payoff.selectors import dashboard_scope, dashboard_summary
+from payoff.api.serializers import DashboardOutputSerializer
+from payoff.dashboard.scope import dashboard_scope
+from payoff.dashboard.summary import dashboard_summary
 from tests.factories import AttemptFactory, NudgeFactory, UserFactory
 from tests.payoff.conftest import NOW, days_ago
 from tests.payoff.test_dashboard_pages import read_csv
@@ -115,7 +117,7 @@ def test_dashboard_nudges_same_numbers_on_page_api_and_csv(client, api_as, nudge
     assert html.index("6. Value") < html.index("7. Nudges")
     assert "Practised within 24 hours of a nudge" in html
     body = api_as(manager).get("/api/v1/dashboard/").json()
-    assert body["nudges"] == page.context["summary"].as_dict()["nudges"]
+    assert body["nudges"] == DashboardOutputSerializer(page.context["summary"]).data["nudges"]
     assert body["nudges"][3]["value"] == 50.0
     rows = read_csv(client.get(reverse("payoff:dashboard-csv")))
     nudge_rows = {row[1]: row[3] for row in rows if row[0] == "Nudges"}

@@ -7,6 +7,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from payoff.api.serializers import DashboardOutputSerializer
 from payoff.csv_export import csv_cell
 from payoff.models import PayoffMeasurement
 from tests.factories import (
@@ -82,7 +83,9 @@ def test_dashboard_other_organization_sees_nothing_of_ours(
 
 def test_dashboard_api_returns_the_page_numbers(api_as, client, dataset, manager, learner):
     client.force_login(manager)
-    page = client.get(reverse("payoff:dashboard")).context["summary"].as_dict()
+    page = DashboardOutputSerializer(
+        client.get(reverse("payoff:dashboard")).context["summary"]
+    ).data
     response = api_as(manager).get("/api/v1/dashboard/")
     assert response.status_code == 200
     body = response.json()
@@ -284,3 +287,22 @@ def test_dashboard_and_its_chart_run_no_inline_script(client, dataset, manager):
     assert "<svg" in svg
     assert "<script" not in svg.lower()
     assert "javascript:" not in svg.lower()
+
+
+def test_dashboard_api_body_is_what_its_schema_documents(api_as, dataset, manager):
+    from drf_spectacular.generators import SchemaGenerator
+
+    documented = SchemaGenerator().get_schema(request=None, public=True)["components"]["schemas"]
+    body = api_as(manager).get("/api/v1/dashboard/").json()
+
+    def keys(name):
+        return set(documented[name]["properties"])
+
+    assert set(body) == keys("DashboardOutput")
+    assert set(body["scope"]) == keys("DashboardScopeOutput")
+    assert set(body["reach"][0]) == keys("FigureOutput")
+    assert set(body["practice_by_week"][0]) == keys("WeekPointOutput")
+    assert set(body["results"][0]) == keys("MetricResultOutput")
+    assert set(body["results"][0]["groups"][0]) == keys("ResultGroupOutput")
+    assert set(body["value_by_metric"][0]) == keys("ValueLineOutput")
+    assert set(body["roi"][0]) == keys("RoiLineOutput")

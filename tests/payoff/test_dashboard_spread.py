@@ -20,6 +20,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from payoff.api.serializers import DashboardOutputSerializer
 from practice.models import Enrollment
 from tests.factories import (
     EnrollmentFactory,
@@ -82,7 +83,7 @@ def spread_of(figures):
 def test_dashboard_spread_for_the_managers_teams(client, api_as, dataset, manager, teaching):
     client.force_login(manager)
     response = client.get(reverse("payoff:dashboard"))
-    page = spread_of(response.context["summary"].as_dict()["spread"])
+    page = spread_of(DashboardOutputSerializer(response.context["summary"]).data["spread"])
     assert page == {"teach_backs_held": 3, "colleagues_reached": 4, "teach_back_depth": 2}
     html = response.content.decode()
     for label in ("Teach-backs held", "Colleagues reached", "Depth of spread"):
@@ -125,7 +126,7 @@ def test_dashboard_spread_of_another_team_is_not_the_managers(
     )
     client.force_login(outsider)
     response = client.get(reverse("payoff:dashboard"))
-    assert spread_of(response.context["summary"].as_dict()["spread"]) == {
+    assert spread_of(DashboardOutputSerializer(response.context["summary"]).data["spread"]) == {
         "teach_backs_held": 0,
         "colleagues_reached": 0,
         "teach_back_depth": 0,

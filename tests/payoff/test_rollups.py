@@ -4,9 +4,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from payoff.dashboard.scope import dashboard_scope
+from payoff.dashboard.summary import dashboard_summary
 from payoff.models import EnrollmentRollup, RollupWatermark, WeeklyPracticeRollup
 from payoff.rollups import rollups_rebuild, rollups_refresh
-from payoff.selectors import dashboard_scope, dashboard_summary
 from practice.models import Enrollment, EnrollmentStatus
 from tests.factories import AttemptFactory, MeasurementFactory, TeamFactory, UserFactory
 from tests.payoff.conftest import NOW, days_ago

@@ -2,11 +2,13 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+import time_machine
+from django.utils import timezone
 
 from micromastery.common.errors import ApplicationError
 from payoff import services
-from payoff.models import PayoffMeasurement
-from payoff.selectors import checkins_due
+from payoff.dashboard.checkins import checkins_due
+from payoff.models import EnrollmentRollup, PayoffMeasurement
 from payoff.tasks import rollups_rebuild_task, rollups_refresh_task
 from practice.models import Enrollment
 from tests.payoff.conftest import NOW, days_ago
@@ -139,9 +141,24 @@ def test_checkins_due_lists_unanswered_checkin_days(dataset):
     assert due[0].due_at == NOW - timedelta(days=1)
 
 
-def test_rollup_tasks_run(dataset):
-    rollups_refresh_task.apply()
+def _rollups():
+    return {
+        row.enrollment_id: (row.attempts, row.steps_done, row.last_practiced_at)
+        for row in EnrollmentRollup.objects.all()
+    }
+
+
+def test_rollup_tasks_bring_the_rollups_back_to_the_raw_rows(dataset):
+    expected = _rollups()
+    assert expected
+    EnrollmentRollup.objects.all().delete()
+    # The refresh leaves rows written in the last seconds to settle: a minute later.
+    with time_machine.travel(timezone.now() + timedelta(minutes=1)):
+        rollups_refresh_task.apply()
+    assert _rollups() == expected
+    EnrollmentRollup.objects.all().delete()
     rollups_rebuild_task.apply()
+    assert _rollups() == expected
 
 
 def test_learning_cost_admin_is_scoped_to_the_organization(client, dataset, author, outsider):

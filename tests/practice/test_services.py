@@ -1,3 +1,4 @@
+import random
 import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -10,7 +11,7 @@ from micromastery.common.errors import ApplicationError
 from payoff.models import PayoffMeasurement
 from payoff.services import baseline_record
 from practice import selectors, services
-from practice.models import EnrollmentStatus, PracticeAttempt
+from practice.models import Enrollment, EnrollmentStatus, PracticeAttempt
 from practice.progress import REFRESHER_INTERVALS_DAYS
 from tests.factories import UserFactory, published_version
 
@@ -249,18 +250,31 @@ def test_baseline_recorded_and_validated(enrollment, version, learner, other_org
         baseline_record(enrollment=enrollment, metric=metric, value=Decimal("1"), by=stranger)
 
 
-def test_holdout_share_is_drawn_at_enrolment(organization):
+class FixedDraw(random.Random):
+    """A source of randomness that always draws the same number."""
+
+    def __init__(self, value):
+        super().__init__()
+        self.value = value
+
+    def random(self):
+        return self.value
+
+
+@pytest.mark.parametrize(
+    ("share", "drawn", "holdout"),
+    [("0.2", 0.19, True), ("0.2", 0.2, False), ("0.2", 0.95, False), ("0", 0.0, False)],
+)
+def test_holdout_share_is_drawn_at_enrolment(organization, learner, share, drawn, holdout):
     version = published_version(organization)
     micromastery = version.micromastery
-    micromastery.nudge_holdout_ratio = Decimal("0.2")
+    micromastery.nudge_holdout_ratio = Decimal(share)
     micromastery.save()
-    learners = [UserFactory(organization=organization) for _ in range(300)]
-    holdouts = sum(
-        services.enrollment_create(learner=learner, micromastery=micromastery).holdout
-        for learner in learners
+    enrollment = services.enrollment_create(
+        learner=learner, micromastery=micromastery, draw=FixedDraw(drawn)
     )
-    # 300 draws at 20%: 60 expected; 30..95 is far outside any plausible chance.
-    assert 30 <= holdouts <= 95
+    assert enrollment.holdout is holdout
+    assert Enrollment.objects.get(pk=enrollment.pk).holdout is holdout
 
 
 def test_enrollment_with_extensions_is_all_or_nothing(learner, version):

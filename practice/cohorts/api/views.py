@@ -16,6 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts import policies
 from accounts.models import User
 from micromastery.common.api import Pagination
 from practice.cohorts import selectors, services
@@ -31,7 +32,7 @@ from practice.cohorts.api.serializers import (
 def _assigner(request: Request) -> User:
     user = request.user
     assert isinstance(user, User)
-    if not services.can_assign(user):
+    if not policies.can_assign(user):
         raise PermissionDenied("Only org admins, authors and team managers work with cohorts.")
     return user
 
@@ -47,7 +48,7 @@ class CohortListCreateView(APIView):
         viewer = _assigner(request)
         paginator = Pagination()
         page = paginator.paginate_queryset(
-            selectors.cohort_visible(viewer=viewer).order_by("-starts_on", "name"),
+            policies.cohorts_visible_to(viewer).order_by("-starts_on", "name"),
             request,
             view=self,
         )

@@ -3,6 +3,7 @@ from datetime import UTC, date, datetime
 import pytest
 from django.utils import timezone
 
+from accounts import policies
 from practice import services as practice_services
 from practice.cohorts import selectors, services
 from practice.models import Enrollment
@@ -162,9 +163,9 @@ def test_cohort_visible_manager_sees_only_cohorts_of_their_teams(
         teams=[unmanaged],
         starts_on=date(2026, 3, 2),
     )
-    assert [c.name for c in selectors.cohort_visible(viewer=manager)] == ["Mine"]
-    assert selectors.cohort_visible(viewer=author).count() == 2
-    assert selectors.cohort_visible(viewer=outsider).count() == 0
+    assert [c.name for c in policies.cohorts_visible_to(manager)] == ["Mine"]
+    assert policies.cohorts_visible_to(author).count() == 2
+    assert policies.cohorts_visible_to(outsider).count() == 0
 
 
 def test_assignment_list_follows_an_enrolment_made_before(org_admin, team, learner, version):

@@ -1,0 +1,1 @@
+"""The managers' payoff dashboard: scope, one module per section, learners, check-ins."""
