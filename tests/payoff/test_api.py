@@ -139,4 +139,5 @@ def test_measurement_list_query_count_is_constant(
 
 def test_measurements_require_authentication(api_client, enrollment):
     response = api_client.get(measurements_url(enrollment))
-    assert response.status_code == 403
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"
