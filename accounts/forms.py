@@ -7,6 +7,18 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 
 from accounts.models import ISO_WEEKDAYS, Organization, User, time_zone_names
+from accounts.sso.selectors import password_sign_in_refusal
+
+
+class EmailStepForm(forms.Form):
+    """The sign-in page's first question: people of an organization with single sign-on go
+    to their provider from here, everyone else is asked for a password next."""
+
+    username = forms.EmailField(
+        label="Email",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+    )
 
 
 class EmailAuthenticationForm(AuthenticationForm):
@@ -19,6 +31,12 @@ class EmailAuthenticationForm(AuthenticationForm):
         "try again, or reset your password.",
         "inactive": "This account is inactive. Ask your organization's admin to reactivate it.",
     }
+
+    def clean(self) -> dict[str, Any]:
+        refusal = password_sign_in_refusal(email=self.data.get("username") or "")
+        if refusal:
+            raise forms.ValidationError(refusal, code="single_sign_on_required")
+        return super().clean()
 
 
 class ProfileForm(forms.Form):
@@ -60,6 +78,13 @@ class PasswordLinkForm(PasswordResetForm):
 
     People added by an org admin start without one; the same link lets them choose it.
     """
+
+    def clean_email(self) -> str:
+        email: str = self.cleaned_data["email"]
+        refusal = password_sign_in_refusal(email=email)
+        if refusal:
+            raise forms.ValidationError(refusal, code="single_sign_on_required")
+        return email
 
     def get_users(self, email: str) -> Iterator[Any]:
         return iter(User.objects.filter(email__iexact=email.strip(), is_active=True))
