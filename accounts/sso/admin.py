@@ -52,8 +52,12 @@ class SingleSignOnDomainInline(OrganizationScopedInlineMixin, admin.TabularInlin
     roles = ("is_org_admin",)
     extra = 1
     min_num = 1
-    validate_min = True
     verbose_name_plural = "allowed email domains (people of these domains sign in here)"
+
+    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        # Without a domain nobody new could sign in: the admin does not check min_num itself.
+        kwargs["validate_min"] = True
+        return super().get_formset(request, obj, **kwargs)
 
 
 @admin.register(SingleSignOn)
