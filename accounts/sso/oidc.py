@@ -14,7 +14,7 @@ from authlib.integrations.base_client.errors import MismatchingStateError
 from authlib.integrations.django_client import DjangoOAuth2App
 from authlib.integrations.django_client.integration import DjangoIntegration
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from joserfc.errors import JoseError
 
 from accounts.sso.models import SingleSignOn
@@ -88,20 +88,22 @@ def _metadata(client: DjangoOAuth2App, single_sign_on: SingleSignOn) -> dict[str
     return metadata
 
 
-def authorization_redirect(
+def authorization_url(
     request: HttpRequest, *, single_sign_on: SingleSignOn, login_hint: str
-) -> HttpResponse:
-    """Send the browser to the provider; ``state``, ``nonce`` and the PKCE verifier wait
-    in the session for the way back."""
+) -> str:
+    """Where to send the browser at the provider; ``state``, ``nonce`` and the PKCE
+    verifier wait in the session for the way back."""
     client = _client(single_sign_on)
     try:
         _metadata(client, single_sign_on)
-        return client.authorize_redirect(
-            request, redirect_uri(single_sign_on), login_hint=login_hint
+        authorization = client.create_authorization_url(
+            redirect_uri(single_sign_on), login_hint=login_hint
         )
     except (requests.RequestException, ValueError, AuthlibBaseError, RuntimeError) as error:
         logger.warning("Single sign-on of %s unreachable: %s", single_sign_on.organization, error)
         raise ApplicationError(UNREACHABLE) from error
+    client.save_authorize_data(request, redirect_uri=redirect_uri(single_sign_on), **authorization)
+    return str(authorization["url"])
 
 
 def authorization_complete(request: HttpRequest, *, single_sign_on: SingleSignOn) -> dict[str, Any]:

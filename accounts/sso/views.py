@@ -52,12 +52,20 @@ class SignInView(LoginView):
             return self.render_to_response(self.get_context_data(form=password_form))
         request.session[NEXT_SESSION_KEY] = self.get_success_url()
         try:
-            return oidc.authorization_redirect(
+            authorization_url = oidc.authorization_url(
                 request, single_sign_on=single_sign_on, login_hint=email
             )
         except ApplicationError as error:
             form.add_error(None, error.message)
             return self._email_step(form)
+        # A page that moves on by itself rather than a redirect: the sign-in form's
+        # Content-Security-Policy (form-action 'self') rightly stops a form submission
+        # from being redirected to another site, and a refresh is a plain navigation.
+        return render(
+            request,
+            "registration/sso_continue.html",
+            {"authorization_url": authorization_url, "organization": single_sign_on.organization},
+        )
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import html
+
 import pytest
 from django.urls import reverse
 
@@ -42,9 +44,11 @@ def start_sign_in(client, oidc_provider):  # noqa: F811
 
     def start(email, **extra):
         response = client.post(reverse("login"), {"username": email, **extra})
-        assert response.status_code == 302, response.content.decode()
-        assert response["Location"].startswith(oidc_provider.issuer)
-        return response["Location"]
+        assert response.status_code == 200, response.content.decode()
+        url = response.context["authorization_url"]
+        assert url.startswith(oidc_provider.issuer)
+        assert f'url={html.escape(url)}"' in response.content.decode()
+        return url
 
     return start
 

@@ -7,6 +7,7 @@ from django.core import mail
 from django.urls import reverse
 
 from accounts.models import ApiToken
+from accounts.services import invitation_link
 from accounts.sso.models import SingleSignOn, SingleSignOnDomain
 from tests.factories import TEST_PASSWORD
 
@@ -117,3 +118,20 @@ def test_other_organizations_keep_their_passwords(client, outsider, acme_sso_req
 
     assert response.status_code == 302
     assert is_signed_in(client)
+
+
+def test_an_invitation_link_leads_to_single_sign_on_instead_of_a_password(
+    client, learner, acme_sso_required
+):
+    link = invitation_link(user=learner).split("://", 1)[1].split("/", 1)[1]
+    password_before = learner.password
+
+    response = client.post(
+        f"/{link}", {"new_password1": "A-fresh-phrase-42", "new_password2": "A-fresh-phrase-42"}
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("login")
+    learner.refresh_from_db()
+    assert learner.password == password_before
+    assert not is_signed_in(client)

@@ -207,7 +207,7 @@ def test_a_provider_that_cannot_be_reached_gets_a_clear_message(client, acme_sso
 
 
 def test_sign_in_of_one_organization_never_takes_a_person_of_another(
-    client, oidc_provider, acme_sso, globex_sso, sign_in_through_provider, other_organization
+    client, oidc_provider, acme_sso, globex_sso, start_sign_in, other_organization
 ):
     # Someone of Globex whose address happens to be in Acme's domain.
     UserFactory(organization=other_organization, email="carol@acme.example", display_name="Carol")
@@ -215,18 +215,17 @@ def test_sign_in_of_one_organization_never_takes_a_person_of_another(
     before = set(User.objects.values_list("pk", "organization_id", "display_name", "is_active"))
 
     # Carol exists, so her own organization's provider (Globex's) is the one she is sent to.
-    response = client.post(reverse("login"), {"username": "carol@acme.example"})
-    assert response["Location"].startswith(oidc_provider.issuer)
-    assert f"client_id={globex_sso.client_id}" in response["Location"]
+    authorization_url = start_sign_in("carol@acme.example")
+    assert f"client_id={globex_sso.client_id}" in authorization_url
     # ...and Globex's provider does not vouch for an address outside Globex's domains.
-    response = client.get(path_and_query(oidc_provider.authorize(response["Location"])))
+    response = client.get(path_and_query(oidc_provider.authorize(authorization_url)))
     assert "not an address of Globex" in refusal(response)
 
     # Acme's provider vouching for her is refused too: she belongs to Globex.
     oidc_provider.add_account("dave@acme.example", email="carol@acme.example", department="X")
-    acme_flow = client.post(reverse("login"), {"username": "dave@acme.example"})
-    assert f"client_id={acme_sso.client_id}" in acme_flow["Location"]
-    response = client.get(path_and_query(oidc_provider.authorize(acme_flow["Location"])))
+    authorization_url = start_sign_in("dave@acme.example")
+    assert f"client_id={acme_sso.client_id}" in authorization_url
+    response = client.get(path_and_query(oidc_provider.authorize(authorization_url)))
     assert "already has an account with another organization" in refusal(response)
 
     assert set(User.objects.values_list("pk", "organization_id", "display_name", "is_active")) == (
