@@ -53,7 +53,7 @@ class SingleSignOn(BaseModel):
     discovery_url = models.URLField(
         "issuer or discovery URL",
         max_length=500,
-        help_text="The provider's issuer, e.g. https://login.microsoftonline.com/<tenant>/v2.0; "
+        help_text="The provider's issuer, e.g. https://login.microsoftonline.com/TENANT-ID/v2.0; "
         "/.well-known/openid-configuration is added when missing.",
     )
     client_id = models.CharField("client ID", max_length=255)

@@ -49,6 +49,9 @@ class SignInView(LoginView):
         single_sign_on = single_sign_on_for_email(email=email)
         if single_sign_on is None:
             password_form = self.get_form_class()(request, initial={"username": email})
+            # The email is in; the cursor waits in the password.
+            password_form.fields["username"].widget.attrs.pop("autofocus", None)
+            password_form.fields["password"].widget.attrs["autofocus"] = True
             return self.render_to_response(self.get_context_data(form=password_form))
         request.session[NEXT_SESSION_KEY] = self.get_success_url()
         try:
