@@ -275,3 +275,26 @@ def test_a_disabled_provider_sends_nobody_away(client, oidc_provider, organizati
 
     assert response.status_code == 200
     assert "password" in response.context["form"].fields
+
+
+def test_a_token_without_an_email_is_refused_with_what_to_ask_for(
+    client, oidc_provider, acme_sso, sign_in_through_provider
+):
+    oidc_provider.add_account("nomail@acme.example", name="No Mail")
+
+    response = sign_in_through_provider("nomail@acme.example")
+
+    assert "did not tell us your email address" in refusal(response)
+    assert not User.objects.filter(display_name="No Mail").exists()
+
+
+def test_a_long_group_list_makes_a_bounded_number_of_teams(
+    client, oidc_provider, acme_sso, sign_in_through_provider
+):
+    groups = [f"Group {number:02}" for number in range(40)] + ["x" * 400, {"not": "a name"}]
+    oidc_provider.add_account("many@acme.example", email="many@acme.example", department=groups)
+
+    assert sign_in_through_provider("many@acme.example").status_code == 302
+
+    names = list(User.objects.get(email="many@acme.example").teams.values_list("name", flat=True))
+    assert sorted(names) == [f"Group {number:02}" for number in range(20)]
