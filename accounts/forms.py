@@ -4,6 +4,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 
 from accounts.models import ISO_WEEKDAYS, Organization, User, time_zone_names
@@ -21,7 +22,20 @@ class EmailStepForm(forms.Form):
     )
 
 
-class EmailAuthenticationForm(AuthenticationForm):
+class PasswordSignInRefusal:
+    """For the sign-in forms that check a password (ours and the admin's): people whose
+    organization requires single sign-on are told so instead of a password error."""
+
+    data: Any
+
+    def clean(self) -> dict[str, Any]:
+        refusal = password_sign_in_refusal(email=str(self.data.get("username") or ""))
+        if refusal:
+            raise forms.ValidationError(refusal, code="single_sign_on_required")
+        return super().clean()  # type: ignore[misc]
+
+
+class EmailAuthenticationForm(PasswordSignInRefusal, AuthenticationForm):
     username = forms.EmailField(
         label="Email", widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True})
     )
@@ -32,11 +46,9 @@ class EmailAuthenticationForm(AuthenticationForm):
         "inactive": "This account is inactive. Ask your organization's admin to reactivate it.",
     }
 
-    def clean(self) -> dict[str, Any]:
-        refusal = password_sign_in_refusal(email=self.data.get("username") or "")
-        if refusal:
-            raise forms.ValidationError(refusal, code="single_sign_on_required")
-        return super().clean()
+
+class AdminSignInForm(PasswordSignInRefusal, AdminAuthenticationForm):
+    pass
 
 
 class ProfileForm(forms.Form):

@@ -3,13 +3,14 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from accounts.forms import PasswordLinkForm
+from accounts.forms import AdminSignInForm, PasswordLinkForm
 from accounts.sso import views as sso_views
 from micromastery import views
 
 admin.site.site_header = "Micromastery authoring"
 admin.site.site_title = "Micromastery"
 admin.site.index_title = "Your organization"
+admin.site.login_form = AdminSignInForm
 
 auth_patterns = [
     path("login/", sso_views.SignInView.as_view(), name="login"),

@@ -70,8 +70,11 @@ def test_single_sign_on_required_refuses_the_password_page_with_a_message(
 
 
 def test_single_sign_on_required_refuses_the_admin_sign_in(client, org_admin, acme_sso_required):
-    client.post(reverse("admin:login"), {"username": org_admin.email, "password": TEST_PASSWORD})
+    response = client.post(
+        reverse("admin:login"), {"username": org_admin.email, "password": TEST_PASSWORD}
+    )
 
+    assert REQUIRED in response.context["form"].non_field_errors()[0]
     assert not is_signed_in(client)
     assert client.get(reverse("admin:index")).status_code == 302
 
