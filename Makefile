@@ -43,8 +43,15 @@ run: migrate
 	@echo ""
 	$(BIN)/honcho start -f Procfile
 
+# The single sign-on tests run a real OpenID Provider (Node's oidc-provider) from the
+# npm registry, installed exactly as locked whenever the lock changes.
+OIDC_PROVIDER := tests/accounts/sso/oidc_provider
+$(OIDC_PROVIDER)/node_modules/.installed: $(OIDC_PROVIDER)/package-lock.json
+	cd $(OIDC_PROVIDER) && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
 # The test settings never read .env, so the suite runs the same after `make run` as before.
-test: $(VENV)/.installed-dev
+test: $(VENV)/.installed-dev $(OIDC_PROVIDER)/node_modules/.installed
 	$(BIN)/python manage.py makemigrations --check --dry-run --settings=micromastery.test_settings
 	$(BIN)/python manage.py check --database default --fail-level WARNING --settings=micromastery.test_settings
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

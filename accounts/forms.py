@@ -4,12 +4,38 @@ from collections.abc import Iterator
 from typing import Any
 
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 
 from accounts.models import ISO_WEEKDAYS, Organization, User, time_zone_names
+from accounts.sso.selectors import password_sign_in_refusal
 
 
-class EmailAuthenticationForm(AuthenticationForm):
+class EmailStepForm(forms.Form):
+    """The sign-in page's first question: people of an organization with single sign-on go
+    to their provider from here, everyone else is asked for a password next."""
+
+    username = forms.EmailField(
+        label="Email",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+    )
+
+
+class PasswordSignInRefusal:
+    """For the sign-in forms that check a password (ours and the admin's): people whose
+    organization requires single sign-on are told so instead of a password error."""
+
+    data: Any
+
+    def clean(self) -> dict[str, Any]:
+        refusal = password_sign_in_refusal(email=str(self.data.get("username") or ""))
+        if refusal:
+            raise forms.ValidationError(refusal, code="single_sign_on_required")
+        return super().clean()  # type: ignore[misc]
+
+
+class EmailAuthenticationForm(PasswordSignInRefusal, AuthenticationForm):
     username = forms.EmailField(
         label="Email", widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True})
     )
@@ -19,6 +45,10 @@ class EmailAuthenticationForm(AuthenticationForm):
         "try again, or reset your password.",
         "inactive": "This account is inactive. Ask your organization's admin to reactivate it.",
     }
+
+
+class AdminSignInForm(PasswordSignInRefusal, AdminAuthenticationForm):
+    pass
 
 
 class ProfileForm(forms.Form):
@@ -60,6 +90,13 @@ class PasswordLinkForm(PasswordResetForm):
 
     People added by an org admin start without one; the same link lets them choose it.
     """
+
+    def clean_email(self) -> str:
+        email: str = self.cleaned_data["email"]
+        refusal = password_sign_in_refusal(email=email)
+        if refusal:
+            raise forms.ValidationError(refusal, code="single_sign_on_required")
+        return email
 
     def get_users(self, email: str) -> Iterator[Any]:
         return iter(User.objects.filter(email__iexact=email.strip(), is_active=True))

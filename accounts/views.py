@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods
 from accounts import services
 from accounts.forms import ProfileForm
 from accounts.models import User
+from accounts.sso.selectors import password_sign_in_refusal
 from accounts.tokens import INVITATION_MAX_AGE, invitation_token_generator
 from micromastery.common.errors import ApplicationError
 from micromastery.common.forms import form_add_application_error
@@ -71,6 +72,11 @@ def invitation_accept(request: HttpRequest, uidb64: str, token: str) -> HttpResp
             {"days": INVITATION_MAX_AGE.days},
             status=400,
         )
+    refusal = password_sign_in_refusal(email=person.email)
+    if refusal:
+        # The organization signs in through its provider: there is no password to choose.
+        messages.info(request, refusal)
+        return redirect("login")
     form = SetPasswordForm(person, request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

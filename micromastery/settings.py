@@ -59,6 +59,10 @@ if not DEBUG and (
         f"`{GENERATE_SECRET_KEY}`."
     )
 
+# Old keys that still open sessions and the secrets encrypted at rest after a rotation
+# (micromastery/common/encryption.py); comma-separated.
+SECRET_KEY_FALLBACKS = env.list("DJANGO_SECRET_KEY_FALLBACKS", default=[])
+
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=[])
 if DEBUG and not ALLOWED_HOSTS:
     ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
@@ -99,6 +103,7 @@ INSTALLED_APPS = [
     "micromastery.common",
     "micromastery.demo",
     "accounts",
+    "accounts.sso",
     "courses",
     "practice",
     "practice.nudges",
@@ -170,6 +175,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
+    # Refuses passwords of organizations that require single sign-on, before ModelBackend.
+    "accounts.sso.backends.SingleSignOnRequiredBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [

@@ -3,21 +3,18 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from accounts.forms import EmailAuthenticationForm, PasswordLinkForm
+from accounts.forms import AdminSignInForm, PasswordLinkForm
+from accounts.sso import views as sso_views
 from micromastery import views
 
 admin.site.site_header = "Micromastery authoring"
 admin.site.site_title = "Micromastery"
 admin.site.index_title = "Your organization"
+admin.site.login_form = AdminSignInForm
 
 auth_patterns = [
-    path(
-        "login/",
-        auth_views.LoginView.as_view(
-            authentication_form=EmailAuthenticationForm, redirect_authenticated_user=True
-        ),
-        name="login",
-    ),
+    path("login/", sso_views.SignInView.as_view(), name="login"),
+    path("sso/<slug:slug>/callback/", sso_views.sso_callback, name="sso_callback"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path(

@@ -19,6 +19,7 @@ from accounts.api.serializers import (
     TokenOutputSerializer,
 )
 from accounts.models import ApiToken, User
+from accounts.sso.selectors import password_sign_in_refusal
 from micromastery.common.errors import ApplicationError
 
 
@@ -49,6 +50,9 @@ class TokenView(APIView):
     def post(self, request: Request) -> Response:
         serializer = TokenInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        refusal = password_sign_in_refusal(email=serializer.validated_data["email"])
+        if refusal:
+            raise ApplicationError(refusal)
         # Axes counts failures and locks out through the same authenticate() call.
         user = authenticate(
             request._request,

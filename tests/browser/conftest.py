@@ -73,6 +73,8 @@ def sign_in(live_server, page):
     def sign_in_as(user):
         page.goto(f"{live_server.url}/accounts/login/")
         page.get_by_label("Email").fill(user.email)
+        # Email first: without single sign-on, the password is asked next.
+        page.get_by_role("button", name="Continue").click()
         page.get_by_label("Password").fill(TEST_PASSWORD)
         page.get_by_role("button", name="Sign in").click()
         page.wait_for_url(f"{live_server.url}/")

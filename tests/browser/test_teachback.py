@@ -29,6 +29,7 @@ def test_teacher_confirms_on_a_phone_and_attendee_gives_feedback(live_server, pa
 
     page.goto(f"{live_server.url}/accounts/login/?next=/teachbacks/{session.pk}/")
     page.get_by_label("Email").fill(teacher.email)
+    page.get_by_role("button", name="Continue").click()
     page.get_by_label("Password").fill(TEST_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.get_by_role("heading", name=re.compile("Teach back")).wait_for()
