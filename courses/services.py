@@ -439,8 +439,13 @@ def micromastery_archive(*, micromastery: Micromastery, by: User | None) -> Micr
 
 @transaction.atomic
 def topic_upsert(*, organization: Organization, name: str) -> Topic:
+    slug = slugify(name)[:100]
+    if not slug:
+        # The slug is the topic's address in links and filters: it cannot be empty.
+        message = f"The topic {name!r} needs at least one letter or digit."
+        raise ApplicationError(message, fields={"topics": [message]})
     topic, _ = Topic.objects.get_or_create(
-        organization=organization, slug=slugify(name)[:100], defaults={"name": name}
+        organization=organization, slug=slug, defaults={"name": name}
     )
     return topic
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from micromastery.common.api import StrictFieldsMixin
 from practice.extensions import enrollment_api_extensions
 from practice.models import EnrollmentStatus, PracticeAttempt
 
@@ -22,12 +23,12 @@ def id_field(**kwargs: Any) -> serializers.IntegerField:
     )
 
 
-class EnrollmentCreateInputSerializer(serializers.Serializer[Any]):
+class EnrollmentCreateInputSerializer(StrictFieldsMixin, serializers.Serializer[Any]):
     micromastery = id_field()
     personal_payoff = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class EnrollmentUpdateInputSerializer(serializers.Serializer[Any]):
+class EnrollmentUpdateInputSerializer(StrictFieldsMixin, serializers.Serializer[Any]):
     personal_payoff = serializers.CharField(allow_blank=True)
 
 
@@ -119,7 +120,7 @@ class EnrollmentDetailOutputSerializer(EnrollmentOutputSerializer):
         return fields
 
 
-class AttemptCreateInputSerializer(serializers.Serializer[Any]):
+class AttemptCreateInputSerializer(StrictFieldsMixin, serializers.Serializer[Any]):
     step = id_field()
     what_i_did = serializers.CharField(
         error_messages={"blank": "Say what you did.", "required": "Say what you did."}

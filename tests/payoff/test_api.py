@@ -139,4 +139,4 @@ def test_measurement_list_query_count_is_constant(
 
 def test_measurements_require_authentication(api_client, enrollment):
     response = api_client.get(measurements_url(enrollment))
-    assert response.status_code in (401, 403)
+    assert response.status_code == 401

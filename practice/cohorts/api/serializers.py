@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from accounts.models import Team, User
 from courses.models import Course, Micromastery
+from micromastery.common.api import StrictFieldsMixin
 from practice.cohorts.selectors import CohortReport
 from practice.cohorts.services import SyncOutcome
 
@@ -20,7 +21,7 @@ def _scoped(kind: str, queryset: Any, **kwargs: Any) -> serializers.PrimaryKeyRe
     )
 
 
-class OrganizationScopedInput(serializers.Serializer[Any]):
+class OrganizationScopedInput(StrictFieldsMixin, serializers.Serializer[Any]):
     """Ids resolve only within the viewer's organization: another one's are "not found"."""
 
     def __init__(self, *args: Any, organization_id: int | None = None, **kwargs: Any) -> None:

@@ -5,6 +5,7 @@ from typing import Any
 from rest_framework import serializers
 
 from accounts.models import User
+from micromastery.common.api import StrictFieldsMixin
 from practice.teachback.models import Rsvp, TeachBackInvite, TeachBackSession
 
 FEEDBACK_FIELDS = ("feedback_clarity", "feedback_will_try", "feedback_comment", "feedback_at")
@@ -75,11 +76,11 @@ class TeachBackOutputSerializer(serializers.ModelSerializer[TeachBackSession]):
         return session.enrollment.mastered_at is not None
 
 
-class ProposeInputSerializer(serializers.Serializer[Any]):
+class ProposeInputSerializer(StrictFieldsMixin, serializers.Serializer[Any]):
     enrollment = serializers.IntegerField(help_text="One of your completed enrolments.")
 
 
-class ConfirmInputSerializer(serializers.Serializer[Any]):
+class ConfirmInputSerializer(StrictFieldsMixin, serializers.Serializer[Any]):
     starts_at = serializers.DateTimeField()
     audience = serializers.PrimaryKeyRelatedField(
         many=True,
@@ -101,17 +102,17 @@ class ConfirmInputSerializer(serializers.Serializer[Any]):
             )
 
 
-class RescheduleInputSerializer(serializers.Serializer[Any]):
+class RescheduleInputSerializer(StrictFieldsMixin, serializers.Serializer[Any]):
     starts_at = serializers.DateTimeField()
     location = serializers.CharField(max_length=200, required=False, allow_blank=True)
     video_url = serializers.CharField(max_length=200, required=False, allow_blank=True)
 
 
-class RsvpInputSerializer(serializers.Serializer[Any]):
+class RsvpInputSerializer(StrictFieldsMixin, serializers.Serializer[Any]):
     rsvp = serializers.ChoiceField(choices=[Rsvp.ACCEPTED.value, Rsvp.DECLINED.value])
 
 
-class AttendanceInputSerializer(serializers.Serializer[Any]):
+class AttendanceInputSerializer(StrictFieldsMixin, serializers.Serializer[Any]):
     attended = serializers.PrimaryKeyRelatedField(
         many=True,
         queryset=User.objects.none(),
@@ -126,7 +127,7 @@ class AttendanceInputSerializer(serializers.Serializer[Any]):
             field.child_relation.queryset = User.objects.filter(teachback_invites__session=session)
 
 
-class FeedbackInputSerializer(serializers.Serializer[Any]):
+class FeedbackInputSerializer(StrictFieldsMixin, serializers.Serializer[Any]):
     clarity = serializers.IntegerField(min_value=1, max_value=5)
     will_try = serializers.BooleanField()
     comment = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
