@@ -63,15 +63,70 @@ class CohortCreateInputSerializer(CohortMembersInputSerializer):
     )
 
 
-class PersonSerializer(serializers.Serializer[Any]):
+class CohortPersonSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     display_name = serializers.CharField()
 
 
+# The fields below document the shape in the schema; to_representation builds it from a
+# CohortReport, whose rows are not model fields.
+
+
+class TeamRefSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class KickoffSerializer(serializers.Serializer[Any]):
+    at = serializers.DateTimeField()
+    minutes = serializers.IntegerField()
+    location = serializers.CharField()
+    url = serializers.CharField()
+    facilitator = CohortPersonSerializer(allow_null=True)
+
+
+class CohortCountsSerializer(serializers.Serializer[Any]):
+    members = serializers.IntegerField()
+    enrolled = serializers.IntegerField()
+    started = serializers.IntegerField()
+    completed = serializers.IntegerField()
+    overdue = serializers.IntegerField()
+
+
+class CohortLearnerSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    display_name = serializers.CharField()
+    email = serializers.EmailField()
+    added_at = serializers.DateTimeField()
+    enrollments = serializers.ListField(child=serializers.IntegerField())
+    already_enrolled = serializers.BooleanField()
+    started = serializers.BooleanField()
+    completed = serializers.BooleanField()
+    overdue = serializers.BooleanField()
+
+
+class RemovedMemberSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    display_name = serializers.CharField()
+    removed_at = serializers.DateTimeField(allow_null=True)
+
+
 class CohortOutputSerializer(serializers.Serializer[CohortReport]):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    title = serializers.CharField()
+    micromastery = serializers.IntegerField(allow_null=True)
+    course = serializers.IntegerField(allow_null=True)
+    teams = TeamRefSerializer(many=True)
+    starts_on = serializers.DateField()
+    due_on = serializers.DateField(allow_null=True)
+    kickoff = KickoffSerializer(allow_null=True)
+    assigned_by = CohortPersonSerializer(allow_null=True)
+    counts = CohortCountsSerializer()
+
     def to_representation(self, report: CohortReport) -> dict[str, Any]:
         cohort = report.cohort
-        person = PersonSerializer
+        person = CohortPersonSerializer
         return {
             "id": cohort.pk,
             "name": cohort.name,
@@ -102,6 +157,9 @@ class CohortOutputSerializer(serializers.Serializer[CohortReport]):
 
 
 class CohortDetailOutputSerializer(CohortOutputSerializer):
+    learners = CohortLearnerSerializer(many=True)
+    removed = RemovedMemberSerializer(many=True)
+
     def to_representation(self, report: CohortReport) -> dict[str, Any]:
         data = super().to_representation(report)
         data["learners"] = [
