@@ -11,8 +11,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.text import slugify
 
 from accounts.models import Organization
 from micromastery.common.models import BaseModel
@@ -41,6 +43,13 @@ class Topic(BaseModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        # The slug, made from the name, is the topic's address in links and filters.
+        if not slugify(self.name):
+            raise ValidationError(
+                {"name": f"The topic {self.name!r} needs at least one letter or digit."}
+            )
 
 
 class MicromasteryQuerySet(models.QuerySet["Micromastery"]):

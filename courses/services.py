@@ -440,10 +440,11 @@ def micromastery_archive(*, micromastery: Micromastery, by: User | None) -> Micr
 @transaction.atomic
 def topic_upsert(*, organization: Organization, name: str) -> Topic:
     slug = slugify(name)[:100]
-    if not slug:
-        # The slug is the topic's address in links and filters: it cannot be empty.
-        message = f"The topic {name!r} needs at least one letter or digit."
-        raise ApplicationError(message, fields={"topics": [message]})
+    try:
+        Topic(organization=organization, name=name, slug=slug).clean()
+    except ValidationError as error:
+        message = " ".join(error.messages)
+        raise ApplicationError(message, fields={"topics": [message]}) from None
     topic, _ = Topic.objects.get_or_create(
         organization=organization, slug=slug, defaults={"name": name}
     )

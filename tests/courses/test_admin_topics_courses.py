@@ -157,3 +157,11 @@ def test_micromastery_list_query_count_does_not_grow(
     with django_assert_num_queries(9):
         response = client.get(url)
     assert response.content.decode().count('class="field-latest_title"') == 30
+
+
+def test_topic_without_letters_or_digits_is_refused_in_the_form(client, author):
+    client.force_login(author)
+    response = client.post(reverse("admin:courses_topic_add"), {"name": "!!!"})
+    assert response.status_code == 200
+    assert "needs at least one letter or digit" in response.content.decode()
+    assert not Topic.objects.exists()
