@@ -252,17 +252,17 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Bodies are JSON (they nest: steps, payoff metrics); a form body is a 415, not a
+    # half-read request.
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DEFAULT_PAGINATION_CLASS": "micromastery.common.api.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "micromastery.common.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "micromastery.common.api.exception_handler",
-    # DRF's defaults, with a JSON parser that refuses absurd nesting and numbers.
-    "DEFAULT_PARSER_CLASSES": [
-        "micromastery.common.parsers.BoundedJSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
+    # JSON bodies only (the API documents no other), through a parser that refuses absurd
+    # nesting and numbers.
+    "DEFAULT_PARSER_CLASSES": ["micromastery.common.parsers.BoundedJSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
 }

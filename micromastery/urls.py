@@ -1,11 +1,12 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts.forms import AdminSignInForm, PasswordLinkForm
 from accounts.sso import views as sso_views
 from micromastery import views
+from micromastery.common.api import ApiNotFoundView
 
 admin.site.site_header = "Micromastery authoring"
 admin.site.site_title = "Micromastery"
@@ -74,4 +75,5 @@ urlpatterns = [
     path("api/v1/", include(api_v1_patterns)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    re_path(r"^api/", ApiNotFoundView.as_view()),
 ]

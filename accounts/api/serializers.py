@@ -5,9 +5,10 @@ from typing import Any
 from rest_framework import serializers
 
 from accounts.models import ISO_WEEKDAYS, Organization, Team, User, time_zone_names
+from micromastery.common.api import StrictFieldsMixin
 
 
-class TokenInputSerializer(serializers.Serializer[Any]):
+class TokenInputSerializer(StrictFieldsMixin, serializers.Serializer[Any]):
     email = serializers.EmailField()
     password = serializers.CharField(trim_whitespace=False, style={"input_type": "password"})
 
@@ -61,7 +62,7 @@ class MeOutputSerializer(serializers.ModelSerializer[User]):
         return roles
 
 
-class MeUpdateSerializer(serializers.Serializer[Any]):
+class MeUpdateSerializer(StrictFieldsMixin, serializers.Serializer[Any]):
     display_name = serializers.CharField(max_length=150, required=False)
     time_zone = serializers.ChoiceField(choices=[], required=False)
     work_starts_at = serializers.TimeField(required=False)

@@ -29,33 +29,9 @@ from courses.services import (
     TOO_MANY_CHECKIN_DAYS,
     version_part_count_errors,
 )
+from micromastery.common.api import StrictFieldsMixin
 from micromastery.common.markdown import render_markdown
 from micromastery.common.models import max_length_of
-
-
-class StrictFieldsMixin:
-    """Refuse keys the serializer does not know, so a misspelt field is never dropped."""
-
-    fields: Any
-
-    def to_internal_value(self, data: Any) -> Any:
-        unknown: dict[str, Any] = {}
-        if isinstance(data, Mapping):
-            known = {name for name, field in self.fields.items() if not field.read_only}
-            unknown = {
-                str(name): ["Unknown field: remove it or check its spelling."]
-                for name in data
-                if name not in known
-            }
-        try:
-            value = super().to_internal_value(data)  # type: ignore[misc]
-        except serializers.ValidationError as error:
-            if unknown and isinstance(error.detail, dict):
-                error.detail.update(unknown)
-            raise
-        if unknown:
-            raise serializers.ValidationError(unknown)
-        return value
 
 
 @extend_schema_field(OpenApiTypes.STR)
@@ -252,7 +228,13 @@ class CourseOutputSerializer(serializers.ModelSerializer[Course]):
 
 
 class MicromasteryFilterSerializer(serializers.Serializer[Any]):
-    topic = serializers.SlugField(required=False, help_text="A topic's slug.")
+    # An empty parameter (a form's "any" choice) filters nothing, as DRF reads it.
+    topic = serializers.SlugField(
+        required=False, allow_blank=True, help_text="A topic's slug; empty for every topic."
+    )
     search = serializers.CharField(
-        required=False, max_length=200, help_text="Words in the title or summary."
+        required=False,
+        allow_blank=True,
+        max_length=200,
+        help_text="Words in the title or summary; empty for everything.",
     )

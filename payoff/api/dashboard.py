@@ -5,24 +5,35 @@ from __future__ import annotations
 from typing import Any
 
 from django.urls import path
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
+from micromastery.common.models import MAX_ROW_ID
 from payoff.api.serializers import DashboardOutputSerializer
 from payoff.dashboard.scope import DEFAULT_PERIOD_DAYS, PERIOD_CHOICES, dashboard_scope
 from payoff.dashboard.summary import dashboard_summary
 
 
 class DashboardFilterSerializer(serializers.Serializer[Any]):
-    team = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False)
-    micromastery = serializers.IntegerField(min_value=1, required=False)
-    cohort = serializers.IntegerField(min_value=1, required=False)
-    period = serializers.ChoiceField(choices=PERIOD_CHOICES, default=DEFAULT_PERIOD_DAYS)
+    team = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ROW_ID),
+        required=False,
+        help_text="Team ids.",
+    )
+    micromastery = serializers.IntegerField(min_value=1, max_value=MAX_ROW_ID, required=False)
+    cohort = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_ROW_ID,
+        required=False,
+        help_text="Only this cohort's members' enrolments.",
+    )
+    period = serializers.ChoiceField(
+        choices=PERIOD_CHOICES, default=DEFAULT_PERIOD_DAYS, help_text="Days back from today."
+    )
 
 
 class DashboardView(APIView):
@@ -33,15 +44,14 @@ class DashboardView(APIView):
     """
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter("team", OpenApiTypes.INT, many=True, description="Team ids."),
-            OpenApiParameter("micromastery", OpenApiTypes.INT),
-            OpenApiParameter(
-                "cohort", OpenApiTypes.INT, description="Only this cohort's members' enrolments."
+        parameters=[DashboardFilterSerializer],
+        responses={
+            200: DashboardOutputSerializer,
+            403: OpenApiResponse(
+                description="Only managers, org admins and authors see the dashboard."
             ),
-            OpenApiParameter("period", OpenApiTypes.INT, enum=list(PERIOD_CHOICES)),
-        ],
-        responses={200: DashboardOutputSerializer},
+            404: OpenApiResponse(description="A team, micromastery or cohort you may not see."),
+        },
     )
     def get(self, request: Request) -> Response:
         filters = DashboardFilterSerializer(

@@ -6,11 +6,12 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from micromastery.common.api import StrictFieldsMixin
 from payoff.models import MeasurementKind, PayoffMeasurement
 from practice.api.serializers import id_field
 
 
-class BaselineCreateInputSerializer(serializers.Serializer[Any]):
+class BaselineCreateInputSerializer(StrictFieldsMixin, serializers.Serializer[Any]):
     metric = id_field()
     value = serializers.DecimalField(max_digits=14, decimal_places=2)
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from micromastery.common.api import StrictFieldsMixin
 from micromastery.common.models import MAX_ROW_ID, max_length_of
 from practice.extensions import enrollment_api_extensions
 from practice.models import Enrollment, EnrollmentStatus, PracticeAttempt
@@ -20,7 +21,7 @@ def id_field(**kwargs: Any) -> serializers.IntegerField:
     )
 
 
-class EnrollmentCreateInputSerializer(serializers.Serializer[Any]):
+class EnrollmentCreateInputSerializer(StrictFieldsMixin, serializers.Serializer[Any]):
     micromastery = id_field()
     personal_payoff = serializers.CharField(
         required=False,
@@ -30,7 +31,7 @@ class EnrollmentCreateInputSerializer(serializers.Serializer[Any]):
     )
 
 
-class EnrollmentUpdateInputSerializer(serializers.Serializer[Any]):
+class EnrollmentUpdateInputSerializer(StrictFieldsMixin, serializers.Serializer[Any]):
     personal_payoff = serializers.CharField(
         allow_blank=True, max_length=max_length_of(Enrollment, "personal_payoff")
     )
@@ -124,7 +125,7 @@ class EnrollmentDetailOutputSerializer(EnrollmentOutputSerializer):
         return fields
 
 
-class AttemptCreateInputSerializer(serializers.Serializer[Any]):
+class AttemptCreateInputSerializer(StrictFieldsMixin, serializers.Serializer[Any]):
     step = id_field()
     what_i_did = serializers.CharField(
         max_length=max_length_of(PracticeAttempt, "what_i_did"),

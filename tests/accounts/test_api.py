@@ -73,7 +73,9 @@ def test_api_me_shows_organization_and_roles(api_as, manager, team):
 
 def test_api_me_requires_authentication(api_client):
     response = api_client.get("/api/v1/me/")
-    assert response.status_code in (401, 403)
+    assert response.status_code == 401
+    # The client is told how to authenticate.
+    assert response["WWW-Authenticate"] == "Token"
     assert response.json()["error"]["code"] == "not_authenticated"
 
 

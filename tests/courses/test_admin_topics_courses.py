@@ -157,3 +157,14 @@ def test_micromastery_list_query_count_does_not_grow(
     with django_assert_num_queries(9):
         response = client.get(url)
     assert response.content.decode().count('class="field-latest_title"') == 30
+
+
+def test_topics_without_letters_or_digits_get_slugs_of_their_own_in_the_form(client, author):
+    client.force_login(author)
+    for name in ("!!!", "¿¿"):
+        response = client.post(reverse("admin:courses_topic_add"), {"name": name})
+        assert response.status_code == 302
+    assert sorted(Topic.objects.values_list("name", "slug")) == [
+        ("!!!", "topic"),
+        ("¿¿", "topic-2"),
+    ]

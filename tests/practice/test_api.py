@@ -623,7 +623,7 @@ def test_enrollment_list_of_manager_shows_none_of_the_team(api_as, manager, team
 )
 def test_practice_api_requires_authentication(api_client, path):
     response = api_client.get(path)
-    assert response.status_code in (401, 403)
+    assert response.status_code == 401
     assert response.json()["error"]["code"] == "not_authenticated"
 
 

@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from accounts.models import Team, User
 from courses.models import Course, Micromastery
+from micromastery.common.api import StrictFieldsMixin
 from micromastery.common.models import max_length_of
 from practice.cohorts.models import Cohort
 from practice.cohorts.selectors import CohortReport
@@ -22,7 +23,7 @@ def _scoped(kind: str, queryset: Any, **kwargs: Any) -> serializers.PrimaryKeyRe
     )
 
 
-class OrganizationScopedInput(serializers.Serializer[Any]):
+class OrganizationScopedInput(StrictFieldsMixin, serializers.Serializer[Any]):
     """Ids resolve only within the viewer's organization: another one's are "not found"."""
 
     def __init__(self, *args: Any, organization_id: int | None = None, **kwargs: Any) -> None:
@@ -72,15 +73,70 @@ class CohortCreateInputSerializer(CohortMembersInputSerializer):
     )
 
 
-class PersonSerializer(serializers.Serializer[Any]):
+class CohortPersonSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     display_name = serializers.CharField()
 
 
+# The fields below document the shape in the schema; to_representation builds it from a
+# CohortReport, whose rows are not model fields.
+
+
+class TeamRefSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class KickoffSerializer(serializers.Serializer[Any]):
+    at = serializers.DateTimeField()
+    minutes = serializers.IntegerField()
+    location = serializers.CharField()
+    url = serializers.CharField()
+    facilitator = CohortPersonSerializer(allow_null=True)
+
+
+class CohortCountsSerializer(serializers.Serializer[Any]):
+    members = serializers.IntegerField()
+    enrolled = serializers.IntegerField()
+    started = serializers.IntegerField()
+    completed = serializers.IntegerField()
+    overdue = serializers.IntegerField()
+
+
+class CohortLearnerSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    display_name = serializers.CharField()
+    email = serializers.EmailField()
+    added_at = serializers.DateTimeField()
+    enrollments = serializers.ListField(child=serializers.IntegerField())
+    already_enrolled = serializers.BooleanField()
+    started = serializers.BooleanField()
+    completed = serializers.BooleanField()
+    overdue = serializers.BooleanField()
+
+
+class RemovedMemberSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    display_name = serializers.CharField()
+    removed_at = serializers.DateTimeField(allow_null=True)
+
+
 class CohortOutputSerializer(serializers.Serializer[CohortReport]):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    title = serializers.CharField()
+    micromastery = serializers.IntegerField(allow_null=True)
+    course = serializers.IntegerField(allow_null=True)
+    teams = TeamRefSerializer(many=True)
+    starts_on = serializers.DateField()
+    due_on = serializers.DateField(allow_null=True)
+    kickoff = KickoffSerializer(allow_null=True)
+    assigned_by = CohortPersonSerializer(allow_null=True)
+    counts = CohortCountsSerializer()
+
     def to_representation(self, report: CohortReport) -> dict[str, Any]:
         cohort = report.cohort
-        person = PersonSerializer
+        person = CohortPersonSerializer
         return {
             "id": cohort.pk,
             "name": cohort.name,
@@ -111,6 +167,9 @@ class CohortOutputSerializer(serializers.Serializer[CohortReport]):
 
 
 class CohortDetailOutputSerializer(CohortOutputSerializer):
+    learners = CohortLearnerSerializer(many=True)
+    removed = RemovedMemberSerializer(many=True)
+
     def to_representation(self, report: CohortReport) -> dict[str, Any]:
         data = super().to_representation(report)
         data["learners"] = [

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
@@ -28,6 +28,10 @@ from practice.cohorts.api.serializers import (
     outcome_representation,
 )
 
+NOT_AN_ASSIGNER = OpenApiResponse(
+    description="Only org admins, authors and team managers work with cohorts."
+)
+
 
 def _assigner(request: Request) -> User:
     user = request.user
@@ -43,7 +47,9 @@ def _detail(viewer: User, cohort_id: int) -> dict[str, Any]:
 
 
 class CohortListCreateView(APIView):
-    @extend_schema(responses={200: CohortOutputSerializer(many=True)})
+    pagination_class = Pagination
+
+    @extend_schema(responses={200: CohortOutputSerializer(many=True), 403: NOT_AN_ASSIGNER})
     def get(self, request: Request) -> Response:
         viewer = _assigner(request)
         paginator = Pagination()
@@ -75,7 +81,7 @@ class CohortListCreateView(APIView):
 
 
 class CohortDetailView(APIView):
-    @extend_schema(responses={200: CohortDetailOutputSerializer})
+    @extend_schema(responses={200: CohortDetailOutputSerializer, 403: NOT_AN_ASSIGNER})
     def get(self, request: Request, cohort_id: int) -> Response:
         return Response(_detail(_assigner(request), cohort_id))
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
 from practice.nudges.models import Notification
@@ -16,3 +18,7 @@ class NotificationOutputSerializer(serializers.ModelSerializer[Notification]):
 
     def get_is_read(self, notification: Notification) -> bool:
         return notification.read_at is not None
+
+
+class NotificationFilterSerializer(serializers.Serializer[Any]):
+    unread = serializers.BooleanField(required=False, help_text="Only unread notifications.")

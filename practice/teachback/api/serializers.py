@@ -5,6 +5,7 @@ from typing import Any
 from rest_framework import serializers
 
 from accounts.models import User
+from micromastery.common.api import StrictFieldsMixin
 from micromastery.common.models import max_length_of
 from practice.teachback.models import Rsvp, TeachBackInvite, TeachBackSession
 
@@ -76,11 +77,11 @@ class TeachBackOutputSerializer(serializers.ModelSerializer[TeachBackSession]):
         return session.enrollment.mastered_at is not None
 
 
-class ProposeInputSerializer(serializers.Serializer[Any]):
+class ProposeInputSerializer(StrictFieldsMixin, serializers.Serializer[Any]):
     enrollment = serializers.IntegerField(help_text="One of your completed enrolments.")
 
 
-class ConfirmInputSerializer(serializers.Serializer[Any]):
+class ConfirmInputSerializer(StrictFieldsMixin, serializers.Serializer[Any]):
     starts_at = serializers.DateTimeField()
     audience = serializers.PrimaryKeyRelatedField(
         many=True,
@@ -112,7 +113,7 @@ class ConfirmInputSerializer(serializers.Serializer[Any]):
             )
 
 
-class RescheduleInputSerializer(serializers.Serializer[Any]):
+class RescheduleInputSerializer(StrictFieldsMixin, serializers.Serializer[Any]):
     starts_at = serializers.DateTimeField()
     location = serializers.CharField(
         max_length=max_length_of(TeachBackSession, "location"), required=False, allow_blank=True
@@ -122,11 +123,11 @@ class RescheduleInputSerializer(serializers.Serializer[Any]):
     )
 
 
-class RsvpInputSerializer(serializers.Serializer[Any]):
+class RsvpInputSerializer(StrictFieldsMixin, serializers.Serializer[Any]):
     rsvp = serializers.ChoiceField(choices=[Rsvp.ACCEPTED.value, Rsvp.DECLINED.value])
 
 
-class AttendanceInputSerializer(serializers.Serializer[Any]):
+class AttendanceInputSerializer(StrictFieldsMixin, serializers.Serializer[Any]):
     attended = serializers.PrimaryKeyRelatedField(
         many=True,
         queryset=User.objects.none(),
@@ -141,7 +142,7 @@ class AttendanceInputSerializer(serializers.Serializer[Any]):
             field.child_relation.queryset = User.objects.filter(teachback_invites__session=session)
 
 
-class FeedbackInputSerializer(serializers.Serializer[Any]):
+class FeedbackInputSerializer(StrictFieldsMixin, serializers.Serializer[Any]):
     clarity = serializers.IntegerField(min_value=1, max_value=5)
     will_try = serializers.BooleanField()
     comment = serializers.CharField(

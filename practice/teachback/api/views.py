@@ -12,7 +12,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -62,7 +62,11 @@ class TeachBackListView(generics.ListAPIView[TeachBackSession]):
 
     @extend_schema(
         request=ProposeInputSerializer,
-        responses={200: TeachBackOutputSerializer, 201: TeachBackOutputSerializer},
+        responses={
+            200: TeachBackOutputSerializer,
+            201: TeachBackOutputSerializer,
+            404: OpenApiResponse(description="No such enrolment of yours."),
+        },
     )
     def post(self, request: Request) -> Response:
         viewer = _viewer(request)
