@@ -19,10 +19,10 @@ from typing import Any
 import pytest
 import schemathesis
 from django.core.management import call_command
-from rest_framework.authtoken.models import Token
 from schemathesis.engine import Status, events, from_schema
 
 from accounts.models import User
+from accounts.services import api_token_issue
 
 pytestmark = [pytest.mark.contract, pytest.mark.django_db(transaction=True)]
 
@@ -109,8 +109,8 @@ def demo_organization(db: Any) -> None:
 
 
 def token_header(email: str) -> dict[str, str]:
-    token, _ = Token.objects.get_or_create(user=User.objects.get(email=email))
-    return {"Authorization": f"Token {token.key}"}
+    key = api_token_issue(user=User.objects.get(email=email))
+    return {"Authorization": f"Token {key}"}
 
 
 @pytest.mark.parametrize("role", ["author", "learner", "anonymous"])
