@@ -40,7 +40,8 @@ def test_plan_start_nudge_a_day_after_enrolling_on_every_channel_on(learner):
     assert {n.kind for n in nudges} == {"start_nudge"}
     assert nudges[0].due_at == day(1, 10)
     assert nudges[0].local_date == date(2026, 3, 3)
-    assert "/steps/" in nudges[0].items[0]["path"]
+    # The link is the step's quick log: one tap logs a rep, without signing in.
+    assert nudges[0].items[0]["path"].startswith("/q/")
 
 
 def test_plan_waits_for_working_hours_in_the_learners_time_zone(learner):
