@@ -127,10 +127,23 @@
   window.addEventListener("online", sync);
   sync();
 
-  /* --- Installable and offline: the service worker caches the pages a learner opens. --- */
+  /* --- Installable and offline: the service worker caches the pages a learner opens;
+     home also keeps today's steps, so they open offline before they were ever visited. */
   var script = document.querySelector("script[data-service-worker]");
   if (script && "serviceWorker" in navigator) {
     navigator.serviceWorker.register(script.dataset.serviceWorker, { scope: "/" })
+      .then(function () {
+        var pages = Array.prototype.map.call(
+          document.querySelectorAll("a[data-offline-precache]"),
+          function (link) { return link.href; }
+        );
+        if (pages.length && navigator.onLine && window.caches) {
+          // The same cache as static/sw.js.
+          return window.caches.open("micromastery-pages-v1").then(function (cache) {
+            return cache.addAll(pages);
+          });
+        }
+      })
       .catch(function () { /* The site still works online without it. */ });
   }
 })();

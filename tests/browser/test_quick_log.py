@@ -195,3 +195,23 @@ def test_a_night_shift_learner_sees_due_times_inside_their_shift(
     expect(counts_from).to_have_text(shown)
     local = expected.astimezone(learner.zone).time()
     assert local >= time(22, 0) or local < time(6, 0)
+
+
+def test_home_and_todays_steps_open_offline(sign_in, live_server, learner, version):
+    enrollment = enrol_two_days_ago(learner, version)
+    step = version.steps.order_by("order").first()
+    page = sign_in(learner)
+    # The service worker takes over and keeps home and today's step for offline use.
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    page.reload()
+    step_url = f"{live_server.url}/enrollments/{enrollment.pk}/steps/{step.pk}/"
+    page.wait_for_function(
+        "url => caches.open('micromastery-pages-v1').then(c => c.match(url)).then(Boolean)",
+        arg=step_url,
+    )
+    page.context.set_offline(True)
+    page.goto(f"{live_server.url}/")
+    expect(page.get_by_role("heading", name="Practise today")).to_be_visible()
+    page.goto(step_url)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Step 1")
+    page.context.set_offline(False)

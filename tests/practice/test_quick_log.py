@@ -272,3 +272,21 @@ def test_api_practice_today_quick_log_url_opens_that_steps_quick_log(
     assert response.context["step"].step == step
     client.post(path, {"confidence": "4"})
     assert PracticeAttempt.objects.get().enrollment_id == enrollment.pk
+
+
+def test_in_app_notification_links_to_the_steps_quick_log(client, learner, version):
+    from practice.nudges import dispatch, planning
+    from practice.nudges.models import Notification
+    from tests.practice.nudges.helpers import day, enrol
+
+    enrollment = enrol(learner, version)
+    with time_machine.travel(day(1, 10), tick=False):
+        planning.nudges_plan(now=day(1, 10))
+        ids, token = dispatch.nudges_claim(now=day(1, 10))
+        dispatch.nudges_send(nudge_ids=ids, token=token)
+        notification = Notification.objects.get(recipient=learner)
+        landing = client.get(notification.url, follow=True)
+        assert landing.redirect_chain[-1][0].startswith("/q/")
+        assert landing.context["step"].step == version.steps.order_by("order").first()
+        client.post(landing.redirect_chain[-1][0], {"confidence": "5"})
+    assert PracticeAttempt.objects.get().enrollment_id == enrollment.pk
