@@ -215,3 +215,19 @@ def test_home_and_todays_steps_open_offline(sign_in, live_server, learner, versi
     page.goto(step_url)
     expect(page.get_by_role("heading", level=1)).to_have_text("Step 1")
     page.context.set_offline(False)
+
+
+def test_micromastery_page_jumps_to_the_four_elements_and_keeps_the_payoff_close(
+    sign_in, live_server, learner, organization
+):
+    version = published_version(organization, steps=4, metrics=2, title="Give clear feedback")
+    page = sign_in(learner)
+    page.goto(f"{live_server.url}/micromasteries/{version.micromastery_id}/")
+    jump = page.get_by_role("navigation", name="The four elements")
+    expect(jump.get_by_role("link")).to_have_text(["Context", "Way In", "Practice", "Payoff"])
+    practice = page.get_by_role("heading", name="Purposeful Practice")
+    payoff = page.get_by_role("heading", name="Payoff", exact=False).last
+    # Steps are compact: from the practice heading, the Payoff is within one phone screen.
+    assert payoff.bounding_box()["y"] - practice.bounding_box()["y"] < 844
+    jump.get_by_role("link", name="Payoff").click()
+    expect(payoff).to_be_in_viewport()
