@@ -290,3 +290,13 @@ def test_in_app_notification_links_to_the_steps_quick_log(client, learner, versi
         assert landing.context["step"].step == version.steps.order_by("order").first()
         client.post(landing.redirect_chain[-1][0], {"confidence": "5"})
     assert PracticeAttempt.objects.get().enrollment_id == enrollment.pk
+
+
+def test_quick_log_shows_the_action_in_a_line_as_text_never_markup(client, enrollment, step):
+    step.action = "**Write** the decision <script>alert(1)</script> at the top. " + "More. " * 60
+    step.save()
+    content = client.get(link_of(enrollment, step)).content.decode()
+    summary = content.split('<details class="quick-log-action">')[1].split("</summary>")[0]
+    assert "Write the decision" in summary and "**" not in summary
+    assert "<script>" not in content.split("<main")[1]
+    assert len(summary) < 400
