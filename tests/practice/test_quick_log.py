@@ -284,6 +284,9 @@ def test_in_app_notification_links_to_the_steps_quick_log(client, learner, versi
         planning.nudges_plan(now=day(1, 10))
         ids, token = dispatch.nudges_claim(now=day(1, 10))
         dispatch.nudges_send(nudge_ids=ids, token=token)
+        # Email and in-app carry the same link: one rep, whichever is tapped first.
+        assert len({nudge.items[0]["path"] for nudge in learner.nudges.all()}) == 1
+        assert learner.nudges.count() == 2
         notification = Notification.objects.get(recipient=learner)
         landing = client.get(notification.url, follow=True)
         assert landing.redirect_chain[-1][0].startswith("/q/")
