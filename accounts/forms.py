@@ -9,6 +9,7 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 
 from accounts.models import ISO_WEEKDAYS, Organization, User, time_zone_names
 from accounts.sso.selectors import password_sign_in_refusal
+from accounts.working_hours import working_hours_problem
 
 
 class EmailStepForm(forms.Form):
@@ -80,8 +81,9 @@ class ProfileForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         starts, ends = cleaned.get("work_starts_at"), cleaned.get("work_ends_at")
-        if starts and ends and ends <= starts:
-            self.add_error("work_ends_at", "Working hours must end after they start.")
+        problem = working_hours_problem(starts, ends)
+        if problem:
+            self.add_error("work_ends_at", problem)
         return cleaned
 
 

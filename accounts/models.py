@@ -16,6 +16,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
+from accounts.working_hours import working_hours_problem
 from micromastery.common.models import BaseModel
 
 ISO_WEEKDAYS = {
@@ -171,9 +172,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         constraints = [
             models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique"),
             models.CheckConstraint(
-                condition=models.Q(work_ends_at__gt=models.F("work_starts_at")),
-                name="accounts_user_working_hours_order",
-                violation_error_message="Working hours must end after they start.",
+                # A night shift ends before it starts (22:00-06:00); only an empty day is
+                # refused.
+                condition=~models.Q(work_ends_at=models.F("work_starts_at")),
+                name="accounts_user_working_hours_not_empty",
+                violation_error_message="Working hours must start and end at different times.",
             ),
             models.CheckConstraint(
                 condition=models.Q(is_superuser=True) | models.Q(organization__isnull=False),
@@ -189,8 +192,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     def clean(self) -> None:
         super().clean()
         self.email = normalize_email(self.email)
-        if self.work_starts_at and self.work_ends_at and self.work_ends_at <= self.work_starts_at:
-            raise ValidationError({"work_ends_at": "Working hours must end after they start."})
+        problem = working_hours_problem(self.work_starts_at, self.work_ends_at)
+        if problem:
+            raise ValidationError({"work_ends_at": problem})
 
     @property
     def is_staff(self) -> bool:

@@ -296,6 +296,9 @@ CONTENT_SECURITY_POLICY = {
         "img-src": ["'self'", "data:"],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
+        # The service worker and the manifest that make the app installable and offline.
+        "worker-src": ["'self'"],
+        "manifest-src": ["'self'"],
         "frame-ancestors": ["'none'"],
         "form-action": ["'self'"],
         "base-uri": ["'self'"],
@@ -340,6 +343,11 @@ NUDGE_WEBHOOK_ALLOW_PRIVATE_TARGETS = env.bool(
     "MICROMASTERY_WEBHOOK_ALLOW_PRIVATE_TARGETS", default=DEBUG
 )
 NUDGE_WEBHOOK_TIMEOUT_SECONDS = env.float("MICROMASTERY_WEBHOOK_TIMEOUT", default=5.0)
+
+# --- Quick log ----------------------------------------------------------------------------
+# How long the one-tap link in a nudge logs a repetition without signing in. Long enough
+# for a nudge read the next shift; after that the learner signs in and logs from the step.
+QUICK_LOG_LINK_HOURS = env.int("MICROMASTERY_QUICK_LOG_LINK_HOURS", default=72)
 
 # --- Security in production ---------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

@@ -63,6 +63,8 @@ api_v1_patterns = [
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("sw.js", views.service_worker, name="service-worker"),
+    path("manifest.webmanifest", views.web_manifest, name="web-manifest"),
     path("accounts/", include(auth_patterns)),
     path("account/", include("accounts.urls")),
     path("teams/", include("practice.cohorts.urls")),

@@ -1,9 +1,14 @@
 from __future__ import annotations
 
+from functools import cache
+from pathlib import Path
+
 from django.contrib.auth.decorators import login_required
+from django.contrib.staticfiles import finders
 from django.db.models import prefetch_related_objects
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -48,3 +53,43 @@ def healthz(request: HttpRequest) -> JsonResponse:
     healthy, report = health_report()
     report["status"] = "ok" if healthy else "unavailable"
     return JsonResponse(report, status=200 if healthy else 503)
+
+
+@cache
+def _service_worker_source() -> bytes:
+    found = finders.find("sw.js")
+    assert isinstance(found, str), "static/sw.js is missing"
+    return Path(found).read_bytes()
+
+
+@require_GET
+def service_worker(request: HttpRequest) -> HttpResponse:
+    """The service worker, from the site root so that it may keep any page for offline use."""
+    response = HttpResponse(_service_worker_source(), content_type="text/javascript")
+    response["Service-Worker-Allowed"] = "/"
+    # A new version must reach phones at their next visit, not after a cache expires.
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+@require_GET
+def web_manifest(request: HttpRequest) -> JsonResponse:
+    """What a phone needs to install the app on its home screen."""
+    icon = static("img/icon.svg")
+    manifest = {
+        "name": "Micromastery",
+        "short_name": "Micromastery",
+        "description": "Practise small skills in the flow of work.",
+        "start_url": "/",
+        "scope": "/",
+        "display": "standalone",
+        "background_color": "#f4f6f8",
+        "theme_color": "#1f4e79",
+        "icons": [
+            {"src": icon, "sizes": "any", "type": "image/svg+xml", "purpose": "any"},
+            {"src": icon, "sizes": "any", "type": "image/svg+xml", "purpose": "maskable"},
+        ],
+    }
+    response = JsonResponse(manifest, content_type="application/manifest+json")
+    response["Cache-Control"] = "public, max-age=3600"
+    return response

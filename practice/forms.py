@@ -60,7 +60,65 @@ EVIDENCE_FIELDS: dict[str, Callable[[], forms.Field]] = {
 }
 
 
-class AttemptForm(forms.Form):
+class EvidenceFormMixin:
+    cleaned_data: dict[str, Any]
+    fields: dict[str, forms.Field]
+
+    def add_evidence_field(self, evidence_kind: str) -> None:
+        # The step says what evidence it asks for; a reflection needs nothing more.
+        evidence_field = EVIDENCE_FIELDS.get(evidence_kind)
+        if evidence_field is not None:
+            self.fields["evidence"] = evidence_field()
+
+    def evidence_value(self) -> str:
+        """The evidence as the service stores it: text, "yes" for a ticked box, or ""."""
+        value = self.cleaned_data.get("evidence")
+        if value is None or value is False or value == "":
+            return ""
+        if value is True:
+            return "yes"
+        return str(value)
+
+
+class QuickLogForm(EvidenceFormMixin, forms.Form):
+    """One tap: a confidence button; the evidence when the step asks for it; the rest optional.
+
+    Each confidence button submits the form with its own value, so it works without
+    JavaScript.
+    """
+
+    confidence = forms.TypedChoiceField(
+        label="How confident do I feel now?",
+        choices=CONFIDENCE_CHOICES,
+        coerce=int,
+        error_messages={
+            "required": "Tap how confident you feel, from 1 to 5.",
+            "invalid_choice": "Tap how confident you feel, from 1 to 5.",
+        },
+    )
+    what_happened = forms.CharField(
+        label="What happened",
+        required=False,
+        max_length=max_length_of(PracticeAttempt, "what_happened"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    what_i_will_tweak = forms.CharField(
+        label="What I will tweak next time",
+        required=False,
+        max_length=max_length_of(PracticeAttempt, "what_i_will_tweak"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    # Signed-in quick logs carry their key in the page; a link's key is its own nonce.
+    submission_key = forms.UUIDField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, evidence_kind: str = "reflection", **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {})
+        kwargs["initial"].setdefault("submission_key", uuid.uuid4())
+        super().__init__(*args, **kwargs)
+        self.add_evidence_field(evidence_kind)
+
+
+class AttemptForm(EvidenceFormMixin, forms.Form):
     """One practice attempt. The rules (spacing, locks, future times) live in the service."""
 
     what_i_did = forms.CharField(
@@ -120,16 +178,4 @@ class AttemptForm(forms.Form):
         kwargs["initial"].setdefault("minutes", estimated_minutes)
         kwargs["initial"].setdefault("submission_key", uuid.uuid4())
         super().__init__(*args, **kwargs)
-        # The step says what evidence it asks for; a reflection needs nothing more.
-        evidence_field = EVIDENCE_FIELDS.get(evidence_kind)
-        if evidence_field is not None:
-            self.fields["evidence"] = evidence_field()
-
-    def evidence_value(self) -> str:
-        """The evidence as the service stores it: text, "yes" for a ticked box, or ""."""
-        value = self.cleaned_data.get("evidence")
-        if value is None or value is False or value == "":
-            return ""
-        if value is True:
-            return "yes"
-        return str(value)
+        self.add_evidence_field(evidence_kind)

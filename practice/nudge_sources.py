@@ -12,10 +12,12 @@ from datetime import datetime, timedelta
 from django.db.models import Q
 
 from accounts.models import User
+from accounts.working_hours import work_window
 from practice.models import Enrollment, EnrollmentStatus
 from practice.nudges.models import NudgeKind
-from practice.nudges.sources import DueItem, link_path
+from practice.nudges.sources import DueItem
 from practice.progress import Progress
+from practice.quick_log import quick_log_path
 from practice.selectors import enrollment_progress_of, enrollments_with_progress_prefetch
 
 # Enrolled, and nothing practised a day later: time for a gentle start.
@@ -24,13 +26,10 @@ START_NUDGE_AFTER = timedelta(days=1)
 STREAK_AT_RISK_FROM_DAYS = 2
 
 
-def step_path(enrollment_id: int, step_id: int) -> str:
-    return link_path(
-        "practice:step",
-        f"/enrollments/{enrollment_id}/steps/{step_id}/",
-        enrollment_id=enrollment_id,
-        step_id=step_id,
-    )
+def step_path(*, learner_id: int, enrollment_id: int, step_id: int) -> str:
+    """Where a practice nudge's link lands: the step's quick log, one tap from a logged rep,
+    without signing in (a signed link for this learner and step; see practice.quick_log)."""
+    return quick_log_path(learner_id=learner_id, enrollment_id=enrollment_id, step_id=step_id)
 
 
 class PracticeNudgeSource:
@@ -79,7 +78,11 @@ class PracticeNudgeSource:
                     subject_ref=f"enrollment:{enrollment.pk}:start",
                     title=title,
                     text=f"Ready for your first try? Step 1: {current.step.title}.",
-                    path=step_path(enrollment.pk, current.step.pk),
+                    path=step_path(
+                        learner_id=enrollment.learner_id,
+                        enrollment_id=enrollment.pk,
+                        step_id=current.step.pk,
+                    ),
                     due_at=enrollment.created_at + START_NUDGE_AFTER,
                     enrollment_id=enrollment.pk,
                 )
@@ -94,7 +97,11 @@ class PracticeNudgeSource:
                     subject_ref=f"enrollment:{enrollment.pk}:step:{current.step.pk}:{done}",
                     title=title,
                     text=text,
-                    path=step_path(enrollment.pk, current.step.pk),
+                    path=step_path(
+                        learner_id=enrollment.learner_id,
+                        enrollment_id=enrollment.pk,
+                        step_id=current.step.pk,
+                    ),
                     due_at=current.next_due_at or enrollment.created_at,
                     enrollment_id=enrollment.pk,
                 )
@@ -107,7 +114,11 @@ class PracticeNudgeSource:
                 subject_ref=f"enrollment:{enrollment.pk}:refresher:{progress.refreshers_done}",
                 title=title,
                 text=f"Learn long: a quick refresher of “{refresher.step.title}” keeps it yours.",
-                path=step_path(enrollment.pk, refresher.step.pk),
+                path=step_path(
+                    learner_id=enrollment.learner_id,
+                    enrollment_id=enrollment.pk,
+                    step_id=refresher.step.pk,
+                ),
                 due_at=due_at,
                 enrollment_id=enrollment.pk,
             )
@@ -135,14 +146,17 @@ class PracticeNudgeSource:
         streak = learner.streak(practised=practised, today=today)
         if streak < STREAK_AT_RISK_FROM_DAYS:
             return None
-        start = datetime.combine(today, learner.work_starts_at, tzinfo=zone)
-        end = datetime.combine(today, learner.work_ends_at, tzinfo=zone)
+        start, end = work_window(learner, today)
         midday = start + (end - start) / 2
         if now < midday:
             return None
         enrollment = active[0]
         current = enrollment_progress_of(enrollment).current_step
-        path = step_path(enrollment.pk, current.step.pk) if current else "/"
+        path = (
+            step_path(learner_id=learner.pk, enrollment_id=enrollment.pk, step_id=current.step.pk)
+            if current
+            else "/"
+        )
         return DueItem(
             kind=NudgeKind.STREAK_AT_RISK,
             subject_ref=f"streak:{today.isoformat()}",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -437,6 +438,22 @@ def step_page_get(*, learner: User, enrollment_id: int, step_id: int) -> StepPag
             )
         ),
     )
+
+
+def quick_log_learner_get(*, learner_id: int) -> User | None:
+    """The learner a quick-log link was made for, if they may still practise."""
+    return (
+        User.objects.filter(pk=learner_id, is_active=True, organization__isnull=False)
+        .select_related("organization")
+        .first()
+    )
+
+
+def attempt_by_submission_key(
+    *, enrollment: Enrollment, submission_key: uuid.UUID
+) -> PracticeAttempt | None:
+    """The attempt this submission logged already, if any (a second tap on one link)."""
+    return enrollment.attempts.filter(submission_key=submission_key).first()
 
 
 def micromastery_offered_get(*, learner: User, micromastery_id: int) -> Micromastery:

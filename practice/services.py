@@ -351,6 +351,38 @@ def attempt_log(
     return AttemptLogged(attempt, progress, True, completed_now)
 
 
+# A quick log asks for no typing (one tap from a nudge): the step itself says what was done.
+QUICK_LOG_WHAT_I_DID = "Practised the step as described."
+
+
+def attempt_quick_log(
+    *,
+    enrollment: Enrollment,
+    step: PracticeStep,
+    confidence: int,
+    submission_key: uuid.UUID,
+    what_happened: str = "",
+    what_i_will_tweak: str = "",
+    evidence: str = "",
+) -> AttemptLogged:
+    """Log one repetition from the quick log: a confidence tap, the rest optional.
+
+    Minutes are the micromastery's own estimate; "what I did" is the step as described.
+    Every other rule is ``attempt_log``'s, including one attempt per ``submission_key``.
+    """
+    return attempt_log(
+        enrollment=enrollment,
+        step=step,
+        what_i_did=QUICK_LOG_WHAT_I_DID,
+        confidence=confidence,
+        minutes=enrollment.version.estimated_minutes,
+        what_happened=what_happened,
+        what_i_will_tweak=what_i_will_tweak,
+        evidence=evidence,
+        submission_key=submission_key,
+    )
+
+
 def _completion_hooks_run(enrollment_id: int) -> None:
     for hook in completion_hooks:
         try:

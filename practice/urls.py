@@ -1,6 +1,6 @@
 from django.urls import path
 
-from practice import views
+from practice import quick_log_views, views
 
 app_name = "practice"
 
@@ -34,4 +34,11 @@ urlpatterns = [
         views.step_practice,
         name="step",
     ),
+    path(
+        "enrollments/<int:enrollment_id>/steps/<int:step_id>/quick/",
+        quick_log_views.quick_log,
+        name="step-quick-log",
+    ),
+    # Short: it travels in emails, chat messages and notifications.
+    path("q/<str:token>/", quick_log_views.quick_log_by_link, name="quick-log"),
 ]

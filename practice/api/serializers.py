@@ -10,6 +10,7 @@ from micromastery.common.api import StrictFieldsMixin
 from micromastery.common.models import MAX_ROW_ID, max_length_of
 from practice.extensions import enrollment_api_extensions
 from practice.models import Enrollment, EnrollmentStatus, PracticeAttempt
+from practice.quick_log import quick_log_path
 
 
 def id_field(**kwargs: Any) -> serializers.IntegerField:
@@ -225,6 +226,19 @@ class PractiseItemSerializer(serializers.Serializer[Any]):
     repetitions_required = serializers.IntegerField(source="step.repetitions_required")
     due_at = serializers.DateTimeField(allow_null=True, help_text="Null: due now.")
     is_refresher = serializers.BooleanField()
+    quick_log_url = serializers.SerializerMethodField(
+        help_text="A one-tap page that logs one repetition of this step, without signing in; "
+        "the link expires and logs at most one repetition."
+    )
+
+    def get_quick_log_url(self, item: Any) -> str:
+        path = quick_log_path(
+            learner_id=item.enrollment.learner_id,
+            enrollment_id=item.enrollment.pk,
+            step_id=item.step.step.pk,
+        )
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path
 
 
 class PractiseTodayOutputSerializer(serializers.Serializer[Any]):

@@ -276,5 +276,7 @@ class PractiseTodayApi(APIView):
         today, later = selectors.practise_today(learner=learner)
         streak = selectors.practice_streak(learner=learner)
         return Response(
-            PractiseTodayOutputSerializer({"today": today, "later": later, "streak": streak}).data
+            PractiseTodayOutputSerializer(
+                {"today": today, "later": later, "streak": streak}, context={"request": request}
+            ).data
         )

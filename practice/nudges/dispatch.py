@@ -42,6 +42,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.working_hours import is_working_time
 from practice.nudges.channels import PermanentSendError, SendError, TransientSendError
 from practice.nudges.models import Nudge, NudgeChannel, NudgeStatus, TeamWebhook
 from practice.nudges.planning import (
@@ -166,8 +167,7 @@ def _still_wanted(
         return NudgeStatus.CANCELLED, "The recipient paused nudges."
     if nudge.is_time_critical:
         return None
-    starts, ends = recipient.work_starts_at, recipient.work_ends_at
-    if local.isoweekday() not in recipient.working_weekdays or not starts <= local.time() < ends:
+    if not is_working_time(recipient, now):
         return (
             NudgeStatus.CANCELLED,
             "Outside the recipient's working hours by the time it was due.",

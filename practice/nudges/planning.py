@@ -45,6 +45,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.working_hours import first_working_moment, working_day_of
 from practice.nudges.models import (
     TIME_CRITICAL_KINDS,
     Nudge,
@@ -92,28 +93,17 @@ def next_slot(
 ) -> datetime | None:
     """The first moment at or after ``earliest`` the recipient may be nudged, or None.
 
-    Inside working hours on a working day, in their own time zone, not on a paused day
-    and not on ``skip_days`` (days that already have their nudge).
+    Inside working hours on a working day, in their own time zone (a night shift counts
+    for the day it starts on), not on a paused day and not on ``skip_days`` (days that
+    already have their nudge).
     """
-    zone = user.zone
     skipped = set(skip_days)
-    working_days = user.working_weekdays
-    local = earliest.astimezone(zone)
-    day = local.date()
-    for _ in range(HORIZON_DAYS + 1):
-        start = datetime.combine(day, user.work_starts_at, tzinfo=zone)
-        end = datetime.combine(day, user.work_ends_at, tzinfo=zone)
-        if (
-            day.isoweekday() in working_days
-            and not preference.is_paused_on(day)
-            and day not in skipped
-        ):
-            candidate = max(start, local)
-            if candidate < end:
-                return candidate.astimezone(earliest.tzinfo)
-        day += timedelta(days=1)
-        local = datetime.combine(day, user.work_starts_at, tzinfo=zone)
-    return None
+    return first_working_moment(
+        user,
+        earliest,
+        day_allowed=lambda day: not preference.is_paused_on(day) and day not in skipped,
+        search_days=HORIZON_DAYS,
+    )
 
 
 def nudge_channels(
@@ -248,7 +238,9 @@ def _plan_batch(learners: list[User], now: datetime) -> list[Nudge]:
         )
         if slot is None:
             continue
-        local_date = slot.astimezone(learner.zone).date()
+        # The day the slot's working window started on: one nudge per shift, even across
+        # midnight.
+        local_date = working_day_of(learner, slot)
         kind, subject_ref, subject = nudge_content(items)
         payload = {"subject": subject, "items": [item.as_payload() for item in items]}
         for channel, webhook in nudge_channels(

@@ -1,7 +1,7 @@
 """Finding times when a teacher and their colleagues can all meet.
 
-A slot fits a person when it lies wholly inside their working hours on one of their
-working days, in their own time zone, and does not overlap anything they are busy with.
+A slot fits a person when it lies wholly inside one of their working windows (a night
+shift included), in their own time zone, and does not overlap anything they are busy with.
 """
 
 from __future__ import annotations
@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
+
+from accounts.working_hours import working_window_at
 
 SLOT_STEP = timedelta(minutes=30)
 # Invitations go out at least this long before a session, so reminders 24 h ahead work.
@@ -25,14 +27,25 @@ class Availability:
     days: frozenset[int]
     busy: tuple[tuple[datetime, datetime], ...] = field(default=())
 
+    # The names accounts.working_hours reads, so that one rule decides what "inside
+    # working hours" means here too (night shifts included).
+    @property
+    def work_starts_at(self) -> time:
+        return self.starts
+
+    @property
+    def work_ends_at(self) -> time:
+        return self.ends
+
+    @property
+    def working_days(self) -> list[int]:
+        return sorted(self.days)
+
     def fits(self, start: datetime, duration: timedelta) -> bool:
-        local_start = start.astimezone(self.zone)
-        local_end = (start + duration).astimezone(self.zone)
-        if local_start.date() != local_end.date() or local_start.isoweekday() not in self.days:
-            return False
-        if local_start.time() < self.starts or local_end.time() > self.ends:
-            return False
+        window = working_window_at(self, start)
         end = start + duration
+        if window is None or end > window[2]:
+            return False
         return not any(busy_start < end and start < busy_end for busy_start, busy_end in self.busy)
 
 

@@ -551,6 +551,8 @@ def test_practice_today_lists_what_is_due_and_the_streak(
     with time_machine.travel(START + timedelta(hours=2), tick=False):
         data = api_as(learner).get("/api/v1/practice/today/").json()
     assert data["streak"] == 1
+    quick_log_urls = [item.pop("quick_log_url") for item in data["today"] + data["later"]]
+    assert all(url.startswith("http://testserver/q/") for url in quick_log_urls)
     assert data["today"] == [
         {
             "enrollment": enrollment.pk,

@@ -1,11 +1,12 @@
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
 import time_machine
 from django.urls import reverse
 
+from accounts.working_hours import first_working_moment
 from courses import services as course_services
 from courses.models import CourseItem
 from payoff.models import MeasurementKind, PayoffMeasurement
@@ -178,7 +179,9 @@ def test_home_lists_due_steps_first_with_links_to_the_exact_step(
 def test_home_shows_later_today_and_next_up_in_the_learners_time(
     client, organization, version, steps
 ):
-    learner = UserFactory(organization=organization, time_zone="America/New_York")
+    learner = UserFactory(
+        organization=organization, time_zone="America/New_York", work_ends_at=time(18, 0)
+    )
     enrollment = services.enrollment_create(learner=learner, micromastery=version.micromastery)
     other_version = published_version(organization, title="Give clear feedback")
     other = services.enrollment_create(learner=learner, micromastery=other_version.micromastery)
@@ -193,7 +196,8 @@ def test_home_shows_later_today_and_next_up_in_the_learners_time(
     assert "Give clear feedback" not in today.split('id="today-heading"')[1]
     assert "17:00" in today
     assert next_up.startswith(">Next up<")
-    assert "05:00" in next_up
+    # Due at 05:00 New York, shown as the first moment inside the learner's working hours.
+    assert "Tue 3 Mar, 09:00" in next_up
     assert "America/New_York" in next_up
     assert "<progress" in content
     assert "1 of 4 reps done" in content
@@ -456,6 +460,8 @@ def test_enrollment_page_after_completion_shows_the_next_refresher(
         content = client.get(reverse("practice:enrollment", args=[enrollment.pk])).content
     content = content.decode()
     due = (enrollment.completed_at + timedelta(days=3)).astimezone(learner.zone)
+    # Shown as the first moment inside the learner's working hours.
+    due = first_working_moment(learner, due)
     assert "Next refresher due" in content
     assert due.strftime("%a %-d %b, %H:%M") in content
     assert "Europe/London" in content
@@ -493,9 +499,10 @@ def test_step_page_logs_an_attempt_and_shows_progress_moving(client, learner, en
     assert attempt.practiced_at == START
     assert "Logged: that one counts as a rep." in content
     assert "1 of 2 reps: one more and this step is yours." in content
-    # 20 hours after 09:00 UTC on Monday is 05:00 on Tuesday in London.
+    # 20 hours after 09:00 UTC on Monday is 05:00 on Tuesday in London, before the
+    # learner's working hours (09-17): it is shown as the first moment inside them.
     assert "Next one counts from" in content
-    assert "Tue 3 Mar, 05:00" in content
+    assert "Tue 3 Mar, 09:00" in content
     assert "1 of 4 reps done" in content
     assert "Asked for the decision first." in content
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import uuid
+
 from django import template
 from django.utils.safestring import SafeString
 
@@ -18,3 +20,9 @@ def markdown_filter(text: str | None) -> SafeString:
 def link_filter(url: str | None) -> str:
     """A typed link for an ``href``: http(s) or mailto, else empty."""
     return link_target(url)
+
+
+@register.simple_tag
+def submission_key() -> str:
+    """A fresh key for a form that must be sent once: the same form sent twice logs once."""
+    return str(uuid.uuid4())

@@ -52,7 +52,12 @@ def test_preferences_page_saves_channels_hours_and_pause(client, learner):
     ("change", "field", "message"),
     [
         ({"time_zone": "Mars/Olympus"}, "time_zone", "Select a valid choice"),
-        ({"work_ends_at": "08:00"}, "work_ends_at", "Working hours must end after they start."),
+        # 08:30-08:00 is a night shift now; the same start and end is no working time.
+        (
+            {"work_ends_at": "08:30"},
+            "work_ends_at",
+            "Working hours must start and end at different times.",
+        ),
         ({"paused_until": "2020-01-01"}, "paused_until", "Choose today or a later day"),
     ],
 )
@@ -146,7 +151,7 @@ def test_unsubscribe_forged_or_expired_token_changes_nothing(client, learner, fo
     assert not NudgePreference.objects.filter(user=learner).exists()
 
 
-def test_click_records_and_lands_on_the_step(client, learner):
+def test_click_records_and_lands_on_the_steps_quick_log(client, learner):
     enrollment = enrol(learner)
     planning.nudges_plan(now=day(1, 10))
     with time_machine.travel(day(1, 10), tick=False):
@@ -156,7 +161,11 @@ def test_click_records_and_lands_on_the_step(client, learner):
     step = enrollment.version.steps.order_by("order").first()
     response = client.get(reverse("nudges:click", args=[tracking_token(nudge.pk)]))
     assert response.status_code == 302
-    assert response["Location"] == f"/enrollments/{enrollment.pk}/steps/{step.pk}/"
+    assert response["Location"].startswith("/q/")
+    with time_machine.travel(day(1, 11), tick=False):
+        landing = client.get(response["Location"])
+    assert landing.status_code == 200
+    assert landing.context["step"].step == step
     nudge.refresh_from_db()
     assert nudge.clicked_at and nudge.opened_at
     forged = client.get(reverse("nudges:click", args=["x" + tracking_token(nudge.pk)]))

@@ -40,7 +40,8 @@ def test_plan_start_nudge_a_day_after_enrolling_on_every_channel_on(learner):
     assert {n.kind for n in nudges} == {"start_nudge"}
     assert nudges[0].due_at == day(1, 10)
     assert nudges[0].local_date == date(2026, 3, 3)
-    assert "/steps/" in nudges[0].items[0]["path"]
+    # The link is the step's quick log: one tap logs a rep, without signing in.
+    assert nudges[0].items[0]["path"].startswith("/q/")
 
 
 def test_plan_waits_for_working_hours_in_the_learners_time_zone(learner):
@@ -225,3 +226,35 @@ def test_plan_query_count_per_batch_does_not_grow_with_learners(organization):
 
     # 11: the teach-back reminder source adds one (sessions of the next 24 hours).
     assert len(reads(many)) == len(reads(few)) == 11
+
+
+def test_plan_a_night_shift_learner_inside_their_shift_and_dispatch_sends_it(learner):
+    from practice.nudges import dispatch
+
+    # 22:00-06:00 in Tokyo (UTC+9): the shift runs 13:00-21:00 UTC.
+    learner.time_zone = "Asia/Tokyo"
+    learner.work_starts_at, learner.work_ends_at = time(22, 0), time(6, 0)
+    learner.full_clean()
+    learner.save()
+    enrol(learner)  # Monday 17:00 in Tokyo
+    plan(day(1, 10))  # Tuesday 19:00 in Tokyo, the start nudge is due
+    nudges = nudges_of(learner)
+    assert [n.channel for n in nudges] == ["email", "in_app"]
+    assert nudges[0].due_at == day(1, 13)  # Tuesday 22:00 in Tokyo
+    assert nudges[0].local_date == date(2026, 3, 3)
+    with time_machine.travel(day(1, 16), tick=False):  # 01:00 on Wednesday in Tokyo
+        ids, token = dispatch.nudges_claim(now=day(1, 16))
+        outcome = dispatch.nudges_send(nudge_ids=ids, token=token)
+    assert outcome.sent == 2
+    assert {n.status for n in nudges_of(learner)} == {NudgeStatus.SENT}
+
+
+def test_plan_a_night_shift_counts_for_the_day_it_started(learner):
+    learner.time_zone = "Asia/Tokyo"
+    learner.work_starts_at, learner.work_ends_at = time(22, 0), time(6, 0)
+    learner.save()
+    enrol(learner)
+    plan(day(1, 17))  # 02:00 on Wednesday in Tokyo: inside Tuesday's shift
+    nudge = nudges_of(learner)[0]
+    assert nudge.due_at == day(1, 17)
+    assert nudge.local_date == date(2026, 3, 3)  # Tuesday's shift, its one nudge

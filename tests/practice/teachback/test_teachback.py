@@ -311,3 +311,16 @@ def test_proposal_page_search_with_nul_or_too_long_says_so(client, learner, comp
     assert too_long.status_code == 200
     assert "at most 100 characters" in too_long.content.decode()
     assert "Colleagues matching “Colleague 7”" in found.content.decode()
+
+
+def test_slots_fit_a_night_shift_across_midnight():
+    from zoneinfo import ZoneInfo
+
+    night = Availability(ZoneInfo("Asia/Tokyo"), time(22), time(6), WEEKDAYS)
+    slots = slots_find([night, night], now=MONDAY, duration=timedelta(hours=1))
+    tokyo = [slot.astimezone(ZoneInfo("Asia/Tokyo")) for slot in slots]
+    assert len(slots) == 3
+    for start in tokyo:
+        assert start.hour >= 22 or start.hour < 5  # the hour ends by 06:00
+        shift_day = start.date() if start.hour >= 22 else start.date() - timedelta(days=1)
+        assert shift_day.isoweekday() in WEEKDAYS

@@ -1,0 +1,73 @@
+"""The one-tap link a nudge carries: log one repetition of one step without signing in.
+
+The token is signed with the site's secret and a salt of its own, and names the learner,
+the enrolment, the step and a nonce. The nonce becomes the attempt's ``submission_key``,
+so the link logs one repetition however often it is tapped (``attempt_log`` is idempotent
+by submission key). Opening the link changes nothing: mail scanners open every link.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core import signing
+from django.urls import reverse
+
+QUICK_LOG_SALT = "practice.quick_log"
+
+
+@dataclass(frozen=True)
+class QuickLogClaims:
+    learner_id: int
+    enrollment_id: int
+    step_id: int
+    nonce: uuid.UUID
+
+
+class QuickLogLinkError(Exception):
+    """The link is forged, damaged or expired; ``message`` says what to do instead."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def quick_log_token(*, learner_id: int, enrollment_id: int, step_id: int) -> str:
+    claims = {"l": learner_id, "e": enrollment_id, "s": step_id, "n": uuid.uuid4().hex}
+    return signing.dumps(claims, salt=QUICK_LOG_SALT, compress=True)
+
+
+def quick_log_claims(token: str) -> QuickLogClaims:
+    """What the token says, or QuickLogLinkError when it is forged, damaged or expired."""
+    max_age = settings.QUICK_LOG_LINK_HOURS * 3600
+    try:
+        value = signing.loads(token, salt=QUICK_LOG_SALT, max_age=max_age)
+    except signing.SignatureExpired as error:
+        raise QuickLogLinkError(
+            f"This link was for {settings.QUICK_LOG_LINK_HOURS} hours and has expired. "
+            "Sign in to log your practice from the step itself."
+        ) from error
+    except signing.BadSignature as error:
+        raise QuickLogLinkError(
+            "This link is not complete or was changed. Open it again from the message, "
+            "or sign in to log your practice."
+        ) from error
+    try:
+        return QuickLogClaims(
+            learner_id=int(value["l"]),
+            enrollment_id=int(value["e"]),
+            step_id=int(value["s"]),
+            nonce=uuid.UUID(hex=value["n"]),
+        )
+    except (KeyError, TypeError, ValueError) as error:
+        raise QuickLogLinkError(
+            "This link is not complete. Sign in to log your practice."
+        ) from error
+
+
+def quick_log_path(*, learner_id: int, enrollment_id: int, step_id: int) -> str:
+    """The one place a quick-log link is made: nudges, notifications and the API use it."""
+    token = quick_log_token(learner_id=learner_id, enrollment_id=enrollment_id, step_id=step_id)
+    return reverse("practice:quick-log", args=[token])
