@@ -41,7 +41,9 @@ class OrganizationAdmin(OrganizationScopedAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         user: Any = request.user
-        return [] if user.is_superuser else ["slug"]
+        # Owning a domain keeps its people out of every other organization: the platform
+        # team grants it, not the organization itself.
+        return [] if user.is_superuser else ["slug", "email_domains"]
 
     def get_prepopulated_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         user: Any = request.user

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "micromastery.common",
     "micromastery.demo",
     "accounts",
+    "accounts.scim",
     "courses",
     "practice",
     "practice.nudges",
