@@ -216,6 +216,11 @@ def person_resource(user: User, *, base_url: str) -> Any:
     return _with_version(resource)
 
 
+def _deprovisioned(user: User) -> bool:
+    entry: DirectoryPerson | None = getattr(user, "directory_entry", None)
+    return entry is not None and entry.deprovisioned_at is not None
+
+
 def team_resource(team: Team, *, base_url: str) -> Group:
     """A team as a SCIM Group of its members (its managers follow from their managers)."""
     entry = getattr(team, "directory_entry", None)
@@ -230,6 +235,9 @@ def team_resource(team: Team, *, base_url: str) -> Group:
                 type="User",
             )
             for member in sorted(team.members.all(), key=lambda member: member.pk)
+            # A person the directory deleted is gone from SCIM, though still in the team's
+            # history.
+            if not _deprovisioned(member)
         ],
         meta=Meta(
             resource_type="Group",

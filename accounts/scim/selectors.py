@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from scim2_models import ScimFilter
 from scim2_models.path.expressions import (
     CompareOperator,
@@ -120,7 +120,9 @@ def team_list(*, organization: Organization, expression: str | None = None) -> Q
         Team.objects.for_organization(organization)
         .exclude(directory_entry__deprovisioned_at__isnull=False)
         .select_related("directory_entry")
-        .prefetch_related("members")
+        .prefetch_related(
+            Prefetch("members", queryset=User.objects.select_related("directory_entry"))
+        )
         .order_by("pk")
     )
     if expression:
