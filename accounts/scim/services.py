@@ -15,6 +15,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from scim2_models import EnterpriseUser, Group
 
@@ -135,13 +136,21 @@ def _manager_of(organization: Organization, resource: Any, user: User | None) ->
     manager_id = extension.manager.value if extension and extension.manager else None
     if not manager_id:
         return None
-    manager = (
-        User.objects.for_organization(organization)
-        .filter(pk=int(manager_id))
-        .exclude(directory_entry__deprovisioned_at__isnull=False)
+    manager_id = str(manager_id)
+    candidates = User.objects.for_organization(organization).exclude(
+        directory_entry__deprovisioned_at__isnull=False
+    )
+    # The manager's SCIM id is what the specification asks for and what Entra ID sends.
+    # Okta can only send its own id of the manager, which is the externalId it gave them
+    # here; a userName or email names them as well.
+    manager = (candidates.filter(pk=int(manager_id)).first() if manager_id.isdigit() else None) or (
+        candidates.filter(
+            Q(directory_entry__external_id=manager_id)
+            | Q(directory_entry__user_name__iexact=manager_id)
+            | Q(email__iexact=manager_id)
+        )
+        .order_by("pk")
         .first()
-        if str(manager_id).isdigit()
-        else None
     )
     if manager is None:
         raise _invalid(f"manager.value {manager_id!r} names no person of this organization.")

@@ -273,3 +273,12 @@ def test_discovery_endpoints_describe_what_is_kept(scim):
     one = scim.get(f"Schemas/{ENTERPRISE_SCHEMA}")
     assert one.status_code == 200
     assert one.json()["id"] == ENTERPRISE_SCHEMA
+
+
+def test_users_manager_named_by_okta_id_or_email_is_found(scim):
+    boss = scim.post("Users", user_body("boss@acme.example", external_id="00u1okta")).json()
+    by_okta_id = scim.post("Users", user_body("ana@acme.example", manager_id="00u1okta"))
+    assert by_okta_id.status_code == 201, by_okta_id.content
+    assert by_okta_id.json()[ENTERPRISE_SCHEMA]["manager"]["value"] == boss["id"]
+    by_email = scim.post("Users", user_body("bo@acme.example", manager_id="BOSS@acme.example"))
+    assert by_email.json()[ENTERPRISE_SCHEMA]["manager"]["value"] == boss["id"]
