@@ -15,7 +15,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from scim2_models import EnterpriseUser, Group
 
@@ -36,6 +36,7 @@ from micromastery.common.errors import ApplicationError
 SCIM_TOKEN_TOUCH_INTERVAL = timedelta(minutes=5)
 # A directory sends a handful of addresses per person; more is a mistake, not data.
 MAX_EMAILS = 10
+MAX_EMAIL_LENGTH = 254
 # The most members one group may name in one request.
 MAX_MEMBERS = 20_000
 
@@ -172,6 +173,14 @@ def _display_name(resource: Any, sign_in_email: str) -> str:
     return sign_in_email.split("@")[0]
 
 
+def _teams_around(user: User) -> QuerySet[Team]:
+    """The teams whose directory managers a change to ``user`` may change: those they are
+    in, those they manage, and those of the people who name them as manager."""
+    return Team.objects.filter(
+        Q(members=user) | Q(managers=user) | Q(members__directory_entry__manager=user)
+    ).distinct()
+
+
 @transaction.atomic
 def person_save(*, organization: Organization, resource: Any, user: User | None = None) -> User:
     """Create a person from a SCIM User (``user`` None) or replace what the directory says
@@ -191,6 +200,8 @@ def person_save(*, organization: Organization, resource: Any, user: User | None 
     ]
     if len(emails) > MAX_EMAILS:
         raise _invalid(f"A person has at most {MAX_EMAILS} emails here; {len(emails)} were sent.")
+    if any(len(str(email["value"])) > MAX_EMAIL_LENGTH for email in emails):
+        raise _invalid(f"An email address has at most {MAX_EMAIL_LENGTH} characters.")
     sign_in_email = _sign_in_email(user_name, emails)
 
     namesake = (
@@ -264,7 +275,7 @@ def person_save(*, organization: Organization, resource: Any, user: User | None 
         accounts_services.user_deactivate(user=user)
     elif resource.active is True and not user.is_active:
         accounts_services.user_reactivate(user=user)
-    directory_team_managers_sync(teams=Team.objects.filter(members=user))
+    directory_team_managers_sync(teams=_teams_around(user))
     return user
 
 
@@ -280,7 +291,7 @@ def person_deprovision(*, user: User, now: datetime | None = None) -> None:
     )
     entry.deprovisioned_at = now or timezone.now()
     entry.save(update_fields=["deprovisioned_at", "updated_at"])
-    directory_team_managers_sync(teams=Team.objects.filter(members=user))
+    directory_team_managers_sync(teams=_teams_around(user))
 
 
 # --- Teams ------------------------------------------------------------------------------

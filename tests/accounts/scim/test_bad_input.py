@@ -63,6 +63,12 @@ def dispatch(scim, ana):
         (user_body("new@acme.example", given="x" * 200), "invalidValue"),
         (
             user_body(
+                "new@acme.example", emails=[{"value": "new@acme.example"}, {"value": "x" * 300}]
+            ),
+            "invalidValue",
+        ),
+        (
+            user_body(
                 "new@acme.example", emails=[{"value": f"{i}@acme.example"} for i in range(11)]
             ),
             "invalidValue",

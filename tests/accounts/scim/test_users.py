@@ -282,3 +282,17 @@ def test_users_manager_named_by_okta_id_or_email_is_found(scim):
     assert by_okta_id.json()[ENTERPRISE_SCHEMA]["manager"]["value"] == boss["id"]
     by_email = scim.post("Users", user_body("bo@acme.example", manager_id="BOSS@acme.example"))
     assert by_email.json()[ENTERPRISE_SCHEMA]["manager"]["value"] == boss["id"]
+
+
+def test_groups_managers_follow_the_managers_own_deactivation(scim):
+    boss = scim.post("Users", user_body("boss@acme.example")).json()
+    ana = scim.post("Users", user_body("ana@acme.example", manager_id=boss["id"])).json()
+    team = scim.post("Groups", group_body("Dispatch", [ana["id"]])).json()
+    managers = Team.objects.get(pk=team["id"]).managers
+    assert list(managers.values_list("pk", flat=True)) == [int(boss["id"])]
+    off = patch_body({"op": "replace", "path": "active", "value": False})
+    assert scim.patch(f"Users/{boss['id']}", off).status_code == 200
+    assert not managers.exists()
+    on = patch_body({"op": "replace", "path": "active", "value": True})
+    assert scim.patch(f"Users/{boss['id']}", on).status_code == 200
+    assert list(managers.values_list("pk", flat=True)) == [int(boss["id"])]
