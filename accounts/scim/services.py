@@ -10,14 +10,13 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
-from scim2_models import EnterpriseUser, Group
 
 from accounts import services as accounts_services
 from accounts.models import Organization, Team, User, normalize_email
@@ -31,6 +30,9 @@ from accounts.scim.models import (
     scim_token_digest,
 )
 from micromastery.common.errors import ApplicationError
+
+if TYPE_CHECKING:
+    from scim2_models import Group
 
 # last_used_at is refreshed at most this often, so that requests are not each a write.
 SCIM_TOKEN_TOUCH_INTERVAL = timedelta(minutes=5)
@@ -133,6 +135,10 @@ def _refused_by_accounts(error: ApplicationError) -> ScimProblem:
 
 
 def _manager_of(organization: Organization, resource: Any, user: User | None) -> User | None:
+    # Imported here: the admin imports this module in every process (web, worker, beat), and
+    # scim2-models takes seconds to import; only SCIM requests need it.
+    from scim2_models import EnterpriseUser
+
     extension = resource[EnterpriseUser]
     manager_id = extension.manager.value if extension and extension.manager else None
     if not manager_id:
