@@ -42,7 +42,9 @@ class OrganizationAdmin(OrganizationScopedAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         user: Any = request.user
-        return [] if user.is_superuser else ["slug"]
+        # Owning a domain keeps its people out of every other organization: the platform
+        # team grants it, not the organization itself.
+        return [] if user.is_superuser else ["slug", "email_domains"]
 
     def get_prepopulated_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         user: Any = request.user
@@ -161,9 +163,12 @@ class UserAdmin(OrganizationScopedAdmin):
             # New people set their own password through the reset link they are sent.
             obj.set_unusable_password()
         super().save_model(request, obj, form, change)
-        # A deactivated or moved person keeps no API token, even if reactivated later.
+        # A deactivated or moved person keeps no API token, even if reactivated later; a
+        # deactivated one is deactivated as everywhere else (planned nudges cancelled too).
         deactivated = "is_active" in form.changed_data and not obj.is_active
-        if change and (deactivated or "organization" in form.changed_data):
+        if change and deactivated:
+            services.user_deactivate(user=obj)
+        elif change and "organization" in form.changed_data:
             services.api_tokens_revoke_all(user=obj)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:

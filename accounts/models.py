@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import zoneinfo
 from collections.abc import Collection
 from datetime import date, datetime, time, timedelta
@@ -65,6 +66,28 @@ STREAK_HORIZON_DAYS = 400
 class OrganizationQuerySet(models.QuerySet["Organization"]):
     """Which organizations a user sees is a policy: accounts.policies."""
 
+    def owning_email_domain(self, email: str) -> OrganizationQuerySet:
+        """The organizations that own the domain of ``email``.
+
+        An organization owns the domains a superuser listed for it and the domains its
+        single sign-on accepts: either way, people of that domain belong there only.
+        """
+        domain = normalize_email(email).rpartition("@")[2]
+        if not domain:
+            return self.none()
+        return (
+            self.listing_email_domain(domain) | self.filter(single_sign_on__domains__name=domain)
+        ).distinct()
+
+    def listing_email_domain(self, domain: str) -> OrganizationQuerySet:
+        """The organizations whose own list of domains (set by a superuser) has ``domain``."""
+        # Domains are stored lower-case, separated by single spaces, with one space at each
+        # end (see ``Organization.clean``), so a whole domain is found by a substring.
+        return self.filter(email_domains__contains=f" {domain} ")
+
+
+EMAIL_DOMAIN_RE = r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"
+
 
 class Organization(BaseModel):
     """The tenant: every customer row is reachable from exactly one organization."""
@@ -84,6 +107,13 @@ class Organization(BaseModel):
         default="EUR",
         validators=[RegexValidator(r"^[A-Z]{3}$", "Use a three-letter ISO 4217 code such as EUR.")],
     )
+    email_domains = models.CharField(
+        max_length=1000,
+        blank=True,
+        help_text="The email domains this organization owns, separated by spaces (e.g. "
+        "acme.example acme-logistics.example). People at these domains can join no other "
+        "organization, by directory provisioning or by hand. Set by the platform team.",
+    )
 
     objects = OrganizationQuerySet.as_manager()
 
@@ -92,6 +122,32 @@ class Organization(BaseModel):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def email_domain_list(self) -> list[str]:
+        return self.email_domains.split()
+
+    def clean(self) -> None:
+        super().clean()
+        domains = list(dict.fromkeys(self.email_domains.lower().replace(",", " ").split()))
+        wrong = [domain for domain in domains if not re.match(EMAIL_DOMAIN_RE, domain)]
+        if wrong:
+            raise ValidationError(
+                {
+                    "email_domains": f"Not a domain name: {', '.join(wrong)}. Write domains "
+                    "such as acme.example, separated by spaces."
+                }
+            )
+        taken = sorted(
+            domain
+            for domain in domains
+            if Organization.objects.owning_email_domain(f"@{domain}").exclude(pk=self.pk).exists()
+        )
+        if taken:
+            raise ValidationError(
+                {"email_domains": f"Another organization owns {', '.join(taken)} already."}
+            )
+        self.email_domains = f" {' '.join(domains)} " if domains else ""
 
 
 class UserQuerySet(models.QuerySet["User"]):

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from accounts.extensions import deactivation_hooks
 from accounts.models import (
     API_TOKEN_KEY_BYTES,
     ApiToken,
@@ -58,6 +59,17 @@ def organization_upsert(
     return organization
 
 
+def refuse_email_of_other_organization(*, organization: Organization, email: str) -> None:
+    """An address at a domain another organization owns never joins this one."""
+    owner = Organization.objects.owning_email_domain(email).exclude(pk=organization.pk).first()
+    if owner is not None:
+        message = (
+            f"{email} is at an email domain of another organization: people of that "
+            "domain can only join that organization."
+        )
+        raise ApplicationError(message, fields={"email": [message]})
+
+
 @transaction.atomic
 def user_upsert(
     *,
@@ -81,6 +93,7 @@ def user_upsert(
             f"{email} already belongs to another organization.",
             fields={"email": [OTHER_ORGANIZATION_EMAIL]},
         )
+    refuse_email_of_other_organization(organization=organization, email=email)
     if user is None:
         user = User(email=email, organization=organization)
     user.display_name = display_name
@@ -151,6 +164,24 @@ def team_upsert(
     team, _ = Team.objects.get_or_create(organization=organization, name=name)
     team.managers.set(managers)
     team.members.set(members)
+    return team
+
+
+@transaction.atomic
+def team_rename(*, team: Team, name: str) -> Team:
+    """Give a team a new name, unique in its organization."""
+    if name == team.name:
+        return team
+    team.name = name
+    refuse_invalid_fields(team, ["name"])
+    if (
+        Team.objects.filter(organization_id=team.organization_id, name=name)
+        .exclude(pk=team.pk)
+        .exists()
+    ):
+        message = f"{team.organization} already has a team named {name}."
+        raise ApplicationError(message, fields={"name": [message]})
+    team.save(update_fields=["name", "updated_at"])
     return team
 
 
@@ -437,11 +468,48 @@ def api_tokens_delete_idle(*, now: datetime) -> int:
 
 @transaction.atomic
 def user_deactivate(*, user: User) -> User:
-    """Close a person's account: they can no longer sign in, and their API tokens go.
+    """Close a person's account: they can no longer sign in, their API tokens go, and
+    whatever registered in ``deactivation_hooks`` follows (planned nudges are cancelled).
 
     Their practice history stays with the organization.
     """
     user.is_active = False
     user.save(update_fields=["is_active"])
+    api_tokens_revoke_all(user=user)
+    for hook in deactivation_hooks:
+        hook(user)
+    return user
+
+
+@transaction.atomic
+def user_reactivate(*, user: User) -> User:
+    """Open a deactivated account again; the person signs in with their old password (or
+    sets one through a password link) and nudges are planned for them again."""
+    if not user.is_active:
+        user.is_active = True
+        user.save(update_fields=["is_active"])
+    return user
+
+
+@transaction.atomic
+def user_change_email(*, user: User, email: str) -> User:
+    """Give a person a new sign-in email, under the same rules as a new person's."""
+    email = normalize_email(email)
+    if email == user.email:
+        return user
+    assert user.organization is not None
+    refuse_email_of_other_organization(organization=user.organization, email=email)
+    if User.objects.filter(email=email).exclude(pk=user.pk).exists():
+        raise ApplicationError(
+            f"{email} is already the email of someone else.",
+            fields={"email": [f"{email} is already the email of someone else."]},
+        )
+    user.email = email
+    try:
+        user.full_clean(exclude=["password"])
+    except ValidationError as error:
+        raise ApplicationError.from_validation_error(error) from error
+    user.save(update_fields=["email"])
+    # The old address no longer names this person: tokens issued to it go.
     api_tokens_revoke_all(user=user)
     return user

@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "micromastery.demo",
     "accounts",
     "accounts.sso",
+    "accounts.scim",
     "courses",
     "practice",
     "practice.nudges",

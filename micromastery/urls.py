@@ -75,6 +75,7 @@ urlpatterns = [
     path("", include("practice.urls")),
     path("", include("payoff.urls")),
     path("api/v1/", include(api_v1_patterns)),
+    path("scim/v2/", include("accounts.scim.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     re_path(r"^api/", ApiNotFoundView.as_view()),

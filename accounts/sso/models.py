@@ -134,6 +134,14 @@ class SingleSignOnDomain(models.Model):
             raise ValidationError(
                 {"name": "Enter a domain such as acme.example, without the part before @."}
             )
+        # Another provider's domains are refused by validate_unique, with their own message.
+        owners = Organization.objects.listing_email_domain(self.name)
+        if self.single_sign_on_id is not None:
+            owners = owners.exclude(single_sign_on__pk=self.single_sign_on_id)
+        if owners.exists():
+            raise ValidationError(
+                {"name": "Another organization owns this domain. Ask us to move it if it is yours."}
+            )
 
     def validate_unique(self, exclude: Any = None) -> None:
         # The domain is normalized in clean(), which runs first; this message does not say

@@ -7,3 +7,9 @@ class NudgesConfig(AppConfig):
     name = "practice.nudges"
     label = "nudges"
     verbose_name = "Nudges"
+
+    def ready(self) -> None:
+        from accounts.extensions import deactivation_hooks
+        from practice.nudges.services import nudges_cancel_planned_for
+
+        deactivation_hooks.register(nudges_cancel_planned_for)

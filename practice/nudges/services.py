@@ -13,7 +13,7 @@ from accounts.models import Team, User
 from accounts.services import user_update_profile
 from micromastery.common.errors import ApplicationError
 from practice.nudges.channels.webhook import webhook_url_problem
-from practice.nudges.models import Notification, Nudge, NudgePreference, TeamWebhook
+from practice.nudges.models import Notification, Nudge, NudgePreference, NudgeStatus, TeamWebhook
 from practice.nudges.planning import nudges_replan_for
 
 
@@ -156,3 +156,13 @@ def team_webhook_save(
         webhook.secret = secret
     webhook.save()
     return webhook
+
+
+def nudges_cancel_planned_for(user: User) -> int:
+    """Cancel what is planned for a person who was deactivated; returns how many.
+
+    Sent nudges stay as they were: they are the record of what reached the person.
+    """
+    return Nudge.objects.filter(recipient=user, status=NudgeStatus.PLANNED).update(
+        status=NudgeStatus.CANCELLED, last_error="The person was deactivated."
+    )

@@ -38,8 +38,8 @@ class Availability:
         return self.ends
 
     @property
-    def working_days(self) -> list[int]:
-        return sorted(self.days)
+    def working_weekdays(self) -> frozenset[int]:
+        return self.days
 
     def fits(self, start: datetime, duration: timedelta) -> bool:
         window = working_window_at(self, start)

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class ScimConfig(AppConfig):
+    """SCIM 2.0 provisioning: an organization's directory creates, updates and deactivates
+    its people and teams at ``/scim/v2/``."""
+
+    name = "accounts.scim"
+    label = "scim"
+    verbose_name = "Directory provisioning (SCIM)"
