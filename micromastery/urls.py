@@ -6,7 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from accounts.forms import AdminSignInForm, PasswordLinkForm
 from accounts.sso import views as sso_views
 from micromastery import views
-from micromastery.common.api import ApiNotFoundView
+from micromastery.common.api import NotFoundApi
 
 admin.site.site_header = "Micromastery authoring"
 admin.site.site_title = "Micromastery"
@@ -54,7 +54,6 @@ api_v1_patterns = [
     path("", include("courses.api.urls")),
     path("", include("practice.cohorts.api.urls")),
     path("", include("practice.nudges.api.urls")),
-    path("", include("payoff.api.dashboard")),
     path("teachbacks/", include("practice.teachback.api.urls")),
     path("", include("practice.api.urls")),
     path("", include("payoff.api.urls")),
@@ -78,5 +77,5 @@ urlpatterns = [
     path("scim/v2/", include("accounts.scim.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
-    re_path(r"^api/", ApiNotFoundView.as_view()),
+    re_path(r"^api/", NotFoundApi.as_view()),
 ]

@@ -23,7 +23,7 @@ from accounts.sso.selectors import password_sign_in_refusal
 from micromastery.common.errors import ApplicationError
 
 
-class TokenView(APIView):
+class TokenApi(APIView):
     """Sign in to the API with an email and password (POST), or sign out the token in use
     (DELETE). Each sign-in issues a new key for ``Authorization: Token <key>``."""
 
@@ -76,7 +76,7 @@ class TokenView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class MeView(APIView):
+class MeApi(APIView):
     """The signed-in person: profile, organization, roles and the teams they manage."""
 
     @extend_schema(responses={200: MeOutputSerializer})

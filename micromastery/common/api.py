@@ -139,7 +139,7 @@ class StrictFieldsMixin:
         return value
 
 
-class ApiNotFoundView(APIView):
+class NotFoundApi(APIView):
     """Any other address under /api/ (including an id that is not a number) is a 404 in
     the API's error shape, not the HTML page meant for people."""
 

@@ -7,6 +7,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from micromastery.common.api import StrictFieldsMixin
+from micromastery.common.models import MAX_ROW_ID
+from payoff.dashboard.scope import DEFAULT_PERIOD_DAYS, PERIOD_CHOICES
 from payoff.models import MeasurementKind, PayoffMeasurement
 from practice.api.serializers import id_field
 
@@ -167,3 +169,21 @@ class DashboardOutputSerializer(serializers.Serializer[Any]):
     value_by_metric = ValueLineOutputSerializer(many=True, source="value_lines")
     roi = RoiLineOutputSerializer(many=True, source="roi_lines")
     nudges = FigureOutputSerializer(many=True)
+
+
+class DashboardFilterSerializer(serializers.Serializer[Any]):
+    team = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ROW_ID),
+        required=False,
+        help_text="Team ids.",
+    )
+    micromastery = serializers.IntegerField(min_value=1, max_value=MAX_ROW_ID, required=False)
+    cohort = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_ROW_ID,
+        required=False,
+        help_text="Only this cohort's members' enrolments.",
+    )
+    period = serializers.ChoiceField(
+        choices=PERIOD_CHOICES, default=DEFAULT_PERIOD_DAYS, help_text="Days back from today."
+    )

@@ -8,10 +8,18 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.models import User
 from micromastery.common.api import Pagination
 from micromastery.common.errors import ApplicationError
 from payoff import selectors, services
-from payoff.api.serializers import BaselineCreateInputSerializer, MeasurementOutputSerializer
+from payoff.api.serializers import (
+    BaselineCreateInputSerializer,
+    DashboardFilterSerializer,
+    DashboardOutputSerializer,
+    MeasurementOutputSerializer,
+)
+from payoff.dashboard.scope import dashboard_scope
+from payoff.dashboard.summary import dashboard_summary
 from practice.api.views import learner_of
 from practice.selectors import enrollment_without_progress_get
 
@@ -68,3 +76,44 @@ class MeasurementListCreateApi(APIView):
         return Response(
             MeasurementOutputSerializer(measurement).data, status=status.HTTP_201_CREATED
         )
+
+
+class DashboardApi(APIView):
+    """Reach, practice, capability, spread, results and value for the filter.
+
+    Managers see the teams they manage; org admins and authors the whole organization.
+    A team, micromastery or cohort the caller may not see is a 404.
+    """
+
+    @extend_schema(
+        parameters=[DashboardFilterSerializer],
+        responses={
+            200: DashboardOutputSerializer,
+            403: OpenApiResponse(
+                description="Only managers, org admins and authors see the dashboard."
+            ),
+            404: OpenApiResponse(description="A team, micromastery or cohort you may not see."),
+        },
+    )
+    def get(self, request: Request) -> Response:
+        filters = DashboardFilterSerializer(
+            data={
+                "team": request.query_params.getlist("team"),
+                **{
+                    name: request.query_params[name]
+                    for name in ("micromastery", "cohort", "period")
+                    if request.query_params.get(name)
+                },
+            }
+        )
+        filters.is_valid(raise_exception=True)
+        user = request.user
+        assert isinstance(user, User)
+        scope = dashboard_scope(
+            viewer=user,
+            team_ids=filters.validated_data.get("team") or [],
+            micromastery_id=filters.validated_data.get("micromastery"),
+            period_days=filters.validated_data["period"],
+            cohort_id=filters.validated_data.get("cohort"),
+        )
+        return Response(DashboardOutputSerializer(dashboard_summary(scope=scope)).data)

@@ -46,7 +46,7 @@ def _detail(viewer: User, cohort_id: int) -> dict[str, Any]:
     return CohortDetailOutputSerializer(report).data
 
 
-class CohortListCreateView(APIView):
+class CohortListCreateApi(APIView):
     pagination_class = Pagination
 
     @extend_schema(responses={200: CohortOutputSerializer(many=True), 403: NOT_AN_ASSIGNER})
@@ -80,13 +80,13 @@ class CohortListCreateView(APIView):
         return Response(data, status=status.HTTP_201_CREATED if outcome.created else 200)
 
 
-class CohortDetailView(APIView):
+class CohortDetailApi(APIView):
     @extend_schema(responses={200: CohortDetailOutputSerializer, 403: NOT_AN_ASSIGNER})
     def get(self, request: Request, cohort_id: int) -> Response:
         return Response(_detail(_assigner(request), cohort_id))
 
 
-class CohortMembersAddView(APIView):
+class CohortMembersAddApi(APIView):
     @extend_schema(
         request=CohortMembersInputSerializer, responses={200: CohortDetailOutputSerializer}
     )
@@ -108,7 +108,7 @@ class CohortMembersAddView(APIView):
         return Response(data)
 
 
-class CohortMemberRemoveView(APIView):
+class CohortMemberRemoveApi(APIView):
     @extend_schema(responses={204: None})
     def delete(self, request: Request, cohort_id: int, learner_id: int) -> Response:
         viewer = _assigner(request)

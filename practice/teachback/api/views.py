@@ -47,7 +47,7 @@ def _output(request: Request, session_id: int, code: int = status.HTTP_200_OK) -
     )
 
 
-class TeachBackListView(generics.ListAPIView[TeachBackSession]):
+class TeachBackListApi(generics.ListAPIView[TeachBackSession]):
     """Teach-backs you teach or are invited to; POST proposes one for a completed enrolment."""
 
     serializer_class = TeachBackOutputSerializer
@@ -85,13 +85,13 @@ class TeachBackListView(generics.ListAPIView[TeachBackSession]):
         return _output(request, session.pk, code)
 
 
-class TeachBackDetailView(APIView):
+class TeachBackDetailApi(APIView):
     @extend_schema(responses={200: TeachBackOutputSerializer})
     def get(self, request: Request, pk: int) -> Response:
         return _output(request, pk)
 
 
-class TeachBackConfirmView(APIView):
+class TeachBackConfirmApi(APIView):
     """Schedule a proposal: invitations with a calendar file go out by email."""
 
     @extend_schema(request=ConfirmInputSerializer, responses={200: TeachBackOutputSerializer})
@@ -116,7 +116,7 @@ class TeachBackConfirmView(APIView):
         return _output(request, pk)
 
 
-class TeachBackRescheduleView(APIView):
+class TeachBackRescheduleApi(APIView):
     """Move a scheduled session; invitees get an update with a higher SEQUENCE."""
 
     @extend_schema(request=RescheduleInputSerializer, responses={200: TeachBackOutputSerializer})
@@ -129,7 +129,7 @@ class TeachBackRescheduleView(APIView):
         return _output(request, pk)
 
 
-class TeachBackCancelView(APIView):
+class TeachBackCancelApi(APIView):
     """Cancel (invitees get METHOD:CANCEL) or dismiss a proposal; cancelling twice is fine."""
 
     @extend_schema(request=None, responses={200: TeachBackOutputSerializer})
@@ -140,7 +140,7 @@ class TeachBackCancelView(APIView):
         return _output(request, pk)
 
 
-class TeachBackRsvpView(APIView):
+class TeachBackRsvpApi(APIView):
     """Accept or decline your invitation; the same answer twice changes nothing."""
 
     @extend_schema(request=RsvpInputSerializer, responses={200: TeachBackOutputSerializer})
@@ -158,7 +158,7 @@ class TeachBackRsvpView(APIView):
         return _output(request, pk)
 
 
-class TeachBackAttendanceView(APIView):
+class TeachBackAttendanceApi(APIView):
     """The teacher says who came, once the session started; attendees get a feedback request."""
 
     @extend_schema(request=AttendanceInputSerializer, responses={200: TeachBackOutputSerializer})
@@ -173,7 +173,7 @@ class TeachBackAttendanceView(APIView):
         return _output(request, pk)
 
 
-class TeachBackFeedbackView(APIView):
+class TeachBackFeedbackApi(APIView):
     """An attendee's feedback: clarity 1-5, whether they will try it, a comment."""
 
     @extend_schema(request=FeedbackInputSerializer, responses={200: TeachBackOutputSerializer})
