@@ -43,7 +43,14 @@ run: migrate
 	@echo ""
 	$(BIN)/honcho start -f Procfile
 
-test: $(VENV)/.installed-dev
+# Microsoft's Adaptive Cards library (npm, pinned by its lock file) validates the cards we
+# post to Teams in the tests.
+ADAPTIVECARDS := tests/practice/nudges/adaptivecards
+$(ADAPTIVECARDS)/node_modules/.installed: $(ADAPTIVECARDS)/package-lock.json
+	npm ci --prefix $(ADAPTIVECARDS) --no-audit --no-fund --silent
+	@touch $@
+
+test: $(VENV)/.installed-dev $(ADAPTIVECARDS)/node_modules/.installed
 	$(BIN)/python manage.py makemigrations --check --dry-run --settings=micromastery.test_settings
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 

@@ -7,3 +7,11 @@ class NudgesConfig(AppConfig):
     name = "practice.nudges"
     label = "nudges"
     verbose_name = "Nudges"
+
+    def ready(self) -> None:
+        from micromastery.common.outbox import outbox_handlers
+        from practice.nudges.outbox import outbox_enqueue
+
+        # Apps above accounts-level (people invitations, password links) hand their
+        # messages to the outbox through this registry.
+        outbox_handlers.register(outbox_enqueue)

@@ -14,6 +14,7 @@ from practice.nudges.channels import (
     PermanentSendError,
     TransientSendError,
     absolute,
+    message_id,
     tracked_link,
 )
 from practice.nudges.models import Nudge
@@ -51,7 +52,7 @@ def email_message(
             "List-Unsubscribe": f"<{unsubscribe_url}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
             # The same id on every attempt: a receiver that sees it twice can drop the repeat.
-            "Message-ID": f"<{nudge.idempotency_key}@{settings.SITE_URL.split('//')[-1]}>",
+            "Message-ID": message_id(nudge.idempotency_key),
             IDEMPOTENCY_HEADER: nudge.idempotency_key,
         },
     )
