@@ -245,6 +245,8 @@ def outbox_send(
     ``outcome.retry``; a permanent one marks it ``failed`` with the reason.
     """
     outcome = dispatch.SendOutcome()
+    if not message_ids:
+        return outcome
     messages = list(
         OutboxMessage.objects.filter(
             pk__in=message_ids, status=NudgeStatus.SENDING, claim_token=token

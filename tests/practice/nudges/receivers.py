@@ -29,6 +29,7 @@ class WebhookReceiver:
                             "key": self.headers.get("Idempotency-Key"),
                             "signature": self.headers.get("X-Micromastery-Signature"),
                             "timestamp": self.headers.get("X-Micromastery-Timestamp"),
+                            "headers": self.headers,
                             "body": body,
                             "json": json.loads(body or b"{}"),
                         }
