@@ -76,7 +76,8 @@ def api_as(api_client):
 
 
 def start_celery_worker(queue, extra_env=None):
-    """A real worker process consuming ``queue``, pointed at the test database."""
+    """A real worker process consuming ``queue`` (a comma-separated list is several
+    queues), pointed at the test database."""
     import os
     import subprocess
     import sys
@@ -146,8 +147,10 @@ def celery_workers(transactional_db):
         def __init__(self):
             self.queue = queue
 
-        def start(self, extra_env=None):
-            worker = start_celery_worker(queue, extra_env)
+        def start(self, extra_env=None, queues=None):
+            """A worker on this test's queue and its webhook queue, or on ``queues``."""
+            names = queues or [queue, f"{queue}-webhooks"]
+            worker = start_celery_worker(",".join(names), extra_env)
             started.append(worker)
             return worker
 

@@ -216,6 +216,19 @@ def outbox_email(message: OutboxMessage, *, connection: Any = None) -> EmailMult
     return email
 
 
+def _mail_connection_open() -> Any:
+    """One SMTP session for the whole batch; a mail server that is down is a transient
+    failure of the message that needed it (retried), not a crash of the task."""
+    import smtplib
+
+    connection = get_connection()
+    try:
+        connection.open()
+    except (TimeoutError, smtplib.SMTPException, OSError) as error:
+        raise TransientSendError(f"Email: {error.__class__.__name__}: {error}") from error
+    return connection
+
+
 def _deliver(message: OutboxMessage, mail_connection: Any) -> None:
     import smtplib
 
@@ -261,10 +274,9 @@ def outbox_send(
             if not dispatch.row_begin_attempt(OutboxMessage, message.pk, token, lease):
                 outcome.skipped += 1
                 continue
-            if message.channel == NudgeChannel.EMAIL and mail_connection is None:
-                mail_connection = get_connection()
-                mail_connection.open()  # one SMTP session for the whole batch
             try:
+                if message.channel == NudgeChannel.EMAIL and mail_connection is None:
+                    mail_connection = _mail_connection_open()
                 _deliver(message, mail_connection)
             except TransientSendError as error:
                 OutboxMessage.objects.filter(pk=message.pk, claim_token=token).update(
