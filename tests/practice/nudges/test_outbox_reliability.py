@@ -144,13 +144,15 @@ def test_stalled_receiver_delays_no_email(celery_workers):
             celery_workers.start(env, queues=[celery_workers.queue])
             celery_workers.start(env, queues=[f"{celery_workers.queue}-webhooks"])
             dispatch.nudges_dispatch(queue=celery_workers.queue)
-            # Every email goes out while the receiver holds the first post unanswered.
+            # A post is stalled at the receiver, unanswered until the test releases it ...
+            assert wait_for(lambda: receiver.holding >= 1, progress=nudge_state)
+            # ... and every email goes out all the same.
             assert wait_for(
                 lambda: Nudge.objects.filter(channel="email", status=NudgeStatus.SENT).count() == 4,
                 progress=nudge_state,
             )
             assert len(smtp.keys()) == 4
-            assert receiver.holding >= 1
+            assert not receiver.released.is_set()
             assert not Nudge.objects.filter(channel="webhook", status=NudgeStatus.SENT).exists()
             receiver.release()
             assert wait_for(
