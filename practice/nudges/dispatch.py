@@ -247,8 +247,6 @@ def nudges_send(
     reason. Content is refreshed from the sources: items no longer due are left out, and
     a nudge with nothing left is cancelled.
     """
-    from django.core.mail import get_connection
-
     from practice.nudges.channels import email, in_app, webhook
 
     outcome = SendOutcome()
@@ -319,8 +317,7 @@ def nudges_send(
                     continue
                 if nudge.channel == NudgeChannel.EMAIL:
                     if mail_connection is None:
-                        mail_connection = get_connection()
-                        mail_connection.open()  # one SMTP session for the whole batch
+                        mail_connection = email.mail_connection_open()
                     email.send(nudge, connection=mail_connection)
                 else:
                     target = (

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.utils import timezone
 
@@ -34,6 +34,7 @@ from practice.nudges.channels import (
     TransientSendError,
     message_id,
 )
+from practice.nudges.channels import email as email_channel
 from practice.nudges.channels import webhook as webhook_channel
 from practice.nudges.models import NudgeChannel, NudgeStatus, OutboxMessage, TeamWebhook
 
@@ -216,19 +217,6 @@ def outbox_email(message: OutboxMessage, *, connection: Any = None) -> EmailMult
     return email
 
 
-def _mail_connection_open() -> Any:
-    """One SMTP session for the whole batch; a mail server that is down is a transient
-    failure of the message that needed it (retried), not a crash of the task."""
-    import smtplib
-
-    connection = get_connection()
-    try:
-        connection.open()
-    except (TimeoutError, smtplib.SMTPException, OSError) as error:
-        raise TransientSendError(f"Email: {error.__class__.__name__}: {error}") from error
-    return connection
-
-
 def _deliver(message: OutboxMessage, mail_connection: Any) -> None:
     import smtplib
 
@@ -276,7 +264,7 @@ def outbox_send(
                 continue
             try:
                 if message.channel == NudgeChannel.EMAIL and mail_connection is None:
-                    mail_connection = _mail_connection_open()
+                    mail_connection = email_channel.mail_connection_open()
                 _deliver(message, mail_connection)
             except TransientSendError as error:
                 OutboxMessage.objects.filter(pk=message.pk, claim_token=token).update(

@@ -67,3 +67,16 @@ def send(nudge: Nudge, *, connection: BaseEmailBackend | None = None) -> None:
         raise PermanentSendError(f"The mail server refused {nudge.recipient.email}.") from error
     except (TimeoutError, smtplib.SMTPException, OSError) as error:
         raise TransientSendError(f"Email: {error.__class__.__name__}: {error}") from error
+
+
+def mail_connection_open() -> BaseEmailBackend:
+    """One SMTP session for a whole batch. A mail server that is down is a transient
+    failure of the message that needed it (retried), not a crash of the task."""
+    from django.core.mail import get_connection
+
+    connection = get_connection()
+    try:
+        connection.open()
+    except (TimeoutError, smtplib.SMTPException, OSError) as error:
+        raise TransientSendError(f"Email: {error.__class__.__name__}: {error}") from error
+    return connection

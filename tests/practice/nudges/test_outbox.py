@@ -239,3 +239,16 @@ def test_admin_outbox_refused_to_other_roles(client, learner, author):
         client.force_login(person)
         response = client.get(reverse("admin:nudges_outboxmessage_changelist"))
         assert response.status_code in (302, 403)
+
+
+def test_mail_server_down_when_the_batch_connects_keeps_every_message_for_a_retry(
+    learner, organization
+):
+    other = UserFactory(organization=organization)
+    outbox.outbox_enqueue([email(learner, key="a"), email(other, key="b")])
+    refused = ConnectionRefusedError(111, "Connection refused")
+    with mock.patch("django.core.mail.backends.locmem.EmailBackend.open", side_effect=refused):
+        _, _, outcome = claim_and_send()
+    assert sorted(outcome.retry) == sorted(OutboxMessage.objects.values_list("pk", flat=True))
+    assert mail.outbox == []
+    assert set(OutboxMessage.objects.values_list("status", flat=True)) == {NudgeStatus.SENDING}
