@@ -191,7 +191,7 @@ def test_resend_refuses_a_message_that_did_not_fail_and_changes_nothing(learner)
 
 
 def test_admin_outbox_lists_own_organization_with_reason_and_filters(
-    client, org_admin, learner, outsider, django_assert_max_num_queries
+    client, org_admin, learner, outsider
 ):
     outbox.outbox_enqueue([email(learner, key="mine"), email(outsider, key="theirs")])
     OutboxMessage.objects.update(
@@ -252,3 +252,16 @@ def test_mail_server_down_when_the_batch_connects_keeps_every_message_for_a_retr
     assert sorted(outcome.retry) == sorted(OutboxMessage.objects.values_list("pk", flat=True))
     assert mail.outbox == []
     assert set(OutboxMessage.objects.values_list("status", flat=True)) == {NudgeStatus.SENDING}
+
+
+@pytest.mark.parametrize("rows", [2, 30])
+def test_admin_outbox_list_queries_do_not_grow_with_rows(
+    client, org_admin, organization, rows, django_assert_num_queries
+):
+    people = [UserFactory(organization=organization) for _ in range(rows)]
+    outbox.outbox_enqueue([email(person, key=f"event:{person.pk}") for person in people])
+    client.force_login(org_admin)
+    url = reverse("admin:nudges_outboxmessage_changelist")
+    client.get(url)  # warm the session and content types
+    with django_assert_num_queries(7):
+        assert client.get(url).status_code == 200
