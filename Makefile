@@ -50,8 +50,15 @@ $(OIDC_PROVIDER)/node_modules/.installed: $(OIDC_PROVIDER)/package-lock.json
 	cd $(OIDC_PROVIDER) && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
+# Microsoft's Adaptive Cards library (npm, pinned by its lock file) validates the cards we
+# post to Teams in the tests.
+ADAPTIVECARDS := tests/practice/nudges/adaptivecards
+$(ADAPTIVECARDS)/node_modules/.installed: $(ADAPTIVECARDS)/package-lock.json
+	npm ci --prefix $(ADAPTIVECARDS) --no-audit --no-fund --silent
+	@touch $@
+
 # The test settings never read .env, so the suite runs the same after `make run` as before.
-test: $(VENV)/.installed-dev $(OIDC_PROVIDER)/node_modules/.installed
+test: $(VENV)/.installed-dev $(OIDC_PROVIDER)/node_modules/.installed $(ADAPTIVECARDS)/node_modules/.installed
 	$(BIN)/python manage.py makemigrations --check --dry-run --settings=micromastery.test_settings
 	$(BIN)/python manage.py check --database default --fail-level WARNING --settings=micromastery.test_settings
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -6,10 +6,12 @@ from typing import Any
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.template.loader import render_to_string
 
 from accounts.models import ISO_WEEKDAYS, Organization, User, time_zone_names
 from accounts.sso.selectors import password_sign_in_refusal
 from accounts.working_hours import working_hours_problem
+from micromastery.common.outbox import MessageKind, OutgoingEmail, emails_enqueue
 
 
 class EmailStepForm(forms.Form):
@@ -102,6 +104,39 @@ class PasswordLinkForm(PasswordResetForm):
 
     def get_users(self, email: str) -> Iterator[Any]:
         return iter(User.objects.filter(email__iexact=email.strip(), is_active=True))
+
+    def send_mail(
+        self,
+        subject_template_name: str,
+        email_template_name: str,
+        context: dict[str, Any],
+        from_email: str | None,
+        to_email: str,
+        html_email_template_name: str | None = None,
+    ) -> None:
+        """Hand the link to the outbox instead of the mail server: a worker delivers it.
+
+        Transactional: sent whatever the person's nudge settings. The key is the link's
+        token, so one request is one email and a new request is a new email.
+        """
+        user = context["user"]
+        emails_enqueue(
+            emails=[
+                OutgoingEmail(
+                    recipient_id=user.pk,
+                    to=to_email,
+                    kind=MessageKind.PASSWORD_RESET,
+                    key=f"password-reset:{user.pk}:{context['token']}",
+                    subject=render_to_string(subject_template_name, context),
+                    text=render_to_string(email_template_name, context),
+                    html=(
+                        render_to_string(html_email_template_name, context)
+                        if html_email_template_name
+                        else ""
+                    ),
+                )
+            ]
+        )
 
 
 class PeopleImportForm(forms.Form):

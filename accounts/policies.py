@@ -134,6 +134,14 @@ TEAM = Rule(
     narrow=lambda user: Q(managers=user),
     organization_of=lambda team: team.organization_id,
 )
+# A team's chat: org admins connect any team's, managers their own teams'.
+TEAM_CHAT = Rule(
+    model="Team",
+    organization="organization_id",
+    narrow=lambda user: Q(managers=user),
+    whole_organization=_is_org_admin,
+    organization_of=lambda team: team.organization_id,
+)
 PERSON = Rule(
     model="User",
     organization="organization_id",
@@ -400,3 +408,12 @@ def nudges_visible_to(user: Any) -> QuerySet[Any]:
 
 def can_view_nudge(user: Any, nudge: Model) -> bool:
     return NUDGE.allows(user, nudge)
+
+
+def teams_whose_chat_is_managed_by(user: Any) -> QuerySet[Any]:
+    """Teams whose chat webhook the user connects, tests and rotates."""
+    return TEAM_CHAT.visible_to(user)
+
+
+def can_manage_team_chat(user: Any, team: Model) -> bool:
+    return TEAM_CHAT.allows(user, team)

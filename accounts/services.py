@@ -12,7 +12,6 @@ from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -40,6 +39,7 @@ from accounts.people_import import (
 )
 from accounts.tokens import INVITATION_MAX_AGE, invitation_token_generator
 from micromastery.common.errors import ApplicationError, refuse_invalid_fields
+from micromastery.common.outbox import MessageKind, OutgoingEmail, emails_enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -307,6 +307,8 @@ def people_import_apply(*, people_import: PeopleImport, by: User) -> PeopleImpor
     locked.save(update_fields=["applied_at", "applied_by", "result", "updated_at"])
     new_ids = [people[person.email].pk for person in new_people]
     if new_ids:
+        # After the commit, and apart from it: the import's own queries stay the same
+        # however many people it invites.
         transaction.on_commit(partial(invitation_send_many, user_ids=new_ids))
     return result
 
@@ -323,16 +325,13 @@ def invitation_link(*, user: User) -> str:
 
 
 def invitation_send_many(*, user_ids: Sequence[int]) -> int:
-    """Email each person an invitation to choose their password; returns how many went out.
-
-    Called once the import has committed, so nobody is invited to an account that was
-    rolled back. A mail server failure is logged, not raised: the people exist, and an
-    org admin can send them a fresh link with the "Send a link to set a password" action.
-    """
+    """Hand each person an invitation to choose their password to the outbox; a worker
+    delivers it. Called once the import has committed, so nobody is invited to an account
+    that was rolled back. Returns how many were enqueued."""
     people = list(
         User.objects.filter(pk__in=user_ids, is_active=True).select_related("organization")
     )
-    messages = []
+    emails = []
     for person in people:
         context = {
             "person": person,
@@ -341,21 +340,18 @@ def invitation_send_many(*, user_ids: Sequence[int]) -> int:
             "days": INVITATION_MAX_AGE.days,
             "sign_in_url": f"{settings.SITE_URL}{reverse('login')}",
         }
-        subject = render_to_string("accounts/email/invitation_subject.txt", context)
-        message = EmailMultiAlternatives(
-            subject=" ".join(subject.split()),
-            body=render_to_string("accounts/email/invitation.txt", context),
-            to=[person.email],
+        emails.append(
+            OutgoingEmail(
+                recipient_id=person.pk,
+                to=person.email,
+                kind=MessageKind.PEOPLE_INVITATION,
+                key=f"people-invitation:{person.pk}",
+                subject=render_to_string("accounts/email/invitation_subject.txt", context),
+                text=render_to_string("accounts/email/invitation.txt", context),
+                html=render_to_string("accounts/email/invitation.html", context),
+            )
         )
-        message.attach_alternative(
-            render_to_string("accounts/email/invitation.html", context), "text/html"
-        )
-        messages.append(message)
-    try:
-        return get_connection().send_messages(messages) or 0
-    except OSError:
-        logger.exception("Sending %d invitation(s) failed", len(messages))
-        return 0
+    return emails_enqueue(emails=emails)
 
 
 @transaction.atomic

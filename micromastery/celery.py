@@ -36,6 +36,13 @@ app.conf.beat_schedule = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    # Sends the outbox's due messages (invitations, cancellations, password links); each
+    # enqueue also kicks one at once, this is the net under a lost kick or a dead worker.
+    "outbox-dispatch": {
+        "task": "practice.nudges.tasks.outbox_dispatch_task",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
     # Claims due nudges in batches and hands them to send tasks; also reclaims nudges
     # whose worker died mid-send (expired lease), so a lost message never loses a nudge.
     "nudges-dispatch": {

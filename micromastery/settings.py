@@ -344,6 +344,20 @@ NUDGE_WEBHOOK_ALLOW_PRIVATE_TARGETS = env.bool(
     "MICROMASTERY_WEBHOOK_ALLOW_PRIVATE_TARGETS", default=DEBUG
 )
 NUDGE_WEBHOOK_TIMEOUT_SECONDS = env.float("MICROMASTERY_WEBHOOK_TIMEOUT", default=5.0)
+# Team chat posts run on a queue of their own (a worker consumes it with -Q), so that a
+# stalled receiver delays no email.
+NUDGE_WEBHOOK_QUEUE = env.str("MICROMASTERY_WEBHOOK_QUEUE", default="webhooks")
+# A receiver that did not answer in time may have posted the message: one more try, after
+# this pause. Connection errors and 5xx back off from the base, doubling, up to the cap.
+NUDGE_WEBHOOK_TIMEOUT_PAUSE_SECONDS = env.float("MICROMASTERY_WEBHOOK_TIMEOUT_PAUSE", default=60.0)
+NUDGE_WEBHOOK_RETRY_BASE_SECONDS = env.float("MICROMASTERY_WEBHOOK_RETRY_BASE", default=1.0)
+NUDGE_WEBHOOK_RETRY_MAX_SECONDS = env.float("MICROMASTERY_WEBHOOK_RETRY_MAX", default=60.0)
+# Outbox emails (invitations, cancellations, password links) retry a failed send from the
+# base, doubling, up to the cap, this many times: the defaults ride out a mail server that
+# is down for about 18 minutes. After that the failure shows in the admin's outbox.
+OUTBOX_RETRY_BASE_SECONDS = env.float("MICROMASTERY_OUTBOX_RETRY_BASE", default=2.0)
+OUTBOX_RETRY_MAX_SECONDS = env.float("MICROMASTERY_OUTBOX_RETRY_MAX", default=300.0)
+OUTBOX_RETRY_LIMIT = env.int("MICROMASTERY_OUTBOX_RETRY_LIMIT", default=10)
 
 # --- Quick log ----------------------------------------------------------------------------
 # How long the one-tap link in a nudge logs a repetition without signing in. Long enough

@@ -76,7 +76,8 @@ def api_as(api_client):
 
 
 def start_celery_worker(queue, extra_env=None):
-    """A real worker process consuming ``queue``, pointed at the test database."""
+    """A real worker process consuming ``queue`` (a comma-separated list is several
+    queues), pointed at the test database."""
     import os
     import subprocess
     import sys
@@ -146,8 +147,10 @@ def celery_workers(transactional_db):
         def __init__(self):
             self.queue = queue
 
-        def start(self, extra_env=None):
-            worker = start_celery_worker(queue, extra_env)
+        def start(self, extra_env=None, queues=None):
+            """A worker on this test's queue and its webhook queue, or on ``queues``."""
+            names = queues or [queue, f"{queue}-webhooks"]
+            worker = start_celery_worker(",".join(names), extra_env)
             started.append(worker)
             return worker
 
@@ -159,3 +162,34 @@ def celery_workers(transactional_db):
     finally:
         for worker in started:
             stop_celery_worker(worker)
+
+
+def outbox_deliver_now():
+    """What a worker does once an enqueue's kick reaches it: claim and send every due
+    outbox message, here, in this process (the test's locmem mail or a local receiver)."""
+    from django.utils import timezone
+
+    from practice.nudges import dispatch
+    from practice.nudges.models import OutboxMessage
+    from practice.nudges.outbox import outbox_send
+
+    while True:
+        ids, token = dispatch.rows_claim(
+            OutboxMessage.objects.all(),
+            now=timezone.now(),
+            batch_size=dispatch.CLAIM_BATCH_SIZE,
+            lease=dispatch.SEND_LEASE,
+        )
+        if not ids:
+            return
+        outbox_send(message_ids=ids, token=token)
+
+
+@pytest.fixture(autouse=True)
+def outbox_delivered_at_once(request, monkeypatch):
+    """Tests have no worker on the default queue: the commit's kick delivers in-process,
+    so a test sees the email an outbox message becomes once its transaction commits.
+    Tests marked ``worker`` go through real worker processes instead."""
+    if request.node.get_closest_marker("worker"):
+        return
+    monkeypatch.setattr("practice.nudges.outbox.outbox_kick", outbox_deliver_now)

@@ -2,7 +2,9 @@
 
 The invitation is a METHOD:REQUEST iCalendar event whose UID is stable per cohort and
 learner, so a moved kickoff (a higher SEQUENCE) replaces the event in their calendar
-instead of adding another one. Times are written in UTC.
+instead of adding another one; a cleared kickoff, or a learner taken out of the cohort,
+gets a METHOD:CANCEL of the same UID. Times are written in UTC. Emails are handed to the
+outbox in the caller's transaction; a worker delivers them.
 """
 
 from __future__ import annotations
@@ -12,14 +14,15 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core import mail
 from django.template.loader import render_to_string
 from django.utils import timezone
 from icalendar import Calendar, Event, vCalAddress, vText
 
 from accounts.models import User
 from courses.models import Micromastery
+from micromastery.common.outbox import Attachment, MessageKind, OutgoingEmail
 from practice.cohorts.models import Cohort, CohortMembership
+from practice.nudges.outbox import outbox_enqueue
 
 
 def cohort_title(cohort: Cohort) -> str:
@@ -49,18 +52,31 @@ def _address(email: str, name: str, **params: str) -> vCalAddress:
     return address
 
 
-def kickoff_ics(*, cohort: Cohort, learner: User, title: str, now: datetime) -> bytes:
-    assert cohort.kickoff_at is not None
+def kickoff_ics(
+    *,
+    cohort: Cohort,
+    learner: User,
+    title: str,
+    now: datetime,
+    cancel: bool = False,
+    kickoff_at: datetime | None = None,
+) -> bytes:
+    """The learner's kickoff event; ``cancel`` withdraws it (``kickoff_at``: the time it had,
+    for a kickoff that was cleared)."""
+    kickoff_at = kickoff_at or cohort.kickoff_at
+    assert kickoff_at is not None
     organizer = cohort.facilitator or cohort.assigned_by
     calendar = Calendar()
     calendar.add("prodid", "-//Micromastery//Cohort kickoff//EN")
     calendar.add("version", "2.0")
-    calendar.add("method", "REQUEST")
+    calendar.add("method", "CANCEL" if cancel else "REQUEST")
     event = Event()
     event.add("uid", kickoff_uid(cohort, learner))
     event.add("sequence", cohort.kickoff_sequence)
     event.add("dtstamp", now.astimezone(UTC))
-    starts = cohort.kickoff_at.astimezone(UTC)
+    if cancel:
+        event.add("status", "CANCELLED")
+    starts = kickoff_at.astimezone(UTC)
     event.add("dtstart", starts)
     event.add("dtend", starts + timedelta(minutes=cohort.kickoff_minutes))
     event.add("summary", f"Kickoff: {title}")
@@ -81,7 +97,7 @@ def kickoff_ics(*, cohort: Cohort, learner: User, title: str, now: datetime) -> 
             str(learner),
             role="REQ-PARTICIPANT",
             partstat="NEEDS-ACTION",
-            rsvp="TRUE",
+            rsvp="FALSE" if cancel else "TRUE",
         ),
     )
     calendar.add_component(event)
@@ -90,7 +106,7 @@ def kickoff_ics(*, cohort: Cohort, learner: User, title: str, now: datetime) -> 
 
 def assignment_email(
     *, membership: CohortMembership, title: str, now: datetime, updated: bool = False
-) -> mail.EmailMessage:
+) -> OutgoingEmail:
     cohort, learner = membership.cohort, membership.learner
     already_enrolled = all(row.already_enrolled for row in membership.cohort_enrollments.all())
     with timezone.override(learner.zone):
@@ -106,26 +122,34 @@ def assignment_email(
         }
         subject = render_to_string("cohorts/email/assigned_subject.txt", context)
         body = render_to_string("cohorts/email/assigned_body.txt", context)
-    message = mail.EmailMessage(subject=" ".join(subject.split()), body=body, to=[learner.email])
+    attachments = []
     if cohort.kickoff_at is not None:
-        message.attach(
-            "kickoff.ics",
-            kickoff_ics(cohort=cohort, learner=learner, title=title, now=now).decode(),
-            "text/calendar; method=REQUEST",
+        attachments.append(
+            Attachment(
+                "kickoff.ics",
+                kickoff_ics(cohort=cohort, learner=learner, title=title, now=now).decode(),
+                "text/calendar; method=REQUEST",
+            )
         )
-    return message
+    key = (
+        f"cohort-kickoff:{membership.pk}:{cohort.kickoff_sequence}"
+        if updated
+        else f"cohort-assigned:{membership.pk}"
+    )
+    return OutgoingEmail(
+        recipient_id=learner.pk,
+        to=learner.email,
+        kind=MessageKind.KICKOFF_UPDATE if updated else MessageKind.COHORT_ASSIGNMENT,
+        key=key,
+        subject=subject,
+        text=body,
+        attachments=attachments,
+    )
 
 
-def assignment_emails_send(membership_ids: Iterable[int], *, updated: bool = False) -> int:
-    """Send the assignment emails of these memberships over one connection.
-
-    ``updated``: the kickoff moved, and these learners had the earlier invitation.
-
-    Called after the assignment commits (``transaction.on_commit``), so a refused or
-    rolled-back assignment never emails anyone.
-    """
-    memberships = list(
-        CohortMembership.objects.filter(pk__in=list(membership_ids), removed_at__isnull=True)
+def _memberships(membership_ids: Iterable[int], *, removed: bool = False) -> list[CohortMembership]:
+    return list(
+        CohortMembership.objects.filter(pk__in=list(membership_ids), removed_at__isnull=not removed)
         .select_related(
             "learner",
             "cohort__micromastery",
@@ -135,15 +159,24 @@ def assignment_emails_send(membership_ids: Iterable[int], *, updated: bool = Fal
         )
         .prefetch_related("cohort_enrollments")
     )
+
+
+def assignment_emails_send(membership_ids: Iterable[int], *, updated: bool = False) -> int:
+    """Enqueue the assignment emails of these memberships (in the caller's transaction, so
+    a refused or rolled-back assignment never emails anyone).
+
+    ``updated``: the kickoff moved, and these learners had the earlier invitation.
+    """
+    memberships = _memberships(membership_ids)
     if not memberships:
         return 0
     now = timezone.now()
     titles: dict[int, str] = {}
-    messages = []
+    emails = []
     for membership in memberships:
         if membership.cohort_id not in titles:
             titles[membership.cohort_id] = cohort_title(membership.cohort)
-        messages.append(
+        emails.append(
             assignment_email(
                 membership=membership,
                 title=titles[membership.cohort_id],
@@ -151,5 +184,46 @@ def assignment_emails_send(membership_ids: Iterable[int], *, updated: bool = Fal
                 updated=updated,
             )
         )
-    with mail.get_connection() as connection:
-        return connection.send_messages(messages) or 0
+    return outbox_enqueue(emails)
+
+
+def kickoff_cancellations_send(
+    membership_ids: Iterable[int], *, kickoff_at: datetime, removed: bool = False
+) -> int:
+    """Enqueue a METHOD:CANCEL of the kickoff (same UID, the cohort's current SEQUENCE) to
+    these learners: the kickoff was cleared, or (``removed``) they left the cohort."""
+    memberships = _memberships(membership_ids, removed=removed)
+    now = timezone.now()
+    emails = []
+    for membership in memberships:
+        cohort, learner = membership.cohort, membership.learner
+        title = cohort_title(cohort)
+        with timezone.override(learner.zone):
+            context = {
+                "learner": learner,
+                "cohort": cohort,
+                "title": title,
+                "removed": removed,
+                "kickoff_at": kickoff_at,
+                "time_zone": learner.time_zone,
+                "home_url": f"{settings.SITE_URL}/",
+            }
+            subject = render_to_string("cohorts/email/kickoff_cancel_subject.txt", context)
+            body = render_to_string("cohorts/email/kickoff_cancel_body.txt", context)
+        ics = kickoff_ics(
+            cohort=cohort, learner=learner, title=title, now=now, cancel=True, kickoff_at=kickoff_at
+        )
+        emails.append(
+            OutgoingEmail(
+                recipient_id=learner.pk,
+                to=learner.email,
+                kind=MessageKind.KICKOFF_CANCEL,
+                key=f"cohort-kickoff-cancel:{membership.pk}:{cohort.kickoff_sequence}",
+                subject=subject,
+                text=body,
+                attachments=[
+                    Attachment("kickoff.ics", ics.decode(), "text/calendar; method=CANCEL")
+                ],
+            )
+        )
+    return outbox_enqueue(emails)

@@ -23,7 +23,11 @@ from courses.models import Course, Micromastery, MicromasteryVersion, Publicatio
 from micromastery.common.dates import PLANNING_HORIZON, PLANNING_HORIZON_YEARS
 from micromastery.common.errors import ApplicationError, field_errors
 from practice import services as practice_services
-from practice.cohorts.invitations import assignment_emails_send, cohort_title
+from practice.cohorts.invitations import (
+    assignment_emails_send,
+    cohort_title,
+    kickoff_cancellations_send,
+)
 from practice.cohorts.models import Cohort, CohortEnrollment, CohortMembership
 from practice.models import Enrollment, EnrollmentStatus
 from practice.nudges.services import NotificationDraft, notifications_create
@@ -375,16 +379,21 @@ def cohort_sync(*, cohort: Cohort) -> SyncOutcome:
         membership.learner_id: membership
         for membership in CohortMembership.objects.filter(cohort=cohort).select_related("learner")
     }
+    invited_and_gone: list[int] = []
     for learner_id, membership in memberships.items():
         if membership.removed_at is None and learner_id not in wanted:
             membership.removed_at = now
             membership.save(update_fields=["removed_at", "updated_at"])
             outcome.removed.append(membership.learner)
+            if membership.notified_at is not None:
+                invited_and_gone.append(membership.pk)
         elif membership.removed_at is not None and learner_id in wanted:
             if membership.removed_by_id is None:
                 membership.removed_at = None
                 membership.added_at = now
                 membership.save(update_fields=["removed_at", "added_at", "updated_at"])
+    if invited_and_gone and cohort.kickoff_at is not None:
+        _kickoff_withdraw(cohort, invited_and_gone)
     new_ids = wanted - set(memberships)
     if new_ids:
         CohortMembership.objects.bulk_create(
@@ -436,9 +445,18 @@ def cohort_sync(*, cohort: Cohort) -> SyncOutcome:
         CohortMembership.objects.filter(pk__in=[m.pk for m in to_notify]).update(notified_at=now)
         outcome.notified = [membership.learner for membership in to_notify]
         ids = [membership.pk for membership in to_notify]
-        transaction.on_commit(lambda: assignment_emails_send(ids))
+        assignment_emails_send(ids)
         transaction.on_commit(lambda: assignment_notifications_create(ids))
     return outcome
+
+
+def _kickoff_withdraw(cohort: Cohort, membership_ids: list[int]) -> None:
+    """Cancel the kickoff in the calendars of learners who left the cohort. The cohort's
+    SEQUENCE goes up, so the cancellation outranks the invitation they had."""
+    assert cohort.kickoff_at is not None
+    cohort.kickoff_sequence += 1
+    Cohort.objects.filter(pk=cohort.pk).update(kickoff_sequence=cohort.kickoff_sequence)
+    kickoff_cancellations_send(membership_ids, kickoff_at=cohort.kickoff_at, removed=True)
 
 
 def assignment_notifications_create(membership_ids: list[int]) -> int:
@@ -521,6 +539,9 @@ def cohort_member_remove(*, cohort: Cohort, by: User, learner: User) -> CohortMe
     membership.removed_at = timezone.now()
     membership.removed_by = by
     membership.save(update_fields=["removed_at", "removed_by", "updated_at"])
+    cohort = Cohort.objects.select_for_update().get(pk=cohort.pk)
+    if membership.notified_at is not None and cohort.kickoff_at is not None:
+        _kickoff_withdraw(cohort, [membership.pk])
     return membership
 
 
@@ -576,6 +597,7 @@ def cohort_update(
         errors["name"] = ["This organization already has a cohort with this name."]
     _raise_if(errors)
     before = [getattr(cohort, field) for field in KICKOFF_FIELDS]
+    kickoff_before = cohort.kickoff_at
     cohort.name, cohort.due_on, cohort.facilitator = name, due_on, facilitator
     cohort.kickoff_at, cohort.kickoff_minutes = kickoff_at, kickoff_minutes
     cohort.kickoff_location, cohort.kickoff_url = kickoff_location, kickoff_url
@@ -587,7 +609,7 @@ def cohort_update(
     cohort.people.set(people)
     _clear_removals(cohort, people)
     outcome = cohort_sync(cohort=cohort)
-    if kickoff_moved and cohort.kickoff_at is not None:
+    if kickoff_moved:
         already_invited = [
             pk
             for pk in CohortMembership.objects.filter(
@@ -596,6 +618,9 @@ def cohort_update(
             .exclude(learner__in=outcome.notified)
             .values_list("pk", flat=True)
         ]
-        if already_invited:
-            transaction.on_commit(lambda: assignment_emails_send(already_invited, updated=True))
+        if already_invited and cohort.kickoff_at is not None:
+            assignment_emails_send(already_invited, updated=True)
+        elif already_invited and kickoff_before is not None:
+            # Cleared: the invitation they accepted must leave their calendars.
+            kickoff_cancellations_send(already_invited, kickoff_at=kickoff_before)
     return outcome

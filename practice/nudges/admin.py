@@ -1,17 +1,25 @@
-"""Admin: org admins connect their teams' chat webhooks and look at nudges."""
+"""Admin: org admins connect their teams' chat webhooks and look at nudges and the outbox."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from accounts import policies
 from micromastery.common.admin import OrganizationScopedAdmin
+from micromastery.common.errors import ApplicationError
 from practice.nudges.forms import TeamWebhookAdminForm
-from practice.nudges.models import Nudge, TeamWebhook
-from practice.nudges.services import team_webhook_save
+from practice.nudges.models import Nudge, NudgeStatus, OutboxMessage, TeamWebhook
+from practice.nudges.outbox import outbox_message_resend, webhook_test_enqueue
+from practice.nudges.services import team_webhook_rotate_secret, team_webhook_save
+
+SECRET_SHOWN_ONCE = (
+    "Signing secret of {webhook}: {secret} — copy it to your receiver now; it is not shown "
+    "again (rotate it to get a new one)."
+)
 
 
 @admin.register(TeamWebhook)
@@ -19,13 +27,52 @@ class TeamWebhookAdmin(OrganizationScopedAdmin):
     form = TeamWebhookAdminForm
     organization_lookup = "team__organization"
     roles = ("is_org_admin",)
-    list_display = ["team", "url", "is_active", "updated_at"]
+    list_display = ["team", "service", "url", "is_active", "updated_at"]
+    actions = ["send_test_message", "rotate_secret"]
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         saved = team_webhook_save(
-            team=obj.team, url=obj.url, is_active=obj.is_active, secret=obj.secret
+            team=obj.team,
+            url=obj.url,
+            is_active=obj.is_active,
+            secret=obj.secret,
+            service=obj.service,
         )
         obj.pk = saved.pk
+        if not change:
+            self.message_user(
+                request, SECRET_SHOWN_ONCE.format(webhook=saved, secret=saved.secret), messages.INFO
+            )
+
+    @admin.action(description="Send a test message")
+    def send_test_message(self, request: HttpRequest, queryset: QuerySet[TeamWebhook]) -> None:
+        user: Any = request.user
+        for webhook in queryset.select_related("team"):
+            try:
+                webhook_test_enqueue(webhook=webhook, by=user)
+            except ApplicationError as error:
+                self.message_user(request, f"{webhook}: {error.message}", messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    f"{webhook}: a test message is on its way; its outcome is in the outbox.",
+                    messages.SUCCESS,
+                )
+
+    @admin.action(description="Rotate the signing secret")
+    def rotate_secret(self, request: HttpRequest, queryset: QuerySet[TeamWebhook]) -> None:
+        user: Any = request.user
+        for webhook in queryset.select_related("team"):
+            try:
+                rotated = team_webhook_rotate_secret(webhook=webhook, by=user)
+            except ApplicationError as error:
+                self.message_user(request, f"{webhook}: {error.message}", messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    SECRET_SHOWN_ONCE.format(webhook=rotated, secret=rotated.secret),
+                    messages.WARNING,
+                )
 
 
 @admin.register(Nudge)
@@ -42,4 +89,62 @@ class NudgeAdmin(OrganizationScopedAdmin):
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(OrganizationScopedAdmin):
+    """Every message that is not a nudge, with what happened to it; org admins send a
+    failed one again once its cause is fixed."""
+
+    organization_lookup = "recipient__organization"
+    roles = ("is_org_admin",)
+    list_display = ["kind", "to_display", "status", "attempts", "last_error", "due_at", "sent_at"]
+    list_filter = ["status", "kind", "channel"]
+    list_select_related = ["recipient", "webhook__team"]
+    search_fields = ["to", "subject"]
+    fields = (
+        "kind",
+        "channel",
+        "recipient",
+        "to",
+        "webhook",
+        "subject",
+        "status",
+        "attempts",
+        "last_error",
+        "due_at",
+        "sent_at",
+        "text",
+    )
+    readonly_fields = fields
+    actions = ["send_again"]
+
+    @admin.display(description="to")
+    def to_display(self, message: OutboxMessage) -> str:
+        if message.webhook is not None:
+            return f"{message.webhook.team} chat"
+        return message.to
+
+    @admin.action(description="Send again (failed messages)")
+    def send_again(self, request: HttpRequest, queryset: QuerySet[OutboxMessage]) -> None:
+        resent = 0
+        for message in queryset.filter(status=NudgeStatus.FAILED):
+            try:
+                outbox_message_resend(message=message)
+            except ApplicationError as error:
+                self.message_user(request, error.message, messages.ERROR)
+            else:
+                resent += 1
+        skipped = queryset.exclude(status=NudgeStatus.FAILED).count()
+        note = f" {skipped} not failed, left alone." if skipped else ""
+        self.message_user(request, f"Sending {resent} message(s) again.{note}", messages.SUCCESS)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

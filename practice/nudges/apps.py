@@ -13,3 +13,10 @@ class NudgesConfig(AppConfig):
         from practice.nudges.services import nudges_cancel_planned_for
 
         deactivation_hooks.register(nudges_cancel_planned_for)
+
+        from micromastery.common.outbox import outbox_handlers
+        from practice.nudges.outbox import outbox_enqueue
+
+        # Apps above accounts-level (people invitations, password links) hand their
+        # messages to the outbox through this registry.
+        outbox_handlers.register(outbox_enqueue)

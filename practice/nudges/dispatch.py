@@ -37,13 +37,19 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, Max, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
 from accounts.working_hours import is_working_time
-from practice.nudges.channels import PermanentSendError, SendError, TransientSendError
+from practice.nudges.channels import (
+    MaybeDeliveredError,
+    PermanentSendError,
+    SendError,
+    TransientSendError,
+)
 from practice.nudges.models import Nudge, NudgeChannel, NudgeStatus, TeamWebhook
 from practice.nudges.planning import (
     QUIET_AFTER_PRACTICE,
@@ -74,33 +80,63 @@ class SendOutcome:
     failed: int = 0
     postponed: int = 0
     retry: list[int] = field(default_factory=list)
+    # Of ``retry``: those whose receiver did not answer in time (it may have the message).
+    maybe_delivered: list[int] = field(default_factory=list)
 
 
-def nudges_reclaim_expired(*, now: datetime) -> int:
-    """Put ``sending`` nudges whose lease ran out back to ``planned``."""
-    return Nudge.objects.filter(status=NudgeStatus.SENDING, lease_expires_at__lt=now).update(
+def rows_reclaim_expired(rows: QuerySet[Any], *, now: datetime) -> int:
+    """Put ``sending`` rows (nudges or outbox messages) whose lease ran out back to ``planned``."""
+    return rows.filter(status=NudgeStatus.SENDING, lease_expires_at__lt=now).update(
         status=NudgeStatus.PLANNED, claim_token=None, lease_expires_at=None
     )
 
 
-def nudges_claim(
-    *, now: datetime, batch_size: int = CLAIM_BATCH_SIZE, lease: timedelta = SEND_LEASE
+def rows_claim(
+    rows: QuerySet[Any], *, now: datetime, batch_size: int, lease: timedelta
 ) -> tuple[list[int], str]:
-    """Move up to ``batch_size`` due nudges to ``sending`` under a new token: (ids, token)."""
+    """Move up to ``batch_size`` due ``planned`` rows to ``sending`` under a new token."""
     with transaction.atomic():
-        due = Nudge.objects.filter(status=NudgeStatus.PLANNED, due_at__lte=now).order_by(
-            "due_at", "pk"
-        )
+        due = rows.filter(status=NudgeStatus.PLANNED, due_at__lte=now).order_by("due_at", "pk")
         if connection.features.has_select_for_update_skip_locked:
             due = due.select_for_update(skip_locked=True)
         ids = list(due.values_list("pk", flat=True)[:batch_size])
         if not ids:
             return [], ""
         token = uuid.uuid4()
-        Nudge.objects.filter(pk__in=ids, status=NudgeStatus.PLANNED).update(
+        rows.filter(pk__in=ids, status=NudgeStatus.PLANNED).update(
             status=NudgeStatus.SENDING, claim_token=token, lease_expires_at=now + lease
         )
     return ids, str(token)
+
+
+def webhook_queue_for(queue: str | None) -> str:
+    """Team chat posts run on a queue of their own, so that a stalled receiver holds up
+    no email; a dispatcher told to use ``queue`` (a test's) uses ``<queue>-webhooks``."""
+    return f"{queue}-webhooks" if queue else settings.NUDGE_WEBHOOK_QUEUE
+
+
+def nudges_reclaim_expired(*, now: datetime) -> int:
+    """Put ``sending`` nudges whose lease ran out back to ``planned``."""
+    return rows_reclaim_expired(Nudge.objects.all(), now=now)
+
+
+def nudges_claim(
+    *,
+    now: datetime,
+    batch_size: int = CLAIM_BATCH_SIZE,
+    lease: timedelta = SEND_LEASE,
+    webhooks: bool | None = None,
+) -> tuple[list[int], str]:
+    """Move up to ``batch_size`` due nudges to ``sending`` under a new token: (ids, token).
+
+    ``webhooks``: True claims team chat nudges only, False every other channel.
+    """
+    rows = Nudge.objects.all()
+    if webhooks is True:
+        rows = rows.filter(channel=NudgeChannel.WEBHOOK)
+    elif webhooks is False:
+        rows = rows.exclude(channel=NudgeChannel.WEBHOOK)
+    return rows_claim(rows, now=now, batch_size=batch_size, lease=lease)
 
 
 def nudges_dispatch(
@@ -115,37 +151,59 @@ def nudges_dispatch(
 
     A batch is committed as ``sending`` before its task is published: if publishing fails
     or this process dies in between, the lease runs out and the next cycle reclaims it.
+    Email and in-app nudges go in batches; each team chat post is a task of its own on the
+    webhook queue (``webhook_queue_for``), so a slow receiver delays no other nudge.
     """
-    from practice.nudges.tasks import nudges_send_batch_task
+    from practice.nudges.tasks import nudge_webhook_send_task, nudges_send_batch_task
 
     now = now or timezone.now()
     result = DispatchResult(reclaimed=nudges_reclaim_expired(now=now))
+    options: dict[str, Any] = {"queue": queue} if queue else {}
     for _ in range(max_batches):
-        ids, token = nudges_claim(now=now, batch_size=batch_size, lease=lease)
+        ids, token = nudges_claim(now=now, batch_size=batch_size, lease=lease, webhooks=False)
         if not ids:
             break
         result.batches += 1
         result.claimed += len(ids)
-        options: dict[str, Any] = {"queue": queue} if queue else {}
         nudges_send_batch_task.apply_async(args=(ids, token, int(lease.total_seconds())), **options)
+    for _ in range(max_batches):
+        ids, token = nudges_claim(now=now, batch_size=batch_size, lease=lease, webhooks=True)
+        if not ids:
+            break
+        result.batches += 1
+        result.claimed += len(ids)
+        for nudge_id in ids:
+            nudge_webhook_send_task.apply_async(
+                args=(nudge_id, token, int(lease.total_seconds())),
+                queue=webhook_queue_for(queue),
+            )
     return result
 
 
-def _begin_attempt(nudge_id: int, token: str, lease: timedelta) -> bool:
-    """Record the attempt if this task still owns the nudge; False means hands off."""
+def row_begin_attempt(model: type[Any], pk: int, token: str, lease: timedelta) -> bool:
+    """Record the attempt if this task still owns the row; False means hands off."""
     return bool(
-        Nudge.objects.filter(pk=nudge_id, status=NudgeStatus.SENDING, claim_token=token).update(
+        model.objects.filter(pk=pk, status=NudgeStatus.SENDING, claim_token=token).update(
             attempts=F("attempts") + 1, lease_expires_at=timezone.now() + lease
         )
     )
 
 
-def _finish(nudge: Nudge, token: str, status: str, **fields: object) -> bool:
+def row_finish(model: type[Any], pk: int, token: str, status: str, **fields: object) -> bool:
+    """Leave ``sending`` for ``status``, only if this task still owns the row."""
     return bool(
-        Nudge.objects.filter(pk=nudge.pk, status=NudgeStatus.SENDING, claim_token=token).update(
+        model.objects.filter(pk=pk, status=NudgeStatus.SENDING, claim_token=token).update(
             status=status, claim_token=None, lease_expires_at=None, **fields
         )
     )
+
+
+def _begin_attempt(nudge_id: int, token: str, lease: timedelta) -> bool:
+    return row_begin_attempt(Nudge, nudge_id, token, lease)
+
+
+def _finish(nudge: Nudge, token: str, status: str, **fields: object) -> bool:
+    return row_finish(Nudge, nudge.pk, token, status, **fields)
 
 
 def _still_wanted(
@@ -187,8 +245,6 @@ def nudges_send(
     reason. Content is refreshed from the sources: items no longer due are left out, and
     a nudge with nothing left is cancelled.
     """
-    from django.core.mail import get_connection
-
     from practice.nudges.channels import email, in_app, webhook
 
     outcome = SendOutcome()
@@ -255,8 +311,7 @@ def nudges_send(
                     continue
                 if nudge.channel == NudgeChannel.EMAIL:
                     if mail_connection is None:
-                        mail_connection = get_connection()
-                        mail_connection.open()  # one SMTP session for the whole batch
+                        mail_connection = email.mail_connection_open()
                     email.send(nudge, connection=mail_connection)
                 else:
                     target = (
@@ -273,6 +328,8 @@ def nudges_send(
                     last_error=str(error)[:1000]
                 )
                 outcome.retry.append(nudge.pk)
+                if isinstance(error, MaybeDeliveredError):
+                    outcome.maybe_delivered.append(nudge.pk)
                 continue
             except SendError as error:
                 _finish(nudge, token, NudgeStatus.FAILED, last_error=str(error)[:1000])
@@ -296,11 +353,47 @@ def nudges_send(
 
 def nudge_fail(*, nudge_id: int, token: str, reason: str) -> bool:
     """Record the final failure of a nudge that ran out of retries."""
-    return bool(
-        Nudge.objects.filter(pk=nudge_id, status=NudgeStatus.SENDING, claim_token=token).update(
-            status=NudgeStatus.FAILED,
-            claim_token=None,
-            lease_expires_at=None,
-            last_error=reason[:1000],
+    return row_finish(Nudge, nudge_id, token, NudgeStatus.FAILED, last_error=reason[:1000])
+
+
+@dataclass(frozen=True)
+class RetryPlan:
+    """What a webhook task does after a failed post: retry after ``countdown`` s, or fail."""
+
+    countdown: float | None
+    timed_out: bool
+    reason: str = ""
+
+
+def webhook_retry_plan(
+    *,
+    retries: int,
+    max_retries: int,
+    attempts: int,
+    reason: str,
+    timed_out_before: bool,
+    timed_out_now: bool,
+) -> RetryPlan:
+    """The webhook retry rule, one place for nudges and outbox posts.
+
+    A timeout means "maybe delivered": chat services ignore ``Idempotency-Key``, so each
+    repeat could be one more copy in the channel. It is retried once, after a pause, and
+    then failed. Connection errors and 5xx (nothing was delivered) are retried with a
+    backoff up to a cap; 4xx never gets here (failed at once by the channel).
+    """
+    timed_out = timed_out_before or timed_out_now
+    if timed_out_now and timed_out_before:
+        return RetryPlan(
+            None,
+            timed_out,
+            f"{reason}, twice. It may have been delivered, so it is not posted again.",
         )
+    if timed_out_now:
+        return RetryPlan(float(settings.NUDGE_WEBHOOK_TIMEOUT_PAUSE_SECONDS), timed_out)
+    if retries >= max_retries:
+        return RetryPlan(None, timed_out, f"Gave up after {attempts} attempts. {reason}")
+    base = float(settings.NUDGE_WEBHOOK_RETRY_BASE_SECONDS)
+    countdown = min(
+        base * 2 ** max(retries - 1, 0), float(settings.NUDGE_WEBHOOK_RETRY_MAX_SECONDS)
     )
+    return RetryPlan(countdown, timed_out)

@@ -57,7 +57,7 @@ class TeamWebhookAdminForm(forms.ModelForm[TeamWebhook]):
 
     class Meta:
         model = TeamWebhook
-        fields = ["team", "url", "is_active"]
+        fields = ["team", "service", "url", "is_active"]
 
     def clean_url(self) -> str:
         url = self.cleaned_data["url"]

@@ -14,6 +14,7 @@ from django.db import models
 
 from accounts.models import Team
 from micromastery.common.models import BaseModel
+from micromastery.common.outbox import MessageKind
 
 
 class NudgeKind(models.TextChoices):
@@ -197,10 +198,21 @@ def new_webhook_secret() -> str:
     return secrets.token_hex(32)
 
 
+class ChatService(models.TextChoices):
+    SLACK = "slack", "Slack"
+    TEAMS = "teams", "Microsoft Teams"
+
+
 class TeamWebhook(BaseModel):
     """A team's incoming webhook (Slack or Microsoft Teams) that receives its nudges."""
 
     team = models.OneToOneField(Team, on_delete=models.CASCADE, related_name="nudge_webhook")
+    service = models.CharField(
+        max_length=8,
+        choices=ChatService.choices,
+        default=ChatService.SLACK,
+        help_text="Slack gets Block Kit messages, Teams an Adaptive Card.",
+    )
     url = models.URLField(
         "webhook URL",
         max_length=500,
@@ -219,3 +231,62 @@ class TeamWebhook(BaseModel):
 
     def __str__(self) -> str:
         return f"Webhook of {self.team}"
+
+
+class OutboxMessage(BaseModel):
+    """One message that is not a nudge (an invitation, a cancellation, a password link, a
+    test post to a team's chat), rendered when it was enqueued and delivered by a task.
+
+    Claimed, leased and retried by the same rules as nudges (``practice.nudges.dispatch``):
+    ``idempotency_key`` makes enqueueing the same event twice a no-op, and every attempt
+    carries the same ``Message-ID`` or ``Idempotency-Key``. These are events the person is
+    waiting for: neither the daily nudge cap, working hours nor a nudge unsubscribe
+    holds them back.
+    """
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="outbox_messages",
+    )
+    to = models.CharField("to", max_length=254, blank=True)
+    kind = models.CharField(max_length=24, choices=MessageKind.choices)
+    channel = models.CharField(max_length=10, choices=NudgeChannel.choices)
+    idempotency_key = models.CharField(max_length=200, unique=True)
+    status = models.CharField(
+        max_length=10, choices=NudgeStatus.choices, default=NudgeStatus.PLANNED
+    )
+    due_at = models.DateTimeField()
+    claim_token = models.UUIDField(null=True, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField("failure reason", blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    subject = models.CharField(max_length=300, blank=True)
+    text = models.TextField(blank=True)
+    html = models.TextField(blank=True)
+    # [{"filename", "content", "mimetype"}]: the calendar file of an invitation.
+    attachments = models.JSONField(default=list, blank=True)
+    headers = models.JSONField(default=dict, blank=True)
+    # The JSON body of a team chat post.
+    payload = models.JSONField(default=dict, blank=True)
+    webhook = models.ForeignKey(
+        TeamWebhook, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-due_at", "-pk"]
+        indexes = [
+            models.Index(fields=["status", "due_at"], name="nudges_outbox_due"),
+            models.Index(fields=["status", "lease_expires_at"], name="nudges_outbox_lease"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} to {self.to or self.webhook_id} ({self.status})"
+
+    @property
+    def message_key(self) -> str:
+        """The same on every attempt (Message-ID, Idempotency-Key)."""
+        return f"outbox-{self.pk}"

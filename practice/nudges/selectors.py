@@ -6,8 +6,8 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from accounts import policies
-from accounts.models import User
-from practice.nudges.models import Notification, Nudge, NudgePreference
+from accounts.models import Team, User
+from practice.nudges.models import Notification, Nudge, NudgePreference, TeamWebhook
 
 
 def notification_list(*, user: User) -> QuerySet[Notification]:
@@ -31,3 +31,32 @@ def nudge_preference_get(*, user: User) -> NudgePreference:
 
 def nudge_get_for_tracking(*, nudge_id: int) -> Nudge | None:
     return Nudge.objects.filter(pk=nudge_id).first()
+
+
+def teams_for_webhooks(*, viewer: User) -> QuerySet[Team]:
+    """The teams whose chat webhook the viewer connects: every team of their organization
+    for an org admin, the teams they manage for a manager, none for anyone else."""
+    return policies.teams_whose_chat_is_managed_by(viewer)
+
+
+def team_webhooks_may_manage(*, viewer: User) -> bool:
+    """Whether the viewer manages any team webhooks at all (else the API is a 403)."""
+    # An org admin may connect a first team even before any exists (the list is empty).
+    if viewer.is_active and (viewer.is_superuser or viewer.is_org_admin):
+        return True
+    return teams_for_webhooks(viewer=viewer).exists()
+
+
+def team_webhook_list(*, viewer: User) -> QuerySet[TeamWebhook]:
+    return TeamWebhook.objects.filter(team__in=teams_for_webhooks(viewer=viewer)).select_related(
+        "team"
+    )
+
+
+def team_webhook_get(*, viewer: User, webhook_id: int) -> TeamWebhook:
+    """One webhook the viewer manages; any other (another team's, another organization's)
+    is a 404, so that its existence is not confirmed."""
+    webhook = team_webhook_list(viewer=viewer).filter(pk=webhook_id).first()
+    if webhook is None:
+        raise Http404("No such team webhook.")
+    return webhook

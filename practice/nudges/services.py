@@ -13,7 +13,14 @@ from accounts.models import Team, User
 from accounts.services import user_update_profile
 from micromastery.common.errors import ApplicationError
 from practice.nudges.channels.webhook import webhook_url_problem
-from practice.nudges.models import Notification, Nudge, NudgePreference, NudgeStatus, TeamWebhook
+from practice.nudges.models import (
+    Notification,
+    Nudge,
+    NudgePreference,
+    NudgeStatus,
+    TeamWebhook,
+    new_webhook_secret,
+)
 from practice.nudges.planning import nudges_replan_for
 
 
@@ -142,16 +149,29 @@ def nudge_record_open(*, nudge_id: int) -> None:
     Nudge.objects.filter(pk=nudge_id, opened_at__isnull=True).update(opened_at=timezone.now())
 
 
-@transaction.atomic
-def team_webhook_save(
-    *, team: Team, url: str, is_active: bool = True, secret: str | None = None
-) -> TeamWebhook:
+def _url_checked(url: str) -> str:
     problem = webhook_url_problem(url)
     if problem:
         raise ApplicationError(problem, fields={"url": [problem]})
+    return url.strip()
+
+
+@transaction.atomic
+def team_webhook_save(
+    *,
+    team: Team,
+    url: str,
+    is_active: bool = True,
+    secret: str | None = None,
+    service: str | None = None,
+) -> TeamWebhook:
+    """Connect (or re-point) a team's chat; the admin's save. Keeps the secret unless given."""
+    url = _url_checked(url)
     webhook = TeamWebhook.objects.filter(team=team).first() or TeamWebhook(team=team)
-    webhook.url = url.strip()
+    webhook.url = url
     webhook.is_active = is_active
+    if service:
+        webhook.service = service
     if secret:
         webhook.secret = secret
     webhook.save()
@@ -166,3 +186,63 @@ def nudges_cancel_planned_for(user: User) -> int:
     return Nudge.objects.filter(recipient=user, status=NudgeStatus.PLANNED).update(
         status=NudgeStatus.CANCELLED, last_error="The person was deactivated."
     )
+
+
+def team_webhook_require_manager(team: Team, by: User) -> None:
+    """Refuse, with a message, anyone who does not manage this team's chat."""
+    from practice.nudges.selectors import teams_for_webhooks
+
+    if not teams_for_webhooks(viewer=by).filter(pk=team.pk).exists():
+        message = "You can only connect the chat of a team you manage."
+        raise ApplicationError(message, fields={"team": [message]})
+
+
+@transaction.atomic
+def team_webhook_create(
+    *, team: Team, by: User, url: str, service: str, is_active: bool = True
+) -> TeamWebhook:
+    """Connect a team's chat. A new signing secret is made: show it to the person now, it
+    is not shown again (``team_webhook_rotate_secret`` makes a new one)."""
+    team_webhook_require_manager(team, by)
+    url = _url_checked(url)
+    if TeamWebhook.objects.filter(team=team).exists():
+        message = f"{team} already has a chat webhook: change that one instead."
+        raise ApplicationError(message, fields={"team": [message]})
+    return TeamWebhook.objects.create(team=team, url=url, service=service, is_active=is_active)
+
+
+@transaction.atomic
+def team_webhook_update(
+    *,
+    webhook: TeamWebhook,
+    by: User,
+    url: str | None = None,
+    service: str | None = None,
+    is_active: bool | None = None,
+) -> TeamWebhook:
+    team_webhook_require_manager(webhook.team, by)
+    webhook = TeamWebhook.objects.select_for_update().get(pk=webhook.pk)
+    if url is not None:
+        webhook.url = _url_checked(url)
+    if service is not None:
+        webhook.service = service
+    if is_active is not None:
+        webhook.is_active = is_active
+    webhook.save()
+    return webhook
+
+
+@transaction.atomic
+def team_webhook_delete(*, webhook: TeamWebhook, by: User) -> None:
+    team_webhook_require_manager(webhook.team, by)
+    webhook.delete()
+
+
+@transaction.atomic
+def team_webhook_rotate_secret(*, webhook: TeamWebhook, by: User) -> TeamWebhook:
+    """A new signing secret, in force at once: the receiver must be given it."""
+    team_webhook_require_manager(webhook.team, by)
+    webhook = TeamWebhook.objects.select_for_update().get(pk=webhook.pk)
+    webhook.secret = new_webhook_secret()
+    webhook.save(update_fields=["secret", "updated_at"])
+    return webhook

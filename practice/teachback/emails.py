@@ -1,11 +1,17 @@
-"""Emails about teach-back sessions: invitations with calendar files, updates, feedback."""
+"""Emails about teach-back sessions: invitations with calendar files, updates, feedback.
+
+They are rendered when the event happens and handed to the outbox in the same transaction;
+a worker delivers them. The key of each names the event and the invitee, so handling the
+same event twice sends once.
+"""
 
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
+from micromastery.common.outbox import Attachment, MessageKind, OutgoingEmail
+from practice.nudges.outbox import outbox_enqueue
 from practice.teachback.calendar import session_ics
 from practice.teachback.models import TeachBackInvite, TeachBackSession
 from practice.teachback.tokens import invite_token
@@ -22,12 +28,20 @@ def _links(invite: TeachBackInvite) -> dict[str, str]:
     }
 
 
+CALENDAR_KINDS = {
+    "invite": MessageKind.TEACHBACK_INVITE,
+    "update": MessageKind.TEACHBACK_UPDATE,
+    "cancel": MessageKind.TEACHBACK_CANCEL,
+}
+
+
 def send_calendar_email(session: TeachBackSession, *, method: str, kind: str) -> int:
-    """Send each invitee the invitation (kind "invite"), an update or a cancellation."""
+    """Enqueue for each invitee the invitation (kind "invite"), an update or a cancellation."""
     invites = list(session.invites.select_related("invitee"))
     title = session.enrollment.version.title
     ics = session_ics(session, method=method, invites=invites, title=title)
-    sent = 0
+    calendar_type = f'text/calendar; method={method}; charset="UTF-8"'
+    emails = []
     for invite in invites:
         context = {
             "session": session,
@@ -36,20 +50,26 @@ def send_calendar_email(session: TeachBackSession, *, method: str, kind: str) ->
             "kind": kind,
             **_links(invite),
         }
-        subject = render_to_string("teachback/email_subject.txt", context).strip()
-        message = EmailMultiAlternatives(
-            subject=subject,
-            body=render_to_string("teachback/email_invite.txt", context),
-            to=[invite.invitee.email],
-            headers={"X-Micromastery-Teachback": f"{session.uid}/{session.sequence}"},
+        emails.append(
+            OutgoingEmail(
+                recipient_id=invite.invitee_id,
+                to=invite.invitee.email,
+                kind=CALENDAR_KINDS[kind],
+                key=f"teachback:{session.uid}:{session.sequence}:{method}:{invite.invitee_id}",
+                subject=render_to_string("teachback/email_subject.txt", context).strip(),
+                text=render_to_string("teachback/email_invite.txt", context),
+                html=render_to_string("teachback/email_invite.html", context),
+                attachments=[
+                    Attachment(
+                        "teach-back.ics",
+                        ics.decode(),
+                        calendar_type,
+                    )
+                ],
+                headers={"X-Micromastery-Teachback": f"{session.uid}/{session.sequence}"},
+            )
         )
-        message.attach_alternative(
-            render_to_string("teachback/email_invite.html", context), "text/html"
-        )
-        message.attach("teach-back.ics", ics, f'text/calendar; method={method}; charset="UTF-8"')
-        message.send()
-        sent += 1
-    return sent
+    return outbox_enqueue(emails)
 
 
 def send_feedback_requests(session: TeachBackSession, *, invite_ids: list[int]) -> int:
@@ -57,11 +77,17 @@ def send_feedback_requests(session: TeachBackSession, *, invite_ids: list[int]) 
         session.invites.filter(pk__in=invite_ids, attended=True).select_related("invitee")
     )
     title = session.enrollment.version.title
+    emails = []
     for invite in invites:
         context = {"session": session, "invite": invite, "title": title, **_links(invite)}
-        EmailMultiAlternatives(
-            subject=f"How clear was {session.teacher.display_name}'s teach-back?",
-            body=render_to_string("teachback/email_feedback.txt", context),
-            to=[invite.invitee.email],
-        ).send()
-    return len(invites)
+        emails.append(
+            OutgoingEmail(
+                recipient_id=invite.invitee_id,
+                to=invite.invitee.email,
+                kind=MessageKind.FEEDBACK_REQUEST,
+                key=f"teachback-feedback:{invite.pk}",
+                subject=f"How clear was {session.teacher.display_name}'s teach-back?",
+                text=render_to_string("teachback/email_feedback.txt", context),
+            )
+        )
+    return outbox_enqueue(emails)

@@ -307,11 +307,7 @@ def teachback_confirm(
     session.status = SessionStatus.SCHEDULED
     session.confirmed_at = timezone.now()
     session.save()
-    transaction.on_commit(
-        lambda: emails.send_calendar_email(
-            TeachBackSession.objects.get(pk=session.pk), method="REQUEST", kind="invite"
-        )
-    )
+    emails.send_calendar_email(session, method="REQUEST", kind="invite")
     transaction.on_commit(lambda: _notify_invitees(session.pk))
     return session
 
@@ -371,11 +367,7 @@ def teachback_reschedule(
     refuse_invalid_fields(session, ["location", "video_url"])
     session.sequence += 1
     session.save()
-    transaction.on_commit(
-        lambda: emails.send_calendar_email(
-            TeachBackSession.objects.get(pk=session.pk), method="REQUEST", kind="update"
-        )
-    )
+    emails.send_calendar_email(session, method="REQUEST", kind="update")
     return session
 
 
@@ -391,11 +383,7 @@ def teachback_cancel(*, session: TeachBackSession, by: User) -> TeachBackSession
     session.sequence += 1
     session.save()
     if was_scheduled:
-        transaction.on_commit(
-            lambda: emails.send_calendar_email(
-                TeachBackSession.objects.get(pk=session.pk), method="CANCEL", kind="cancel"
-            )
-        )
+        emails.send_calendar_email(session, method="CANCEL", kind="cancel")
     return session
 
 
@@ -442,7 +430,7 @@ def attendance_mark(
     session.invites.filter(invitee_id__in=attended_ids).update(attended=True)
     session.invites.exclude(invitee_id__in=attended_ids).update(attended=False)
     if newly_attended:
-        transaction.on_commit(lambda: _request_feedback(session.pk, newly_attended))
+        _request_feedback(session.pk, newly_attended)
     return session
 
 

@@ -146,9 +146,12 @@ def test_token_revoked_by_password_change_page(client, learner):
     assert_new_key_works(learner.email, key)
 
 
-def test_token_revoked_by_password_reset(client, learner, mailoutbox):
+def test_token_revoked_by_password_reset(
+    client, learner, mailoutbox, django_capture_on_commit_callbacks
+):
     key = sign_in(learner.email)
-    client.post(reverse("password_reset"), {"email": learner.email})
+    with django_capture_on_commit_callbacks(execute=True):  # the outbox delivers on commit
+        client.post(reverse("password_reset"), {"email": learner.email})
     link = next(line for line in mailoutbox[0].body.splitlines() if "/password/reset/" in line)
     response = client.get(urlsplit(link).path, follow=True)
     form_path = response.redirect_chain[-1][0]

@@ -60,8 +60,13 @@ def _migrate(targets: list) -> tuple[MigrationExecutor, list[str]]:
     return executor, [query["sql"] for query in queries.captured_queries]
 
 
+# The split's last migration in each new app: what came after it (the outbox, say) adds
+# tables of its own and is not part of the move.
+SPLIT_DONE = {app: (app, "0002_content_types_from_practice") for app in NEW_APPS}
+
+
 def _latest(executor: MigrationExecutor) -> list[tuple[str, str]]:
-    return executor.loader.graph.leaf_nodes()
+    return [SPLIT_DONE.get(app, (app, name)) for app, name in executor.loader.graph.leaf_nodes()]
 
 
 def _row_ids() -> dict[str, list[int]]:
@@ -179,4 +184,4 @@ def test_split_moves_no_rows_and_migrates_back():
         assert User.objects.get(pk=reviewer.pk).has_perm("practice.view_teachbacksession")
     finally:
         # Leave the database at the latest migrations for the tests that follow.
-        _migrate(_latest(MigrationExecutor(connection)))
+        _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())

@@ -1,6 +1,8 @@
 """Delivery channels. Each ``send`` either delivers or raises one of the errors below.
 
-``TransientSendError``: worth retrying (timeouts, connection refused, 5xx, 429).
+``TransientSendError``: worth retrying (timeouts, connection refused, 5xx, 429);
+``MaybeDeliveredError``, one of them, when the receiver took the message and did not
+answer in time (it may have it: retried once at most).
 ``PermanentSendError``: retrying cannot help (a refused address, a 4xx, a bad target).
 """
 
@@ -19,8 +21,20 @@ class TransientSendError(SendError):
     pass
 
 
+class MaybeDeliveredError(TransientSendError):
+    pass
+
+
 class PermanentSendError(SendError):
     pass
+
+
+def message_id(key: str) -> str:
+    """``<key@host>``: a Message-ID names a host, never a port or a scheme (RFC 5322)."""
+    from urllib.parse import urlsplit
+
+    host = urlsplit(settings.SITE_URL).hostname or "micromastery.invalid"
+    return f"<{key}@{host}>"
 
 
 def absolute(path: str) -> str:

@@ -14,6 +14,7 @@ from practice.nudges.channels import (
     PermanentSendError,
     TransientSendError,
     absolute,
+    message_id,
     tracked_link,
 )
 from practice.nudges.models import Nudge
@@ -51,7 +52,7 @@ def email_message(
             "List-Unsubscribe": f"<{unsubscribe_url}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
             # The same id on every attempt: a receiver that sees it twice can drop the repeat.
-            "Message-ID": f"<{nudge.idempotency_key}@{settings.SITE_URL.split('//')[-1]}>",
+            "Message-ID": message_id(nudge.idempotency_key),
             IDEMPOTENCY_HEADER: nudge.idempotency_key,
         },
     )
@@ -66,3 +67,16 @@ def send(nudge: Nudge, *, connection: BaseEmailBackend | None = None) -> None:
         raise PermanentSendError(f"The mail server refused {nudge.recipient.email}.") from error
     except (TimeoutError, smtplib.SMTPException, OSError) as error:
         raise TransientSendError(f"Email: {error.__class__.__name__}: {error}") from error
+
+
+def mail_connection_open() -> BaseEmailBackend:
+    """One SMTP session for a whole batch. A mail server that is down is a transient
+    failure of the message that needed it (retried), not a crash of the task."""
+    from django.core.mail import get_connection
+
+    connection = get_connection()
+    try:
+        connection.open()
+    except (TimeoutError, smtplib.SMTPException, OSError) as error:
+        raise TransientSendError(f"Email: {error.__class__.__name__}: {error}") from error
+    return connection

@@ -81,3 +81,97 @@ def test_assignment_without_kickoff_has_no_invitation(
     (message,) = mail.outbox
     assert message.attachments == []
     assert "Kickoff" not in message.body
+
+
+def _calendar(message):
+    name, content, mimetype = message.attachments[0]
+    assert name == "kickoff.ics"
+    return vobject.readOne(content), mimetype
+
+
+def _update(cohort, by, team, **kickoff):
+    return services.cohort_update(
+        cohort=cohort,
+        by=by,
+        name=cohort.name,
+        teams=[team],
+        people=[],
+        due_on=cohort.due_on,
+        kickoff_minutes=45,
+        kickoff_location="Room 4, second floor" if kickoff["kickoff_at"] else "",
+        facilitator=cohort.facilitator if kickoff["kickoff_at"] else None,
+        **kickoff,
+    )
+
+
+def test_removed_member_gets_a_cancel_of_the_same_event_with_a_higher_sequence(
+    assigned, org_admin, learner, django_capture_on_commit_callbacks
+):
+    (invitation,) = mail.outbox
+    invited, _ = _calendar(invitation)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.cohort_member_remove(cohort=assigned, by=org_admin, learner=learner)
+    (message,) = mail.outbox
+    assert message.to == [learner.email]
+    assert "cancelled" in message.subject.lower()
+    calendar, mimetype = _calendar(message)
+    assert "method=CANCEL" in mimetype
+    assert calendar.method.value == "CANCEL"
+    event = calendar.vevent
+    assert event.uid.value == invited.vevent.uid.value
+    assert int(event.sequence.value) > int(invited.vevent.sequence.value)
+    assert event.status.value == "CANCELLED"
+    assert event.dtstart.value == KICKOFF
+
+
+def test_cleared_kickoff_sends_everyone_invited_a_cancel(
+    assigned, org_admin, team, learner, django_capture_on_commit_callbacks
+):
+    (invitation,) = mail.outbox
+    invited, _ = _calendar(invitation)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        _update(assigned, org_admin, team, kickoff_at=None)
+    (message,) = mail.outbox
+    assert message.to == [learner.email]
+    calendar, _ = _calendar(message)
+    assert calendar.method.value == "CANCEL"
+    assert calendar.vevent.uid.value == invited.vevent.uid.value
+    assert int(calendar.vevent.sequence.value) > int(invited.vevent.sequence.value)
+    assert calendar.vevent.dtstart.value == KICKOFF  # the event it withdraws
+
+
+def test_moved_kickoff_updates_the_same_event_with_a_higher_sequence(
+    assigned, org_admin, team, learner, django_capture_on_commit_callbacks
+):
+    (invitation,) = mail.outbox
+    invited, _ = _calendar(invitation)
+    mail.outbox.clear()
+    later = datetime(2026, 3, 4, 14, 0, tzinfo=UTC)
+    with django_capture_on_commit_callbacks(execute=True):
+        _update(assigned, org_admin, team, kickoff_at=later)
+    (message,) = mail.outbox
+    calendar, _ = _calendar(message)
+    assert calendar.method.value == "REQUEST"
+    assert calendar.vevent.uid.value == invited.vevent.uid.value
+    assert int(calendar.vevent.sequence.value) == int(invited.vevent.sequence.value) + 1
+    assert calendar.vevent.dtstart.value == later
+
+
+def test_removed_member_who_was_never_invited_gets_nothing(
+    org_admin, team, learner, organization, django_capture_on_commit_callbacks
+):
+    version = published_version(organization, steps=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        cohort = services.cohort_assign(
+            by=org_admin,
+            name="No kickoff",
+            micromastery=version.micromastery,
+            teams=[team],
+            starts_on=date(2026, 3, 2),
+        ).cohort
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.cohort_member_remove(cohort=cohort, by=org_admin, learner=learner)
+    assert mail.outbox == []

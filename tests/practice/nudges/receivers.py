@@ -12,30 +12,44 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class WebhookReceiver:
-    """Answers POSTs by path: /ok -> 200, /fail -> 500, /gone -> 404, /slow -> sleeps."""
+    """Answers POSTs by path: /ok -> 200, /fail -> 500, /gone -> 404, /slow -> sleeps,
+    /flaky -> 500 and 200 in turn, /hold -> waits until ``release()``, then 200."""
 
     def __init__(self, slow_seconds: float = 3.0) -> None:
         self.posts: list[dict] = []
         self.lock = threading.Lock()
+        self.released = threading.Event()
+        self.holding = 0
+        self.flaky_count = 0
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 with receiver.lock:
-                    receiver.posts.append(
-                        {
-                            "path": self.path,
-                            "key": self.headers.get("Idempotency-Key"),
-                            "signature": self.headers.get("X-Micromastery-Signature"),
-                            "timestamp": self.headers.get("X-Micromastery-Timestamp"),
-                            "body": body,
-                            "json": json.loads(body or b"{}"),
-                        }
-                    )
+                    post = {
+                        "path": self.path,
+                        "key": self.headers.get("Idempotency-Key"),
+                        "signature": self.headers.get("X-Micromastery-Signature"),
+                        "timestamp": self.headers.get("X-Micromastery-Timestamp"),
+                        "headers": self.headers,
+                        "body": body,
+                        "json": json.loads(body or b"{}"),
+                    }
+                    receiver.posts.append(post)
                 if self.path.startswith("/slow"):
                     time.sleep(slow_seconds)
                 status = {"/ok": 200, "/fail": 500, "/gone": 404}.get(self.path, 200)
+                if self.path == "/flaky":
+                    with receiver.lock:
+                        receiver.flaky_count += 1
+                        status = 500 if receiver.flaky_count % 2 else 200
+                if self.path == "/hold":
+                    with receiver.lock:
+                        receiver.holding += 1
+                    receiver.released.wait()
+                with receiver.lock:
+                    post["status"] = status
                 try:
                     self.send_response(status)
                     self.end_headers()
@@ -53,15 +67,24 @@ class WebhookReceiver:
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.server.server_address[1]}{path}"
 
-    def keys(self, path: str | None = None) -> Counter:
+    def keys(self, path: str | None = None, status: int | None = None) -> Counter:
         with self.lock:
-            return Counter(p["key"] for p in self.posts if path is None or p["path"] == path)
+            return Counter(
+                p["key"]
+                for p in self.posts
+                if (path is None or p["path"] == path)
+                and (status is None or p.get("status") == status)
+            )
+
+    def release(self) -> None:
+        self.released.set()
 
     def __enter__(self):
         self.thread.start()
         return self
 
     def __exit__(self, *exc):
+        self.released.set()
         self.server.shutdown()
         self.server.server_close()
 
@@ -75,7 +98,7 @@ def free_port() -> int:
 class SmtpReceiver:
     """An aiosmtpd server on 127.0.0.1 that counts messages by their nudge header."""
 
-    def __init__(self) -> None:
+    def __init__(self, port: int | None = None) -> None:
         from aiosmtpd.controller import Controller
 
         self.messages: list = []
@@ -89,12 +112,12 @@ class SmtpReceiver:
                     receiver.messages.append(message)
                 return "250 OK"
 
-        self.port = free_port()
+        self.port = port or free_port()
         self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
 
-    def keys(self) -> Counter:
+    def keys(self, header: str = "X-Micromastery-Nudge") -> Counter:
         with self.lock:
-            return Counter(m["X-Micromastery-Nudge"] for m in self.messages)
+            return Counter(m[header] for m in self.messages)
 
     def __enter__(self):
         self.controller.start()

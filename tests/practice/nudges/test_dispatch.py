@@ -1,6 +1,7 @@
 import hashlib
 import hmac
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 import time_machine
@@ -117,7 +118,8 @@ def test_webhook_posts_signed_slack_and_teams_json(learner, organization):
     ).hexdigest()
     assert post["signature"] == f"sha256={expected}"
     assert "Ready for your first try?" in post["json"]["text"]
-    assert post["json"]["summary"]
+    # Slack's incoming webhooks take no "summary": Block Kit and its text fallback only.
+    assert set(post["json"]) == {"text", "blocks"}
 
 
 def test_webhook_500_is_retried_and_404_fails_with_its_reason(learner, organization):
@@ -158,3 +160,13 @@ def test_webhook_url_refused_when_not_http_or_private(url):
 
 def test_webhook_url_public_https_accepted_when_private_allowed():
     assert webhook_url_problem("https://hooks.slack.com/services/T/B/x") is None
+
+
+def test_mail_server_down_when_the_batch_connects_keeps_the_nudge_for_a_retry(planned, learner):
+    refused = ConnectionRefusedError(111, "Connection refused")
+    with mock.patch("django.core.mail.backends.locmem.EmailBackend.open", side_effect=refused):
+        _ids, _token, outcome = claim_and_send()
+    email = Nudge.objects.get(recipient=learner, channel="email")
+    assert outcome.retry == [email.pk] and mail.outbox == []
+    assert email.status == NudgeStatus.SENDING
+    assert "ConnectionRefusedError" in email.last_error

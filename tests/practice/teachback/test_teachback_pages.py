@@ -478,11 +478,12 @@ def test_slot_views_show_the_weekday_where_a_zone_is_on_another_date(learner):
 
 
 def test_invitation_email_states_the_time_in_the_invitees_zone(
-    learner, scheduled, colleagues, mailoutbox
+    learner, scheduled, colleagues, mailoutbox, django_capture_on_commit_callbacks
 ):
     from practice.teachback.emails import send_calendar_email
 
-    send_calendar_email(scheduled, method="REQUEST", kind="invite")
+    with django_capture_on_commit_callbacks(execute=True):  # the outbox delivers on commit
+        send_calendar_email(scheduled, method="REQUEST", kind="invite")
     berlin_mail = next(m for m in mailoutbox if m.to == [colleagues[0].email])
     local = scheduled.starts_at.astimezone(ZoneInfo("Europe/Berlin"))
     assert f"When: {local:%a %-d %b %Y, %H:%M} (Europe/Berlin)" in berlin_mail.body

@@ -3,6 +3,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -16,23 +17,40 @@ from payoff.demo import seed_payoff
 from payoff.rollups import rollups_rebuild
 from practice.cohorts.demo import seed_cohorts
 from practice.demo import seed_practice
+from practice.nudges.outbox import outbox_hold_back, outbox_last_id
 from practice.nudges.planning import nudges_plan
 from practice.teachback.demo import seed_teachback
 
+DEMO = "Demo data: never sent."
+
+
+@dataclass
+class HeldBack:
+    sent_directly: list[mail.EmailMessage]
+    cancelled: int = 0
+
+    def __len__(self) -> int:
+        return len(self.sent_directly) + self.cancelled
+
 
 @contextmanager
-def emails_held_back() -> Iterator[list[mail.EmailMessage]]:
+def emails_held_back() -> Iterator[HeldBack]:
     """Keep the emails the seeding causes (assignments, invitations) in memory.
 
     The demo's people are made up and the story happened "in the past": nobody should get
     those emails, and a console backend would flood the terminal with them.
     """
     held: list[mail.EmailMessage] = []
+    held_back = HeldBack(held)
     outbox = getattr(mail, "outbox", None)
     mail.outbox = held
+    last_id = outbox_last_id()
     try:
         with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
-            yield held
+            yield held_back
+        # Seeding runs before any worker starts: what it enqueued is cancelled before it
+        # can be sent. Counted with the others for the summary line.
+        held_back.cancelled = outbox_hold_back(after_id=last_id, reason=DEMO)
     finally:
         if outbox is None:
             del mail.outbox

@@ -1,0 +1,68 @@
+"""The shape of a message handed to the outbox, for apps that sit above the delivery layer.
+
+The outbox itself lives in the delivery app (``practice.nudges.outbox``), which depends on
+``accounts``; ``accounts`` (people invitations, password links) hands its messages over
+through the ``outbox_handlers`` registry below, which the delivery app fills in its
+``ready()``. Everything rendered here is stored as it is: a resend is byte-for-byte the
+message the person was first sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from django.db import models
+
+from micromastery.common.registry import Registry
+
+
+class MessageKind(models.TextChoices):
+    """What a message in the outbox is about (nudges have kinds of their own)."""
+
+    TEACHBACK_INVITE = "teachback_invite", "Teach-back invitation"
+    TEACHBACK_UPDATE = "teachback_update", "Teach-back update"
+    TEACHBACK_CANCEL = "teachback_cancel", "Teach-back cancellation"
+    FEEDBACK_REQUEST = "feedback_request", "Teach-back feedback request"
+    COHORT_ASSIGNMENT = "cohort_assignment", "Cohort assignment"
+    KICKOFF_UPDATE = "kickoff_update", "Kickoff update"
+    KICKOFF_CANCEL = "kickoff_cancel", "Kickoff cancellation"
+    PEOPLE_INVITATION = "people_invitation", "Invitation to the platform"
+    PASSWORD_RESET = "password_reset", "Password link"
+    WEBHOOK_TEST = "webhook_test", "Team chat test message"
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content: str
+    mimetype: str
+
+
+@dataclass(frozen=True)
+class OutgoingEmail:
+    """One rendered email to one person; ``key`` makes enqueueing it twice a no-op."""
+
+    recipient_id: int
+    to: str
+    kind: MessageKind
+    key: str
+    subject: str
+    text: str
+    html: str = ""
+    attachments: Sequence[Attachment] = ()
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+Handler = Callable[[Sequence[OutgoingEmail]], int]
+
+# Exactly one handler: the delivery app's enqueue.
+outbox_handlers: Registry[Handler] = Registry("outbox_handlers")
+
+
+def emails_enqueue(*, emails: Sequence[OutgoingEmail]) -> int:
+    """Hand these emails to the outbox (in the caller's transaction); how many were new."""
+    handlers = list(outbox_handlers)
+    if len(handlers) != 1:
+        raise RuntimeError(f"Expected one outbox handler, found {len(handlers)}.")
+    return handlers[0](emails)
