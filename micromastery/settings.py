@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "practice.cohorts",
     "practice.teachback",
     "payoff",
+    "payoff.xapi",
 ]
 
 MIDDLEWARE = [
@@ -313,6 +314,8 @@ NUDGE_WEBHOOK_RETRY_MAX_SECONDS = env.float("MICROMASTERY_WEBHOOK_RETRY_MAX", de
 OUTBOX_RETRY_BASE_SECONDS = env.float("MICROMASTERY_OUTBOX_RETRY_BASE", default=2.0)
 OUTBOX_RETRY_MAX_SECONDS = env.float("MICROMASTERY_OUTBOX_RETRY_MAX", default=300.0)
 OUTBOX_RETRY_LIMIT = env.int("MICROMASTERY_OUTBOX_RETRY_LIMIT", default=10)
+# How long a Learning Record Store has to answer one statement (then it is retried).
+XAPI_TIMEOUT_SECONDS = env.float("MICROMASTERY_XAPI_TIMEOUT", default=10.0)
 
 # --- Security in production ---------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

@@ -12,6 +12,7 @@ from accounts.models import Team, User
 from courses.models import MetricReporter, Micromastery, PayoffMetric
 from micromastery.common.errors import ApplicationError, refuse_invalid_fields
 from payoff.models import BaselineSkip, LearningCost, MeasurementKind, PayoffMeasurement
+from practice.extensions import LearningEventKind, learning_event_record
 from practice.models import Enrollment
 
 
@@ -175,6 +176,7 @@ def checkin_record(
         checkin_day=checkin_day,
         defaults={"value": value, "measured_at": now, "reported_by": by, "note": note.strip()},
     )
+    learning_event_record(LearningEventKind.CHECKED_IN, measurement)
     return measurement
 
 
