@@ -23,9 +23,8 @@ from django.conf import settings
 
 from accounts.models import User
 from micromastery.common.outbox import MessageKind
-from payoff.xapi.models import LearningRecordStore
+from payoff.xapi.models import LearningRecordStore, lrs_endpoint_problem
 from practice.nudges.channels import PermanentSendError, TransientSendError
-from practice.nudges.channels.webhook import webhook_url_problem
 
 XAPI_VERSION_HEADER = "1.0.3"
 
@@ -33,7 +32,7 @@ XAPI_VERSION_HEADER = "1.0.3"
 def statement_put(*, lrs: LearningRecordStore, statement: dict[str, Any]) -> None:
     """Store one statement in the LRS under its own id; raises a ``SendError`` that says
     what the LRS did."""
-    problem = webhook_url_problem(lrs.endpoint)
+    problem = lrs_endpoint_problem(lrs.endpoint)
     if problem:
         raise PermanentSendError(f"LRS address refused: {problem}")
     credentials = base64.b64encode(f"{lrs.username}:{lrs.password}".encode()).decode()

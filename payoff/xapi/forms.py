@@ -4,8 +4,7 @@ from typing import Any
 
 from django import forms
 
-from payoff.xapi.models import LearningRecordStore
-from practice.nudges.channels.webhook import webhook_url_problem
+from payoff.xapi.models import LearningRecordStore, lrs_endpoint_problem
 
 
 class LearningRecordStoreAdminForm(forms.ModelForm[LearningRecordStore]):
@@ -32,7 +31,7 @@ class LearningRecordStoreAdminForm(forms.ModelForm[LearningRecordStore]):
 
     def clean_endpoint(self) -> str:
         endpoint: str = self.cleaned_data["endpoint"]
-        problem = webhook_url_problem(endpoint)
+        problem = lrs_endpoint_problem(endpoint)
         if problem:
             raise forms.ValidationError(problem)
         return endpoint

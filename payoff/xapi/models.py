@@ -1,10 +1,22 @@
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.db import models
 
 from accounts.models import Organization
 from micromastery.common.encryption import decrypt, encrypt
 from micromastery.common.models import BaseModel
+from practice.nudges.channels.webhook import webhook_url_problem
+
+
+def lrs_endpoint_problem(endpoint: str) -> str | None:
+    """Why statements cannot go to this address, or None. The network rule (public
+    addresses only, outside development) is the one for every outgoing post."""
+    parts = urlsplit(endpoint.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "Use the LRS's https:// address, such as https://lrs.example.com/xAPI."
+    return webhook_url_problem(endpoint)
 
 
 class LearningRecordStore(BaseModel):

@@ -16,10 +16,9 @@ from micromastery.common.errors import ApplicationError, refuse_invalid_fields
 from micromastery.common.outbox import MessageKind, OutgoingPost
 from payoff.models import MeasurementKind, PayoffMeasurement
 from payoff.xapi import statements
-from payoff.xapi.models import LearningRecordStore
+from payoff.xapi.models import LearningRecordStore, lrs_endpoint_problem
 from practice.extensions import LearningEvent, LearningEventKind
 from practice.models import Enrollment, PracticeAttempt
-from practice.nudges.channels.webhook import webhook_url_problem
 from practice.nudges.models import NudgeStatus, OutboxMessage
 from practice.nudges.outbox import outbox_message_resend, outbox_posts_enqueue
 from practice.services import enrollment_progress
@@ -48,7 +47,7 @@ def lrs_save(
     """Create or change the organization's LRS. ``password=None`` keeps the stored one."""
     _require_org_admin(organization=organization, by=by)
     endpoint = endpoint.strip()
-    problem = webhook_url_problem(endpoint)
+    problem = lrs_endpoint_problem(endpoint)
     if problem:
         raise ApplicationError(problem, fields={"endpoint": [problem]})
     lrs = LearningRecordStore.objects.select_for_update().filter(

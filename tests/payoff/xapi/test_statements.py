@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 import time_machine
+from django.conf import settings as settings_module
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
@@ -340,3 +342,24 @@ def test_backfill_refuses_an_organization_without_an_lrs(ralph):
     with pytest.raises(CommandError, match="No organization"):
         call_command("xapi_backfill", "--organization", "nobody")
     assert not OutboxMessage.objects.exists()
+
+
+def test_the_readme_lists_every_iri_the_statements_use():
+    readme = (Path(settings_module.BASE_DIR) / "README.md").read_text()
+    section = readme.split("## xAPI", 1)[1].split("\n## ", 1)[0]
+    own = [
+        *(verb for verb, _ in statements.VERBS.values()),
+        statements.TEST_VERB[0],
+        statements.ACTIVITY_MICROMASTERY,
+        statements.ACTIVITY_STEP,
+        statements.ACTIVITY_TEACHBACK,
+        statements.ACTIVITY_METRIC,
+        statements.EXTENSION_METRIC_VALUE,
+        statements.EXTENSION_METRIC_UNIT,
+        statements.EXTENSION_CHECKIN_DAY,
+        statements.EXTENSION_WILL_TRY,
+        statements.EXTENSION_REFRESHER,
+    ]
+    for iri in own:
+        documented = iri if iri.startswith("http") else f"<site URL>/xapi/{iri}"
+        assert f"`{documented}`" in section
