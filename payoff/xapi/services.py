@@ -72,6 +72,13 @@ def _enabled_lrs(organization_id: int) -> LearningRecordStore | None:
     ).first()
 
 
+def _enabled_lrs_of_micromastery(micromastery_id: int) -> LearningRecordStore | None:
+    # One query on every learning event, LRS or not.
+    return LearningRecordStore.objects.filter(
+        organization__micromasteries=micromastery_id, is_enabled=True
+    ).first()
+
+
 def _post(lrs: LearningRecordStore, who: User, statement: dict[str, Any]) -> OutgoingPost:
     verb = statement["verb"]["display"]["en-US"]
     return OutgoingPost(
@@ -138,7 +145,7 @@ class StatementHook:
 
     def learning_event(self, *, event: LearningEvent) -> None:
         enrollment = _enrollment_of(event)
-        lrs = _enabled_lrs(enrollment.micromastery.organization_id)
+        lrs = _enabled_lrs_of_micromastery(enrollment.micromastery_id)
         if lrs is None:
             return
         try:

@@ -170,7 +170,6 @@ def practised(attempt: PracticeAttempt) -> dict[str, Any]:
     result: dict[str, Any] = {
         "score": _scaled(attempt.confidence),
         "duration": f"PT{attempt.minutes}M",
-        "response": attempt.what_i_did[:1000],
     }
     if attempt.is_refresher:
         result["extensions"] = {own_iri(EXTENSION_REFRESHER): True}
@@ -265,9 +264,9 @@ def feedback_given(invite: TeachBackInvite) -> dict[str, Any]:
     enrollment = session.enrollment
     assert invite.feedback_at is not None
     assert invite.feedback_clarity is not None
+    # The learner's own words (what they did, a feedback comment) stay on the platform: the
+    # LRS gets the measures only.
     result: dict[str, Any] = {"score": _scaled(invite.feedback_clarity)}
-    if invite.feedback_comment:
-        result["response"] = invite.feedback_comment[:1000]
     if invite.feedback_will_try is not None:
         result["extensions"] = {own_iri(EXTENSION_WILL_TRY): invite.feedback_will_try}
     return _statement(

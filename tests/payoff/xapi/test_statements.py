@@ -150,7 +150,8 @@ def test_every_learning_event_is_stored_by_the_lrs(ralph, settings):
         f"mailto:{person.email}" for person in colleagues
     )
     assert feedback[0]["result"]["score"]["scaled"] == 1.0
-    assert feedback[0]["result"]["response"] == "Clear and short."
+    assert "response" not in feedback[0]["result"]  # the comment stays on the platform
+    assert feedback[0]["result"]["extensions"] == {f"{site}/xapi/extensions/will-try": True}
 
     (mastered,) = by_verb(stored, ADL + "mastered")
     assert mastered["object"]["id"] == activity
