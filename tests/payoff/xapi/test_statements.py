@@ -330,10 +330,12 @@ def test_backfill_makes_the_statements_the_events_made(ralph):
         UserFactory(organization=organization), micromastery_with_metric(organization)
     )
     live = sorted(statement["id"] for statement in ralph.statements("acme"))
+    live_bodies = sorted(xapi_messages().values_list("payload", flat=True), key=str)
     OutboxMessage.objects.all().delete()
     ralph.clear()
     call_command("xapi_backfill", "--organization", "acme-logistics")
     assert sorted(statement["id"] for statement in ralph.statements("acme")) == live
+    assert sorted(xapi_messages().values_list("payload", flat=True), key=str) == live_bodies
 
 
 def test_backfill_refuses_an_organization_without_an_lrs(ralph):
@@ -343,6 +345,11 @@ def test_backfill_refuses_an_organization_without_an_lrs(ralph):
     with pytest.raises(CommandError, match="No organization"):
         call_command("xapi_backfill", "--organization", "nobody")
     assert not OutboxMessage.objects.exists()
+
+
+@pytest.fixture
+def organization_without_lrs():
+    return OrganizationFactory()
 
 
 def test_the_readme_lists_every_iri_the_statements_use():
@@ -364,3 +371,37 @@ def test_the_readme_lists_every_iri_the_statements_use():
     for iri in own:
         documented = iri if iri.startswith("http") else f"<site URL>/xapi/{iri}"
         assert f"`{documented}`" in section
+
+
+def test_an_event_costs_one_query_when_the_organization_has_no_lrs(organization_without_lrs):
+    """Measured on an attempt that completes a step and the practice (three events)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from payoff.xapi.services import StatementHook
+    from practice.extensions import learning_event_hooks
+
+    counts = []
+    for hooked in (False, True):
+        learner = UserFactory(organization=organization_without_lrs)
+        version = published_version(organization_without_lrs, steps=1, metrics=0)
+        version.steps.update(repetitions_required=1)
+        enrollment = Enrollment.objects.create(
+            learner=learner, micromastery=version.micromastery, version=version
+        )
+        hook = StatementHook()
+        if not hooked:
+            learning_event_hooks.unregister(hook)
+        try:
+            with CaptureQueriesContext(connection) as queries:
+                practice_services.attempt_log(
+                    enrollment=enrollment,
+                    step=version.steps.get(),
+                    what_i_did="Did it",
+                    confidence=3,
+                    minutes=5,
+                )
+        finally:
+            learning_event_hooks.register(hook)
+        counts.append(len(queries))
+    assert counts[1] - counts[0] == 3  # attempted, step completed, practice completed
