@@ -111,6 +111,7 @@ INSTALLED_APPS = [
     "practice.cohorts",
     "practice.teachback",
     "payoff",
+    "payoff.xapi",
 ]
 
 MIDDLEWARE = [
@@ -358,6 +359,8 @@ NUDGE_WEBHOOK_RETRY_MAX_SECONDS = env.float("MICROMASTERY_WEBHOOK_RETRY_MAX", de
 OUTBOX_RETRY_BASE_SECONDS = env.float("MICROMASTERY_OUTBOX_RETRY_BASE", default=2.0)
 OUTBOX_RETRY_MAX_SECONDS = env.float("MICROMASTERY_OUTBOX_RETRY_MAX", default=300.0)
 OUTBOX_RETRY_LIMIT = env.int("MICROMASTERY_OUTBOX_RETRY_LIMIT", default=10)
+# How long a Learning Record Store has to answer one statement (then it is retried).
+XAPI_TIMEOUT_SECONDS = env.float("MICROMASTERY_XAPI_TIMEOUT", default=10.0)
 
 # --- Quick log ----------------------------------------------------------------------------
 # How long the one-tap link in a nudge logs a repetition without signing in. Long enough

@@ -13,6 +13,7 @@ from accounts.models import User
 from courses.models import MetricReporter, Micromastery, PayoffMetric
 from micromastery.common.errors import ApplicationError, refuse_invalid_fields
 from payoff.models import BaselineSkip, LearningCost, MeasurementKind, PayoffMeasurement
+from practice.extensions import LearningEventKind, learning_event_record
 from practice.models import Enrollment
 
 
@@ -176,6 +177,7 @@ def checkin_record(
         checkin_day=checkin_day,
         defaults={"value": value, "measured_at": now, "reported_by": by, "note": note.strip()},
     )
+    learning_event_record(LearningEventKind.CHECKED_IN, measurement)
     return measurement
 
 

@@ -9,19 +9,23 @@ transaction as the enrolment. The enrolment's own page asks again, for a form pr
 with what was saved, so that a learner can add or correct it later. The API's enrolment
 detail asks every registered API extension for a field to add (payoff adds the baselines).
 When an attempt completes an enrolment, every completion hook hears of it once the
-attempt is committed (teach-back proposes a session).
+attempt is committed (teach-back proposes a session). Every learning event (enrolled,
+practised, completed, taught back, mastered, checked in) is told to the learning event
+hooks in the transaction that made it (xAPI queues a statement).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from django import forms
+from django.db import models
 from django.utils.safestring import SafeString, mark_safe
 from rest_framework import serializers
 
 from accounts.models import User
-from courses.models import MicromasteryVersion
+from courses.models import MicromasteryVersion, PracticeStep
 from micromastery.common.registry import Registry
 from practice.models import Enrollment
 
@@ -114,3 +118,51 @@ class CompletionHook(Protocol):
 completion_hooks: Registry[CompletionHook] = Registry(
     "completion hooks", key=lambda hook: hook.name
 )
+
+
+class LearningEventKind(models.TextChoices):
+    """What a learner did that counts as a learning record (xAPI statements are made
+    from these)."""
+
+    ENROLLED = "enrolled", "Enrolled"
+    PRACTISED = "practised", "Practised a step"
+    STEP_COMPLETED = "step_completed", "Completed a step"
+    PRACTICE_COMPLETED = "practice_completed", "Completed the practice"
+    TAUGHT_BACK = "taught_back", "Taught back"
+    FEEDBACK_GIVEN = "feedback_given", "Gave teach-back feedback"
+    MASTERED = "mastered", "Mastered"
+    CHECKED_IN = "checked_in", "Payoff check-in"
+
+
+@dataclass(frozen=True)
+class LearningEvent:
+    """``subject`` is the row the event is about: the enrolment (enrolled, a step or the
+    practice completed, mastered), the attempt, the teach-back session, the invite with
+    the feedback, or the payoff measurement; ``step`` for a completed step."""
+
+    kind: LearningEventKind
+    subject: models.Model
+    step: PracticeStep | None = None
+
+
+class LearningEventHook(Protocol):
+    """Told of each learning event inside the transaction that made it, so that what it
+    stores (a statement in the outbox) commits with the event or not at all."""
+
+    name: str
+
+    def learning_event(self, *, event: LearningEvent) -> None: ...
+
+
+learning_event_hooks: Registry[LearningEventHook] = Registry(
+    "learning event hooks", key=lambda hook: hook.name
+)
+
+
+def learning_event_record(
+    kind: LearningEventKind, subject: models.Model, *, step: PracticeStep | None = None
+) -> None:
+    """Tell every learning event hook, from the service that made the event."""
+    event = LearningEvent(kind=kind, subject=subject, step=step)
+    for hook in learning_event_hooks:
+        hook.learning_event(event=event)

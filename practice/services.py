@@ -24,7 +24,12 @@ from courses.models import (
     PublicationStatus,
 )
 from micromastery.common.errors import ApplicationError, refuse_invalid_fields
-from practice.extensions import ExtensionForms, completion_hooks
+from practice.extensions import (
+    ExtensionForms,
+    LearningEventKind,
+    completion_hooks,
+    learning_event_record,
+)
 from practice.models import Enrollment, EnrollmentStatus, PracticeAttempt
 from practice.progress import Progress, progress_compute
 
@@ -123,6 +128,7 @@ def enrollment_create(
             "You are already enrolled in this micromastery.",
             fields={"micromastery": ["You are already enrolled in this micromastery."]},
         ) from error
+    learning_event_record(LearningEventKind.ENROLLED, enrollment)
     return enrollment
 
 
@@ -345,7 +351,11 @@ def attempt_log(
         progress.completed_at = now
     if updated_fields:
         enrollment.save(update_fields=[*set(updated_fields), "updated_at"])
+    learning_event_record(LearningEventKind.PRACTISED, attempt)
+    if counts and (done := progress.step_by_id(step.pk)) is not None and done.done:
+        learning_event_record(LearningEventKind.STEP_COMPLETED, enrollment, step=step)
     if completed_now:
+        learning_event_record(LearningEventKind.PRACTICE_COMPLETED, enrollment)
         enrollment_id = enrollment.pk
         transaction.on_commit(lambda: _completion_hooks_run(enrollment_id))
     return AttemptLogged(attempt, progress, True, completed_now)

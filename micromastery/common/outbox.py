@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from django.db import models
 
@@ -30,6 +31,7 @@ class MessageKind(models.TextChoices):
     PEOPLE_INVITATION = "people_invitation", "Invitation to the platform"
     PASSWORD_RESET = "password_reset", "Password link"
     WEBHOOK_TEST = "webhook_test", "Team chat test message"
+    XAPI_STATEMENT = "xapi_statement", "Learning record (xAPI statement)"
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,36 @@ class OutgoingEmail:
     html: str = ""
     attachments: Sequence[Attachment] = ()
     headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class OutgoingPost:
+    """One JSON document for a receiver that a registered ``OutboxSender`` knows how to
+    reach (an xAPI statement for the organization's LRS); ``key`` as for emails."""
+
+    recipient_id: int
+    to: str
+    kind: MessageKind
+    key: str
+    subject: str
+    payload: dict[str, Any]
+
+
+class OutboxSender(Protocol):
+    """Delivers the posts of one ``kind``; raises the delivery layer's ``TransientSendError``
+    (retried) or ``PermanentSendError`` (recorded as failed) when it could not."""
+
+    kind: MessageKind
+
+    def send(self, *, recipient_id: int | None, payload: dict[str, Any]) -> None: ...
+
+
+# One sender per kind of post, registered by the app that owns the receiver.
+outbox_senders: Registry[OutboxSender] = Registry("outbox senders", key=lambda sender: sender.kind)
+
+
+def outbox_sender_for(kind: str) -> OutboxSender | None:
+    return next((sender for sender in outbox_senders if sender.kind == kind), None)
 
 
 Handler = Callable[[Sequence[OutgoingEmail]], int]

@@ -36,6 +36,8 @@ class NudgeChannel(models.TextChoices):
     EMAIL = "email", "Email"
     IN_APP = "in_app", "In-app notification"
     WEBHOOK = "webhook", "Team chat (Slack/Teams)"
+    # Outbox only: learning records for the organization's Learning Record Store.
+    XAPI = "xapi", "Learning Record Store (xAPI)"
 
 
 class NudgeStatus(models.TextChoices):

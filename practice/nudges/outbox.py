@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from micromastery.common.errors import ApplicationError
-from micromastery.common.outbox import MessageKind, OutgoingEmail
+from micromastery.common.outbox import MessageKind, OutgoingEmail, OutgoingPost, outbox_sender_for
 from practice.nudges import dispatch
 from practice.nudges.channels import (
     MaybeDeliveredError,
@@ -73,6 +73,36 @@ def outbox_enqueue(emails: Sequence[OutgoingEmail]) -> int:
             headers=dict(email.headers),
         )
         for email in {email.key: email for email in emails if email.key not in known}.values()
+    ]
+    OutboxMessage.objects.bulk_create(rows, ignore_conflicts=True)
+    if rows:
+        transaction.on_commit(outbox_kick)
+    return len(rows)
+
+
+def outbox_posts_enqueue(posts: Sequence[OutgoingPost]) -> int:
+    """Store these posts for their registered sender, like ``outbox_enqueue`` for emails:
+    in the caller's transaction, a known ``key`` left out; returns how many were new."""
+    if not posts:
+        return 0
+    known = set(
+        OutboxMessage.objects.filter(idempotency_key__in=[post.key for post in posts]).values_list(
+            "idempotency_key", flat=True
+        )
+    )
+    now = timezone.now()
+    rows = [
+        OutboxMessage(
+            recipient_id=post.recipient_id,
+            to=post.to[:254],
+            kind=post.kind,
+            channel=NudgeChannel.XAPI,
+            idempotency_key=post.key[:200],
+            due_at=now,
+            subject=post.subject[:300],
+            payload=post.payload,
+        )
+        for post in {post.key: post for post in posts if post.key not in known}.values()
     ]
     OutboxMessage.objects.bulk_create(rows, ignore_conflicts=True)
     if rows:
@@ -220,6 +250,12 @@ def outbox_email(message: OutboxMessage, *, connection: Any = None) -> EmailMult
 def _deliver(message: OutboxMessage, mail_connection: Any) -> None:
     import smtplib
 
+    if message.channel == NudgeChannel.XAPI:
+        sender = outbox_sender_for(message.kind)
+        if sender is None:
+            raise PermanentSendError(f"Nothing delivers {message.get_kind_display()} any more.")
+        sender.send(recipient_id=message.recipient_id, payload=message.payload)
+        return
     if message.channel == NudgeChannel.WEBHOOK:
         if message.webhook is None:
             raise PermanentSendError("The webhook was deleted.")

@@ -16,6 +16,7 @@ from accounts import policies
 from accounts.models import Team, User
 from micromastery.common.dates import PLANNING_HORIZON, PLANNING_HORIZON_YEARS
 from micromastery.common.errors import ApplicationError, refuse_invalid_fields
+from practice.extensions import LearningEventKind, learning_event_record
 from practice.models import Enrollment, EnrollmentStatus
 from practice.nudges.services import NotificationDraft, notifications_create
 from practice.services import enrollment_create
@@ -429,6 +430,8 @@ def attendance_mark(
     )
     session.invites.filter(invitee_id__in=attended_ids).update(attended=True)
     session.invites.exclude(invitee_id__in=attended_ids).update(attended=False)
+    if attended_ids:
+        learning_event_record(LearningEventKind.TAUGHT_BACK, session)
     if newly_attended:
         _request_feedback(session.pk, newly_attended)
     return session
@@ -477,6 +480,7 @@ def feedback_give(
     refuse_invalid_fields(invite, ["feedback_comment"])
     invite.feedback_at = timezone.now()
     invite.save()
+    learning_event_record(LearningEventKind.FEEDBACK_GIVEN, invite)
     enrollment_mastery_refresh(enrollment=invite.session.enrollment)
     return invite
 
@@ -502,6 +506,7 @@ def enrollment_mastery_refresh(*, enrollment: Enrollment) -> Enrollment:
     if enrollment.mastered_at is None and enrollment_is_mastered(enrollment=enrollment):
         enrollment.mastered_at = timezone.now()
         enrollment.save(update_fields=["mastered_at", "updated_at"])
+        learning_event_record(LearningEventKind.MASTERED, enrollment)
     return enrollment
 
 

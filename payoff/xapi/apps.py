@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+
+
+class XapiConfig(AppConfig):
+    name = "payoff.xapi"
+    label = "xapi"
+    verbose_name = "Learning records (xAPI)"
+
+    def ready(self) -> None:
+        from micromastery.common.outbox import outbox_senders
+        from payoff.xapi.delivery import StatementSender
+        from payoff.xapi.services import StatementHook
+        from practice.extensions import learning_event_hooks
+
+        learning_event_hooks.register(StatementHook())
+        outbox_senders.register(StatementSender())
