@@ -40,6 +40,7 @@ from django.db.models import (
 from django.db.models.functions import TruncDate, TruncWeek
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from accounts.models import Organization, Team, User
 from accounts.selectors import team_list_visible
@@ -49,6 +50,7 @@ from courses.models import (
     Micromastery,
     MicromasteryVersion,
     PayoffMetric,
+    PublicationStatus,
     ValueBasis,
 )
 from payoff.figures import Figure
@@ -123,6 +125,14 @@ def _plain(number: Decimal) -> str:
 
 def _share(part: int | float, whole: int | float) -> float | None:
     return round(100 * part / whole, 1) if whole else None
+
+
+def _learners(count: int) -> str:
+    return ngettext("%(count)d learner", "%(count)d learners", count) % {"count": count}
+
+
+def _learners_own(count: int) -> str:
+    return ngettext("%(count)d learner's", "%(count)d learners'", count) % {"count": count}
 
 
 # --- Scope -----------------------------------------------------------------------------
@@ -242,18 +252,44 @@ def _sees_whole_organization(viewer: User) -> bool:
     return bool(viewer.is_org_admin or viewer.is_author)
 
 
-def micromastery_list_titled(*, organization: Organization | int) -> list[Micromastery]:
-    """The organization's micromasteries with ``title``: their newest version's title."""
+def dashboard_offered(*, viewer: User, manages_teams: bool) -> bool:
+    """Whether to point the viewer at the dashboard: the people ``dashboard_scope`` lets in
+    (org admins and authors: the whole organization; managers: their teams)."""
+    if viewer.organization_id is None or not viewer.is_active:
+        return False
+    return _sees_whole_organization(viewer) or manages_teams
+
+
+def micromastery_list_reported(*, organization: Organization | int) -> list[Micromastery]:
+    """The micromasteries a dashboard can report on: those ever published (drafts have no
+    learners), once each, with ``title`` from their newest published version.
+
+    Two micromasteries with the same title (a copy imported as a new one) get their slug
+    beside it, so that the filter never offers two identical choices.
+    """
+    released = [PublicationStatus.PUBLISHED, PublicationStatus.ARCHIVED]
     newest_title = (
-        MicromasteryVersion.objects.filter(micromastery=OuterRef("pk"))
+        MicromasteryVersion.objects.filter(micromastery=OuterRef("pk"), status__in=released)
         .order_by("-number")
         .values("title")[:1]
     )
-    return list(
+    micromasteries = list(
         Micromastery.objects.filter(organization=organization)
+        .filter(
+            Exists(
+                MicromasteryVersion.objects.filter(micromastery=OuterRef("pk"), status__in=released)
+            )
+        )
         .annotate(title=Subquery(newest_title))
         .order_by("title", "pk")
     )
+    seen: dict[str, int] = defaultdict(int)
+    for item in micromasteries:
+        seen[item.title] += 1  # type: ignore[attr-defined]
+    for item in micromasteries:
+        if seen[item.title] > 1:  # type: ignore[attr-defined]
+            item.title = f"{item.title} ({item.slug})"  # type: ignore[attr-defined]
+    return micromasteries
 
 
 def dashboard_scope(
@@ -286,7 +322,7 @@ def dashboard_scope(
         chosen = tuple(by_id[team_id] for team_id in dict.fromkeys(team_ids))
     else:
         chosen = () if whole else visible
-    micromasteries = tuple(micromastery_list_titled(organization=viewer.organization_id))
+    micromasteries = tuple(micromastery_list_reported(organization=viewer.organization_id))
     micromastery = None
     if micromastery_id is not None:
         micromastery = next((item for item in micromasteries if item.pk == micromastery_id), None)
@@ -406,6 +442,8 @@ class ValueLine:
     learners: int
     value: float
     explanation: str
+    # "2 learners' reported hours x 48.00 EUR/h": what the money is made of, in a phrase.
+    basis: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -471,9 +509,18 @@ class DashboardSummary:
                     return item
         raise KeyError(key)
 
+    @property
+    def value_basis(self) -> str:
+        return _value_basis(self.scope, self.value_lines)
+
+    @property
+    def story(self) -> list[StoryStep]:
+        return dashboard_story(summary=self)
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "scope": self.scope.as_dict(),
+            "story": [step.as_dict() for step in self.story],
             "reach": [item.as_dict() for item in self.reach],
             "practice": [item.as_dict() for item in self.practice],
             "practice_by_week": [point.as_dict() for point in self.weeks],
@@ -485,6 +532,69 @@ class DashboardSummary:
             "roi": [line.as_dict() for line in self.roi_lines],
             "nudges": [item.as_dict() for item in self.nudges],
         }
+
+
+@dataclass(frozen=True)
+class StoryStep:
+    """One link of the chain reach -> practice -> capability -> spread -> results -> value:
+    the figure that stands for its section, in a word, and what it is made of."""
+
+    section: str
+    title: str
+    figure: Figure
+    word: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "section": self.section,
+            "title": self.title,
+            "word": self.word,
+            "display": self.figure.display,
+            **self.figure.as_dict(),
+        }
+
+
+def _results_figure(results: list[MetricResult]) -> Figure:
+    better = sum(
+        1
+        for result in results
+        if result.groups[0].median_change is not None and result.groups[0].median_change > 0
+    )
+    measured = sum(1 for result in results if result.groups[0].median_change is not None)
+    return Figure(
+        "metrics_better",
+        "Payoff metrics better",
+        better if measured else None,
+        f"Payoff metrics whose median change (latest check-in minus baseline) is better, "
+        f"out of {measured} measured in the period.",
+        f"of {measured}" if measured else "",
+    )
+
+
+def dashboard_story(*, summary: DashboardSummary) -> list[StoryStep]:
+    """The six figures of the band at the top of the dashboard, from the summary (no query)."""
+    try:
+        spread = summary.figure("colleagues_reached")
+        spread_word = "colleagues taught"
+    except KeyError:
+        spread = summary.figure("mastered")
+        spread_word = "mastered"
+    return [
+        StoryStep("reach", "Reach", summary.figure("enrolled"), "enrolled"),
+        StoryStep("practice", "Practice", summary.figure("active_7_days"), "practised this week"),
+        StoryStep(
+            "capability", "Capability", summary.figure("steps_done_percent"), "of steps done"
+        ),
+        StoryStep("spread", "Spread", spread, spread_word),
+        StoryStep("results", "Results", _results_figure(summary.results), "metrics better"),
+        StoryStep(
+            "value",
+            "Value",
+            summary.value[0],
+            # The basis comes beside the band, in full (summary.value_basis).
+            f"in the last {summary.scope.period_days} days",
+        ),
+    ]
 
 
 def _enrollment_figures(
@@ -836,7 +946,12 @@ def _results_and_value(
                     f"Latest check-in in the period minus the baseline, per learner, counted "
                     f"positive when {better} (the good direction for {metric.name}); "
                     f"% change is against the baseline.{target} "
-                    f"{without} check-in(s) without a baseline are left out."
+                    + ngettext(
+                        "%(count)d check-in without a baseline is left out.",
+                        "%(count)d check-ins without a baseline are left out.",
+                        without,
+                    )
+                    % {"count": without}
                 ),
             )
         )
@@ -847,15 +962,20 @@ def _results_and_value(
         if metric.value_basis == ValueBasis.HOURS:
             money = float(Decimal(str(units)) * rate)
             how = (
-                f"Sum over {valued} learner(s) of the change in {metric.unit or 'units'} x "
+                f"Sum over {_learners(valued)} of the change in {metric.unit or 'units'} x "
                 f"{_plain(metric.value_per_unit)} hours per unit = {units:,.2f} hours, "
                 f"x the hourly cost rate {rate:,.2f} {currency}."
             )
+            basis = f"{_learners_own(valued)} reported hours x {rate:,.2f} {currency}/h"
         else:
             money = units
             how = (
-                f"Sum over {valued} learner(s) of the change in {metric.unit or 'units'} x "
+                f"Sum over {_learners(valued)} of the change in {metric.unit or 'units'} x "
                 f"{_plain(metric.value_per_unit)} {currency} per unit."
+            )
+            basis = (
+                f"{_learners_own(valued)} reported {metric.unit or 'units'} x "
+                f"{_plain(metric.value_per_unit)} {currency} per {metric.unit or 'unit'}"
             )
         money = round(money, 2)
         value_by_micromastery[micromastery_id] += money
@@ -867,6 +987,7 @@ def _results_and_value(
                 learners=valued,
                 value=money,
                 explanation=how,
+                basis=basis,
             )
         )
     total = round(sum(line.value for line in value_lines), 2)
@@ -875,9 +996,9 @@ def _results_and_value(
             "value_total",
             "Value of the change",
             total if value_lines else None,
-            "Sum of the value lines below: each metric with a value per unit, over the "
-            "learners with a baseline and a check-in in the period (a change for the worse "
-            "counts against).",
+            f"{_value_basis(scope, value_lines)}: the sum of the value lines below, each "
+            "metric with a value per unit, over the learners with a baseline and a check-in "
+            "in the period (a change for the worse counts against).",
             currency,
         )
     ]
@@ -901,6 +1022,16 @@ def _results_and_value(
             )
         )
     return results, value, value_lines, roi_lines
+
+
+def _value_basis(scope: DashboardScope, value_lines: list[ValueLine]) -> str:
+    """The period and what the money is made of, so that a value never stands alone."""
+    period = f"In the last {scope.period_days} days"
+    if not value_lines:
+        return period
+    if len(value_lines) == 1:
+        return f"{period}, from {value_lines[0].basis}"
+    return f"{period}, from {len(value_lines)} payoff metrics with a value per unit"
 
 
 # A nudge "worked" when the learner practised within this long after it was sent.

@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.template.defaultfilters import floatformat
+from django.utils.translation import ngettext
 
-from payoff.selectors import before_after_map
+from payoff.selectors import BeforeAfter, before_after_map
 from practice.models import Enrollment
 
 register = template.Library()
@@ -29,3 +31,41 @@ def payoff_before_after(context: template.Context, enrollment: Enrollment) -> di
         else []
     )
     return {"before_after": rows, "enrollment": enrollment, "request": request}
+
+
+@register.filter
+def signed_change(change: float | None) -> str:
+    """A median change, positive when better: "15 better", "5 worse", "no change"."""
+    if change is None:
+        return "not measured yet"
+    if change == 0:
+        return "no change"
+    return f"{floatformat(abs(change), '-2')} {'better' if change > 0 else 'worse'}"
+
+
+@register.filter
+def split_labels(labels: str) -> list[str]:
+    return labels.split(",")
+
+
+@register.filter
+def group_named(groups: list[Any], label: str) -> Any:
+    return next((group for group in groups if group.label == label), None)
+
+
+@register.filter
+def change_phrase(row: BeforeAfter) -> str:
+    """ "15 better", "25 percentage points better", "no change yet": a change of a metric
+    measured in percent is in percentage points (never "25 better" or "25% better", which
+    would read as relative to the baseline)."""
+    if row.change is None:
+        return "not measured yet"
+    if row.change == 0:
+        return "no change yet"
+    size = abs(row.change)
+    number = floatformat(size, "-2")
+    unit = ""
+    if row.metric.unit.strip().lower() in {"%", "percent", "per cent", "percentage"}:
+        unit = ngettext("percentage point", "percentage points", size)
+    direction = "better" if row.change > 0 else "worse"
+    return " ".join(part for part in (str(number), unit, direction) if part)
