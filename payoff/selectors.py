@@ -1393,6 +1393,46 @@ def before_after_map(
     return result
 
 
+# --- The learner's check-in page -------------------------------------------------------
+
+
+@dataclass
+class CheckinPage:
+    """What the learner's check-in page shows: every metric's before/after, the metrics
+    whose check-in has come (one form for all of them), and when the first one comes."""
+
+    rows: list[BeforeAfter]
+    due: list[BeforeAfter]
+    first_checkin_at: datetime | None
+    first_checkin_days: int | None
+
+    @property
+    def learner_reports(self) -> bool:
+        return any(row.metric.reported_by == MetricReporter.LEARNER for row in self.rows)
+
+
+def checkin_page_get(
+    *, learner: User, enrollment: Enrollment, now: datetime | None = None
+) -> CheckinPage:
+    """The check-in page of the learner's own enrolment (version metrics prefetched)."""
+    now = now or timezone.now()
+    rows = before_after_map(learner=learner, enrollments=[enrollment], now=now).get(
+        enrollment.pk, []
+    )
+    own = [row for row in rows if row.metric.reported_by == MetricReporter.LEARNER]
+    due = [
+        row for row in own if checkin_days_due(enrollment=enrollment, metric=row.metric, now=now)
+    ]
+    days = [int(day) for row in own for day in row.metric.checkin_days or [] if int(day) >= 0]
+    first_days = min(days) if days else None
+    first_at = (
+        enrollment.completed_at + timedelta(days=first_days)
+        if enrollment.completed_at is not None and first_days is not None
+        else None
+    )
+    return CheckinPage(rows=rows, due=due, first_checkin_at=first_at, first_checkin_days=first_days)
+
+
 # --- Check-ins due (for the nudge planner) ---------------------------------------------
 
 

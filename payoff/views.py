@@ -15,19 +15,18 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import User
-from courses.models import MetricReporter, PayoffMetric
 from micromastery.common.errors import ApplicationError
 from micromastery.common.forms import form_add_application_error
 from payoff import services
 from payoff.charts import practice_by_week_svg
 from payoff.csv_export import csv_lines
-from payoff.forms import ManagerConfirmationForm, MeasurementValueForm
+from payoff.forms import CheckinForm, ManagerConfirmationForm
 from payoff.models import MetricRollup
 from payoff.selectors import (
     PERIOD_CHOICES,
     DashboardScope,
     DashboardSummary,
-    before_after_map,
+    checkin_page_get,
     dashboard_scope,
     dashboard_summary,
     learner_detail,
@@ -287,71 +286,33 @@ def _own_enrollment(request: HttpRequest, enrollment_id: int) -> Enrollment:
 @login_required
 @require_http_methods(["GET", "POST"])
 def checkin(request: HttpRequest, enrollment_id: int) -> HttpResponse:
-    """The learner's check-in page: each metric they report, its baseline, a value now."""
+    """The learner's check-in: one form for every metric whose check-in has come."""
     user = request.user
     assert isinstance(user, User)
     enrollment = _own_enrollment(request, enrollment_id)
-    metrics: list[PayoffMetric] = [
-        metric
-        for metric in enrollment.version.payoff_metrics.all()
-        if metric.reported_by == MetricReporter.LEARNER
-    ]
-    bound: dict[int, MeasurementValueForm] = {}
+    page = checkin_page_get(learner=user, enrollment=enrollment)
+    form = None
     status = 200
-    if request.method == "POST":
-        metric = next(
-            (item for item in metrics if str(item.pk) == request.POST.get("metric")), None
-        )
-        if metric is None:
-            raise Http404("No such metric on this enrolment.")
-        action = request.POST.get("action")
-        try:
-            if action == "skip":
-                services.baseline_skip(enrollment=enrollment, metric=metric, by=user)
-                messages.success(request, f"No baseline for {metric.name}: check-ins can go ahead.")
-                return redirect(request.path)
-            form = MeasurementValueForm(request.POST, metric=metric, prefix=f"metric-{metric.pk}")
-            bound[metric.pk] = form
+    if page.due:
+        form = CheckinForm(request.POST if request.method == "POST" else None, rows=page.due)
+        if request.method == "POST":
             if form.is_valid():
-                if action == "baseline":
-                    services.baseline_record(
-                        enrollment=enrollment,
-                        metric=metric,
-                        value=form.cleaned_data["value"],
-                        by=user,
+                try:
+                    saved = services.checkins_record(
+                        enrollment=enrollment, answers=form.answers(), by=user
                     )
-                    messages.success(request, f"Saved your baseline for {metric.name}.")
+                except ApplicationError as error:
+                    form.add_checkin_error(error)
                 else:
-                    services.checkin_record(
-                        enrollment=enrollment,
-                        metric=metric,
-                        value=form.cleaned_data["value"],
-                        note=form.cleaned_data["note"],
-                        by=user,
-                    )
-                    messages.success(request, f"Saved your check-in for {metric.name}.")
-                return redirect(request.path)
-        except ApplicationError as error:
-            form = bound.get(metric.pk) or MeasurementValueForm(
-                request.POST, metric=metric, prefix=f"metric-{metric.pk}"
-            )
-            form.is_valid()
-            form_add_application_error(form, error)
-            bound[metric.pk] = form
-        status = 400
-    rows = before_after_map(learner=user, enrollments=[enrollment]).get(enrollment.pk, [])
-    items = [
-        {
-            "row": row,
-            "form": bound.get(row.metric.pk)
-            or MeasurementValueForm(metric=row.metric, prefix=f"metric-{row.metric.pk}"),
-        }
-        for row in rows
-        if row.metric.reported_by == MetricReporter.LEARNER
-    ]
+                    names = ", ".join(measurement.metric.name for measurement in saved)
+                    messages.success(request, f"Saved your check-in: {names}.")
+                    return redirect(request.path)
+            status = 400
+    elif request.method == "POST":
+        return redirect(request.path)
     return render(
         request,
         "payoff/checkin.html",
-        {"enrollment": enrollment, "items": items, "before_after": rows},
+        {"enrollment": enrollment, "page": page, "form": form, "before_after": page.rows},
         status=status,
     )
