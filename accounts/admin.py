@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
+from django.utils.translation import ngettext
 
 from accounts import services
 from accounts.forms import PasswordLinkForm, PeopleImportForm
@@ -180,7 +181,12 @@ class UserAdmin(OrganizationScopedAdmin):
                     subject_template_name="registration/password_reset_subject.txt",
                 )
                 sent += 1
-        self.message_user(request, f"Sent {sent} password link(s).", messages.SUCCESS)
+        self.message_user(
+            request,
+            ngettext("Sent %(count)d password link.", "Sent %(count)d password links.", sent)
+            % {"count": sent},
+            messages.SUCCESS,
+        )
 
     # --- People import from CSV -------------------------------------------------------------
 
@@ -272,7 +278,11 @@ class UserAdmin(OrganizationScopedAdmin):
                         else ""
                     )
                     + f"{result.created} created, {result.updated} updated, "
-                    f"{result.unchanged} unchanged, {result.teams_created} new team(s). "
+                    f"{result.unchanged} unchanged, "
+                    + ngettext(
+                        "%(count)d new team. ", "%(count)d new teams. ", result.teams_created
+                    )
+                    % {"count": result.teams_created}
                     + ("" if result.already_applied else "New people were sent an invitation."),
                     messages.SUCCESS,
                 )

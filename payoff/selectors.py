@@ -127,8 +127,13 @@ def _share(part: int | float, whole: int | float) -> float | None:
     return round(100 * part / whole, 1) if whole else None
 
 
+def _count(count: int, singular: str, plural: str) -> str:
+    """ "1 attempt", "2 attempts": a number and its noun."""
+    return ngettext(f"%(count)d {singular}", f"%(count)d {plural}", count) % {"count": count}
+
+
 def _learners(count: int) -> str:
-    return ngettext("%(count)d learner", "%(count)d learners", count) % {"count": count}
+    return _count(count, "learner", "learners")
 
 
 def _learners_own(count: int) -> str:
@@ -848,9 +853,10 @@ def _practice_rate(scope: DashboardScope, weeks: list[WeekPoint]) -> Figure:
         "attempts_per_active_learner_week",
         "Attempts per active learner per week",
         round(attempts / learner_weeks, 2) if learner_weeks else None,
-        f"{attempts} attempts over {learner_weeks} learner-weeks with practice, in the "
-        f"{len(weeks)} weeks (Monday to Sunday, UTC) the period touches, including practice "
-        f"of enrolments dropped since.{overlap}",
+        f"{_count(attempts, 'attempt', 'attempts')} over "
+        f"{_count(learner_weeks, 'learner-week', 'learner-weeks')} with practice, in the "
+        f"{_count(len(weeks), 'week', 'weeks')} (Monday to Sunday, UTC) the period touches, "
+        f"including practice of enrolments dropped since.{overlap}",
     )
 
 
@@ -1171,7 +1177,8 @@ def _nudge_figures(scope: DashboardScope) -> list[Figure]:
             "holdout_days_practised_percent",
             "Holdout: days with practice",
             holdout_rate,
-            f"{holdout_practice_days} of {holdout_days} days (UTC, from the enrolment day to "
+            f"{holdout_practice_days} of {_count(holdout_days, 'day', 'days')} (UTC, from the "
+            "enrolment day to "
             "completion or yesterday) of holdout enrolments, who get no practice nudges, had "
             "a practice attempt.",
             "%",

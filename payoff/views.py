@@ -12,6 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpRespons
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import User
@@ -106,7 +107,13 @@ def summary_csv_rows(summary: DashboardSummary) -> Iterator[list[Any]]:
             "",
             point.per_learner,
             "attempts per active learner",
-            f"{point.attempts} attempts by {point.active_learners} active learners",
+            ngettext("%(count)d attempt", "%(count)d attempts", point.attempts)
+            % {"count": point.attempts}
+            + " by "
+            + ngettext(
+                "%(count)d active learner", "%(count)d active learners", point.active_learners
+            )
+            % {"count": point.active_learners},
         ]
     for result in summary.results:
         name = f"{result.micromastery_title}: {result.name}"

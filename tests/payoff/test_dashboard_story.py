@@ -167,3 +167,15 @@ def test_a_change_of_a_percentage_reads_in_percentage_points(client, organizatio
     html = client.get(reverse("practice:enrollment", args=[enrollment.pk])).content.decode()
     assert "25 percentage points better" in html
     assert "25 better" not in html
+
+
+def test_dashboard_words_have_their_plurals_and_no_placeholders(client, dataset, manager):
+    client.force_login(manager)
+    html = client.get(reverse("payoff:dashboard")).content.decode()
+    # Cleo checked in without a baseline: one check-in, in the singular.
+    assert "1 check-in without a baseline is left out." in html
+    assert "Sum over 1 learner of the change" in html
+    assert "(s)" not in html
+    assert "n/a" not in html
+    csv_body = b"".join(client.get(reverse("payoff:dashboard-csv")).streaming_content).decode()
+    assert "(s)" not in csv_body
