@@ -9,7 +9,8 @@ transaction as the enrolment. The enrolment's own page asks again, for a form pr
 with what was saved, so that a learner can add or correct it later. The API's enrolment
 detail asks every registered API extension for a field to add (payoff adds the baselines).
 When an attempt completes an enrolment, every completion hook hears of it once the
-attempt is committed (teach-back proposes a session).
+attempt is committed (teach-back proposes a session), and adds to the completion card
+(teach-back links to its proposal).
 """
 
 from __future__ import annotations
@@ -110,7 +111,21 @@ class CompletionHook(Protocol):
         """React to the completion (teach-back queues its proposal); must not raise for a
         broker outage: the attempt is saved whatever a hook does."""
 
+    def completion_card(self, *, enrollment: Enrollment, learner: User) -> SafeString:
+        """What the learner's completion card says about it (teach-back: a link to the
+        proposal), or ""."""
+
 
 completion_hooks: Registry[CompletionHook] = Registry(
     "completion hooks", key=lambda hook: hook.name
 )
+
+
+def completion_cards(*, enrollment: Enrollment, learner: User) -> SafeString:
+    """What the completion hooks add to the completion card, in registration order."""
+    return mark_safe(  # noqa: S308 - each part is a rendered template of a hook
+        "".join(
+            hook.completion_card(enrollment=enrollment, learner=learner)
+            for hook in completion_hooks
+        )
+    )

@@ -106,3 +106,68 @@ def test_largest_group_with_a_slot_prefers_more_people_over_the_preferred_ones()
     )
     assert chosen == [1, 2]
     assert largest_group_with_a_slot(teacher, [], now=MONDAY - timedelta(days=1), size=6) == []
+
+
+@pytest.fixture
+def proposal(world):
+    with time_machine.travel(MONDAY, tick=False):
+        return services.teachback_propose(enrollment=world[-1])
+
+
+def test_search_keeps_the_ticked_colleagues_ticked(client, world, proposal):
+    teacher, tokyo, *_ = world
+    client.force_login(teacher)
+    url = reverse("teachback:audience_candidates", args=[proposal.pk])
+    response = client.get(url, {"q": "Haru", "audience": [tokyo[0].pk]}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'id="audience-candidates"' in html
+    assert f'value="{tokyo[0].pk}" checked' in html  # Aiko, ticked before the search
+    assert f'value="{tokyo[1].pk}">' in html  # Haru, found
+    assert "<html" not in html
+    # Without JavaScript, "Find" posts the form and gets the page with the same ticks.
+    page = client.post(
+        reverse("teachback:audience", args=[proposal.pk]),
+        {"q": "Haru", "find": "1", "audience": [tokyo[0].pk]},
+    )
+    assert page.status_code == 200
+    assert f'value="{tokyo[0].pk}" checked' in page.content.decode()
+    assert proposal.invites.filter(invitee=tokyo[0]).exists() is False
+
+
+def test_search_partial_is_the_teachers_alone(client, world, proposal, outsider):
+    _, tokyo, *_ = world
+    url = reverse("teachback:audience_candidates", args=[proposal.pk])
+    for person in (outsider, tokyo[0]):
+        client.force_login(person)
+        assert client.get(url, {"q": "a"}).status_code == 404
+    client.logout()
+    assert client.get(url, {"q": "a"}).status_code == 302
+
+
+def test_completion_card_links_to_the_proposal(client, organization):
+    from practice import services as practice_services
+    from tests.factories import published_version
+
+    learner = UserFactory(organization=organization)
+    TeamFactory(
+        organization=organization, members=[learner, UserFactory(organization=organization)]
+    )
+    version = published_version(organization, steps=1, title="Say no kindly")
+    version.steps.update(repetitions_required=1)
+    enrollment = practice_services.enrollment_create(
+        learner=learner, micromastery=version.micromastery
+    )
+    step = version.steps.get()
+    practice_services.attempt_log(
+        enrollment=enrollment, step=step, what_i_did="Did it", confidence=4, minutes=5
+    )
+    client.force_login(learner)
+    url = reverse("practice:step", args=[enrollment.pk, step.pk])
+    html = client.get(url).content.decode()
+    assert "Teach it back" in html
+    enrollment.refresh_from_db()
+    session = services.teachback_propose(enrollment=enrollment)
+    html = client.get(url).content.decode()
+    assert reverse("teachback:session", args=[session.pk]) in html
+    assert "Choose who and when for your teach-back" in html
