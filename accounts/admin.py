@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -85,7 +86,11 @@ class TeamAdmin(OrganizationScopedAdmin):
     list_display = ["name", "organization", "manager_names", "member_count"]
     list_filter = ["organization"]
     search_fields = ["name"]
-    filter_horizontal = ["managers", "members"]
+    # Plain labelled checkboxes: the admin's two-box filter widget adds an icon whose
+    # aria-label is not allowed on it (axe: aria-prohibited-attr) and is hard on a keyboard.
+    formfield_overrides = {
+        models.ManyToManyField: {"widget": forms.CheckboxSelectMultiple},
+    }
 
     def get_list_filter(self, request: HttpRequest) -> Any:
         user: Any = request.user

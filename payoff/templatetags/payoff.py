@@ -66,6 +66,6 @@ def change_phrase(row: BeforeAfter) -> str:
     number = floatformat(size, "-2")
     unit = ""
     if row.metric.unit.strip().lower() in {"%", "percent", "per cent", "percentage"}:
-        unit = ngettext("percentage point", "percentage points", size)
+        unit = ngettext("percentage point", "percentage points", 1 if size == 1 else 2)
     direction = "better" if row.change > 0 else "worse"
     return " ".join(part for part in (str(number), unit, direction) if part)

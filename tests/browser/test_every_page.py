@@ -13,7 +13,7 @@ from django.core.management import call_command
 
 from accounts.demo import DEMO_PASSWORD
 from accounts.models import Organization, Team, User
-from courses.models import Course, Micromastery
+from courses.models import Course, Micromastery, MicromasteryVersion
 from practice.cohorts.models import Cohort
 from practice.models import Enrollment
 from practice.teachback.models import TeachBackSession
@@ -65,6 +65,11 @@ def demo_placeholders() -> dict[str, str]:
         "cohort": str(Cohort.objects.filter(organization=acme).order_by("pk").first().pk),  # type: ignore[union-attr]
         "team": str(Team.objects.get(organization=acme, name="Dispatch").pk),
         "taught": str(session.micromastery_id),
+        "draft": str(
+            MicromasteryVersion.objects.filter(micromastery__organization=acme, status="draft")
+            .first()
+            .pk
+        ),  # type: ignore[union-attr]
     }
 
 
@@ -106,7 +111,9 @@ def test_readme_lists_the_learner_and_manager_pages():
 
 def test_no_page_scrolls_sideways_on_a_phone(browser, live_server, demo_pages):
     too_wide = {}
-    for who, pages in by_person(demo_pages).items():
+    # The admin is for authors and org admins at a desk; its own layout scrolls tables.
+    site_pages = [(name, path, who) for name, path, who in demo_pages if "/admin/" not in path]
+    for who, pages in by_person(site_pages).items():
         context, page = open_as(browser, live_server, who, PHONE)
         for name, path in pages:
             response = page.goto(f"{live_server.url}{path}")
@@ -125,7 +132,8 @@ def test_axe_finds_no_serious_problem_on_any_page(browser, live_server, demo_pag
     for who, pages in by_person(demo_pages).items():
         context, page = open_as(browser, live_server, who, viewport)
         for name, path in pages:
-            page.goto(f"{live_server.url}{path}")
+            response = page.goto(f"{live_server.url}{path}")
+            assert response is not None and response.ok, (name, path, response and response.status)
             results = axe.run(page)
             assert results.response["testEngine"]["name"] == "axe-core"
             serious = [
@@ -137,4 +145,4 @@ def test_axe_finds_no_serious_problem_on_any_page(browser, live_server, demo_pag
             if serious:
                 problems[name] = serious
         context.close()
-    assert problems == {}
+    assert problems == {}, "\n".join(f"{name}: {found}" for name, found in problems.items())
