@@ -11,10 +11,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 
-from accounts.models import User
+from accounts.models import Organization, User
 from courses.models import (
     MAX_METRICS_PER_VERSION,
     MAX_STEPS_PER_VERSION,
@@ -301,4 +301,19 @@ def version_preview_from_form(*, version: MicromasteryVersion, data: Any) -> Ver
         payoff_metrics=PreviewRows(
             metric for _, _, metric in sorted(metrics, key=lambda item: item[:2])
         ),
+    )
+
+
+def micromastery_list_titled(*, organization: Organization, title: str) -> list[Micromastery]:
+    """The organization's micromasteries whose newest version has this title (any case)."""
+    newest_title = (
+        MicromasteryVersion.objects.filter(micromastery=OuterRef("pk"))
+        .order_by("-number")
+        .values("title")[:1]
+    )
+    return list(
+        Micromastery.objects.for_organization(organization)
+        .annotate(newest_title=Subquery(newest_title))
+        .filter(newest_title__iexact=title.strip())
+        .order_by("pk")
     )
