@@ -111,9 +111,8 @@ class CompletionHook(Protocol):
         """React to the completion (teach-back queues its proposal); must not raise for a
         broker outage: the attempt is saved whatever a hook does."""
 
-    def completion_card(self, *, enrollment: Enrollment, learner: User) -> SafeString:
-        """What the learner's completion card says about it (teach-back: a link to the
-        proposal), or ""."""
+    # Optional: ``completion_card(*, enrollment, learner) -> SafeString``, what the learner's
+    # completion card says about it (teach-back: a link to the proposal).
 
 
 completion_hooks: Registry[CompletionHook] = Registry(
@@ -123,9 +122,10 @@ completion_hooks: Registry[CompletionHook] = Registry(
 
 def completion_cards(*, enrollment: Enrollment, learner: User) -> SafeString:
     """What the completion hooks add to the completion card, in registration order."""
-    return mark_safe(  # noqa: S308 - each part is a rendered template of a hook
-        "".join(
-            hook.completion_card(enrollment=enrollment, learner=learner)
-            for hook in completion_hooks
-        )
-    )
+    parts = []
+    for hook in completion_hooks:
+        # A hook that only reacts (it has no card) adds nothing.
+        card = getattr(hook, "completion_card", None)
+        if card is not None:
+            parts.append(card(enrollment=enrollment, learner=learner))
+    return mark_safe("".join(parts))  # noqa: S308 - each part is a rendered template of a hook
