@@ -1331,6 +1331,8 @@ class BeforeAfter:
     latest_kind: str
     change: float | None
     next_checkin_at: datetime | None
+    # A check-in day of this learner-reported metric has come: the check-in form is open.
+    checkin_open: bool = False
 
     @property
     def improved(self) -> bool | None:
@@ -1374,13 +1376,14 @@ def before_after_map(
                 metric=metric, baseline=baselines.get(key), latest=after.value if after else None
             )["change"]
             upcoming = None
+            come: set[int] = set()
             if enrollment.completed_at is not None:
-                answered = {
+                come = {
                     day
                     for day, _ in checkin_days_due(enrollment=enrollment, metric=metric, now=now)
                 }
                 future = sorted(
-                    int(day) for day in metric.checkin_days or [] if int(day) not in answered
+                    int(day) for day in metric.checkin_days or [] if int(day) not in come
                 )
                 if future:
                     upcoming = enrollment.completed_at + timedelta(days=future[0])
@@ -1394,6 +1397,7 @@ def before_after_map(
                     latest_kind=after.get_kind_display() if after else "",
                     change=change,
                     next_checkin_at=upcoming,
+                    checkin_open=bool(come) and metric.reported_by == MetricReporter.LEARNER,
                 )
             )
         result[enrollment.pk] = rows

@@ -8,6 +8,7 @@ from django import template
 from django.template.defaultfilters import floatformat
 from django.utils.translation import ngettext
 
+from courses.models import MetricReporter
 from payoff.selectors import BeforeAfter, before_after_map
 from practice.models import Enrollment
 
@@ -41,6 +42,25 @@ def signed_change(change: float | None) -> str:
     if change == 0:
         return "no change"
     return f"{floatformat(abs(change), '-2')} {'better' if change > 0 else 'worse'}"
+
+
+@register.filter
+def checkin_open(rows: list[BeforeAfter] | None) -> bool:
+    """Whether any metric's check-in has come (the page offers the check-in form)."""
+    return any(row.checkin_open for row in rows or [])
+
+
+@register.filter
+def first_checkin(rows: list[BeforeAfter] | None) -> Any:
+    """When the next check-in of a learner-reported metric comes, if one is planned."""
+    return min(
+        (
+            row.next_checkin_at
+            for row in rows or []
+            if row.next_checkin_at is not None and row.metric.reported_by == MetricReporter.LEARNER
+        ),
+        default=None,
+    )
 
 
 @register.filter

@@ -121,3 +121,15 @@ def test_checkin_page_is_refused_to_others(client, two_metrics, outsider, manage
     for person in (outsider, manager):
         client.force_login(person)
         assert client.get(reverse("payoff:checkin", args=[enrollment.pk])).status_code == 404
+
+
+def test_enrolment_page_offers_the_check_in_only_once_one_has_come(client, two_metrics):
+    learner, enrollment, _, _ = two_metrics
+    checkin = reverse("payoff:checkin", args=[enrollment.pk])
+    page = reverse("practice:enrollment", args=[enrollment.pk])
+    client.force_login(learner)
+    assert checkin in client.get(page).content.decode()  # completed 20 days ago
+    Enrollment.objects.filter(pk=enrollment.pk).update(completed_at=NOW - timedelta(days=3))
+    html = client.get(page).content.decode()
+    assert checkin not in html
+    assert "Your next check-in comes on" in html and ">26 June 2026</time>." in html
