@@ -5,11 +5,13 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
+from django.utils.translation import ngettext
 
 from accounts import policies, services
 from accounts.forms import PasswordLinkForm, PeopleImportForm
@@ -88,7 +90,11 @@ class TeamAdmin(OrganizationScopedAdmin):
     list_display = ["name", "organization", "manager_names", "member_count"]
     list_filter = ["organization"]
     search_fields = ["name"]
-    filter_horizontal = ["managers", "members"]
+    # Plain labelled checkboxes: the admin's two-box filter widget adds an icon whose
+    # aria-label is not allowed on it (axe: aria-prohibited-attr) and is hard on a keyboard.
+    formfield_overrides = {
+        models.ManyToManyField: {"widget": forms.CheckboxSelectMultiple},
+    }
 
     def get_list_filter(self, request: HttpRequest) -> Any:
         user: Any = request.user
@@ -188,7 +194,12 @@ class UserAdmin(OrganizationScopedAdmin):
                     subject_template_name="registration/password_reset_subject.txt",
                 )
                 sent += 1
-        self.message_user(request, f"Sent {sent} password link(s).", messages.SUCCESS)
+        self.message_user(
+            request,
+            ngettext("Sent %(count)d password link.", "Sent %(count)d password links.", sent)
+            % {"count": sent},
+            messages.SUCCESS,
+        )
 
     # --- People import from CSV -------------------------------------------------------------
 
@@ -280,7 +291,11 @@ class UserAdmin(OrganizationScopedAdmin):
                         else ""
                     )
                     + f"{result.created} created, {result.updated} updated, "
-                    f"{result.unchanged} unchanged, {result.teams_created} new team(s). "
+                    f"{result.unchanged} unchanged, "
+                    + ngettext(
+                        "%(count)d new team. ", "%(count)d new teams. ", result.teams_created
+                    )
+                    % {"count": result.teams_created}
                     + ("" if result.already_applied else "New people were sent an invitation."),
                     messages.SUCCESS,
                 )

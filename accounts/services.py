@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import ngettext
 
 from accounts.extensions import deactivation_hooks
 from accounts.models import (
@@ -232,8 +233,14 @@ def people_import_apply(*, people_import: PeopleImport, by: User) -> PeopleImpor
         lines = ", ".join(str(row.line) for row in rejected[:20])
         more = f" and {len(rejected) - 20} more" if len(rejected) > 20 else ""
         raise ApplicationError(
-            f"Nothing was imported: {len(rejected)} line(s) need fixing first (line {lines}"
-            f"{more}). Correct the file and upload it again."
+            "Nothing was imported: "
+            + ngettext(
+                "%(count)d line needs fixing first",
+                "%(count)d lines need fixing first",
+                len(rejected),
+            )
+            % {"count": len(rejected)}
+            + f" (line {lines}{more}). Correct the file and upload it again."
         )
 
     new_teams = [

@@ -7,14 +7,21 @@ another organization's content is never confirmed to exist.
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, Q, QuerySet
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 
 from accounts import policies
-from accounts.models import User
+from accounts.models import Organization, User
 from courses.models import (
+    MAX_METRICS_PER_VERSION,
+    MAX_STEPS_PER_VERSION,
     Course,
     CourseItem,
+    MetricDirection,
     Micromastery,
     MicromasteryVersion,
     PayoffMetric,
@@ -152,4 +159,147 @@ def version_get_for_preview(*, viewer: User, version_id: int) -> MicromasteryVer
         )
         .filter(pk=version_id)
         .first()
+    )
+
+
+# --- The author studio: quality hints and the preview of unsaved edits --------------------
+
+# An "aha!" fits in a few sentences; more belongs in the missing link or a practice step.
+WAY_IN_SENTENCES = 4
+
+
+def _sentences(text: str) -> int:
+    return len([part for part in re.split(r"(?<=[.!?])\s+", text.strip()) if part.strip()])
+
+
+def version_quality_hints(version: MicromasteryVersion) -> dict[str, list[str]]:
+    """Advice per element (by the page's section title) that does not stop publishing."""
+    hints: dict[str, list[str]] = {
+        "1. Context": [],
+        "2. The Way In": [],
+        "3. Purposeful Practice": [],
+        "4. Payoff": [],
+    }
+    sentences = _sentences(version.way_in_insight)
+    if sentences > WAY_IN_SENTENCES:
+        hints["2. The Way In"].append(
+            f"The key insight runs to {sentences} sentences: an “aha!” fits in "
+            f"{WAY_IN_SENTENCES} or fewer. Move the explanation to the missing link."
+        )
+    for index, step in enumerate(version.steps.all(), start=1):
+        if not step.feedback_how.strip():
+            hints["3. Purposeful Practice"].append(
+                f"Step {index} “{step.title}” has no way to get feedback: without it, "
+                "practice is only repetition."
+            )
+    for metric in version.payoff_metrics.all():
+        if not metric.unit.strip():
+            hints["4. Payoff"].append(
+                f"“{metric.name}” has no unit: say what a number means (minutes, calls, %)."
+            )
+        if not metric.direction:
+            hints["4. Payoff"].append(
+                f"“{metric.name}” does not say whether higher or lower is better."
+            )
+    return hints
+
+
+class PreviewRows(list[Any]):
+    """Rows of an unsaved preview, read by templates like a related manager (``.all``)."""
+
+    def all(self) -> PreviewRows:
+        return self
+
+
+@dataclass
+class VersionPreview:
+    """A version as the author's unsaved form has it, for the learner preview."""
+
+    version: MicromasteryVersion
+    steps: PreviewRows
+    payoff_metrics: PreviewRows
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.version, name)
+
+
+def _posted_text(data: Any, name: str, model: Any, field: str) -> str:
+    limit = model._meta.get_field(field).max_length or 10_000
+    return str(data.get(name, ""))[:limit]
+
+
+def _posted_int(data: Any, name: str, default: int) -> int:
+    value = str(data.get(name, "")).strip()
+    return int(value) if value.isdigit() and len(value) < 6 else default
+
+
+def version_preview_from_form(*, version: MicromasteryVersion, data: Any) -> VersionPreview:
+    """The version with the edits of its (unsaved) admin form applied, nothing written.
+
+    Reads the page's own field names (``title``, ``steps-0-action``, ...), each cut to its
+    column's length and at most as many rows as a version may have.
+    """
+    edited = MicromasteryVersion(
+        pk=version.pk, micromastery=version.micromastery, number=version.number
+    )
+    for field in (
+        "title", "summary", "context_challenge", "context_audience", "context_why_it_matters",
+        "way_in_insight", "way_in_missing_link", "way_in_media_url",
+    ):  # fmt: skip
+        setattr(edited, field, _posted_text(data, field, MicromasteryVersion, field))
+    edited.estimated_minutes = _posted_int(data, "estimated_minutes", version.estimated_minutes)
+    steps: list[tuple[int, int, PracticeStep]] = []
+    total = min(_posted_int(data, "steps-TOTAL_FORMS", 0), MAX_STEPS_PER_VERSION)
+    for index in range(total):
+        row = f"steps-{index}-"
+        if data.get(f"{row}DELETE"):
+            continue
+        step = PracticeStep(
+            title=_posted_text(data, f"{row}title", PracticeStep, "title"),
+            action=_posted_text(data, f"{row}action", PracticeStep, "action"),
+            feedback_how=_posted_text(data, f"{row}feedback_how", PracticeStep, "feedback_how"),
+            tweak_prompt=_posted_text(data, f"{row}tweak_prompt", PracticeStep, "tweak_prompt"),
+            repetitions_required=_posted_int(data, f"{row}repetitions_required", 1),
+            min_spacing_hours=_posted_int(data, f"{row}min_spacing_hours", 0),
+        )
+        if step.title or step.action:
+            steps.append((_posted_int(data, f"{row}order", index + 1), index, step))
+    metrics: list[tuple[int, int, PayoffMetric]] = []
+    total = min(_posted_int(data, "payoff_metrics-TOTAL_FORMS", 0), MAX_METRICS_PER_VERSION)
+    for index in range(total):
+        row = f"payoff_metrics-{index}-"
+        if data.get(f"{row}DELETE"):
+            continue
+        direction = str(data.get(f"{row}direction", ""))
+        metric = PayoffMetric(
+            name=_posted_text(data, f"{row}name", PayoffMetric, "name"),
+            unit=_posted_text(data, f"{row}unit", PayoffMetric, "unit"),
+            direction=direction if direction in MetricDirection.values else MetricDirection.HIGHER,
+            how_to_measure=_posted_text(
+                data, f"{row}how_to_measure", PayoffMetric, "how_to_measure"
+            ),
+        )
+        if metric.name:
+            metrics.append((_posted_int(data, f"{row}order", index + 1), index, metric))
+    return VersionPreview(
+        version=edited,
+        steps=PreviewRows(step for _, _, step in sorted(steps, key=lambda item: item[:2])),
+        payoff_metrics=PreviewRows(
+            metric for _, _, metric in sorted(metrics, key=lambda item: item[:2])
+        ),
+    )
+
+
+def micromastery_list_titled(*, organization: Organization, title: str) -> list[Micromastery]:
+    """The organization's micromasteries whose newest version has this title (any case)."""
+    newest_title = (
+        MicromasteryVersion.objects.filter(micromastery=OuterRef("pk"))
+        .order_by("-number")
+        .values("title")[:1]
+    )
+    return list(
+        Micromastery.objects.for_organization(organization)
+        .annotate(newest_title=Subquery(newest_title))
+        .filter(newest_title__iexact=title.strip())
+        .order_by("pk")
     )

@@ -7,6 +7,7 @@ data all call these functions.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sized
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -324,6 +325,15 @@ TOO_MANY_CHECKIN_DAYS = (
 )
 
 
+def checkin_days_problem(checkin_days: Any) -> str | None:
+    """Why these cannot be a metric's check-in days, or None (the rule of ``_check``)."""
+    try:
+        _check_checkin_days(checkin_days, "")
+    except ApplicationError as error:
+        return error.message[:1].upper() + error.message[1:]
+    return None
+
+
 def _check_checkin_days(checkin_days: Any, prefix: str) -> None:
     # A JSON column takes anything; the check-in planner needs whole days after completion.
     if not isinstance(checkin_days, list) or any(
@@ -344,47 +354,72 @@ def _check_checkin_days(checkin_days: Any, prefix: str) -> None:
 # --- Publishing ---------------------------------------------------------------------------
 
 
-def version_publish_problems(version: MicromasteryVersion) -> list[str]:
-    """What stops this version from being published, in the author's words."""
-    problems: list[str] = []
+@dataclass(frozen=True)
+class PublishProblem:
+    """One thing that stops publishing, and the field of the version page it is about
+    (``title``, ``way_in_insight``, ``steps-0-action``, ``payoff_metrics-1-unit``; the
+    prefixes are the page's step and metric rows, in order)."""
+
+    field: str
+    message: str
+
+
+def version_publish_problem_list(version: MicromasteryVersion) -> list[PublishProblem]:
+    """What stops this version from being published, in the author's words, by field."""
+    problems: list[PublishProblem] = []
+
+    def problem(field: str, message: str) -> None:
+        problems.append(PublishProblem(field, message))
+
     if not version.title.strip():
-        problems.append("Title is empty.")
+        problem("title", "Title is empty.")
     if not version.context_challenge.strip():
-        problems.append("Context: the challenge is empty.")
+        problem("context_challenge", "Context: the challenge is empty.")
     if not version.context_audience.strip():
-        problems.append("Context: who it is for is empty.")
+        problem("context_audience", "Context: who it is for is empty.")
     if not version.context_why_it_matters.strip():
-        problems.append("Context: why it matters is empty.")
+        problem("context_why_it_matters", "Context: why it matters is empty.")
     if not version.way_in_insight.strip():
-        problems.append("Way In: the key insight is empty.")
+        problem("way_in_insight", "Way In: the key insight is empty.")
     steps = list(version.steps.all())
     if not steps:
-        problems.append("Practice: add at least one step.")
+        problem("steps-0-title", "Practice: add at least one step.")
     for index, step in enumerate(steps, start=1):
         label = f"Practice: step {index} “{step.title}”"
+        row = f"steps-{index - 1}"
         if not step.action.strip():
-            problems.append(f"{label} has no action.")
+            problem(f"{row}-action", f"{label} has no action.")
         elif len(step.action) > STEP_ACTION_MAX_CHARS:
-            problems.append(
+            problem(
+                f"{row}-action",
                 f"{label}: the action is {len(step.action):,} characters; keep it under "
-                f"{STEP_ACTION_MAX_CHARS:,} and move explanations to the Way In."
+                f"{STEP_ACTION_MAX_CHARS:,} and move explanations to the Way In.",
             )
         if not step.feedback_how.strip():
-            problems.append(f"{label} does not say how to get feedback.")
+            problem(f"{row}-feedback_how", f"{label} does not say how to get feedback.")
         if not step.tweak_prompt.strip():
-            problems.append(f"{label} has no tweak prompt.")
+            problem(f"{row}-tweak_prompt", f"{label} has no tweak prompt.")
     metrics = list(version.payoff_metrics.all())
     if not any(metric.unit.strip() for metric in metrics):
-        problems.append("Payoff: add at least one metric with a unit.")
-    for metric in metrics:
+        problem(
+            "payoff_metrics-0-unit" if metrics else "payoff_metrics-0-name",
+            "Payoff: add at least one metric with a unit.",
+        )
+    for index, metric in enumerate(metrics):
         label = f"Payoff: metric “{metric.name}”"
+        row = f"payoff_metrics-{index}"
         if metrics and not metric.unit.strip():
-            problems.append(f"{label} has no unit.")
+            problem(f"{row}-unit", f"{label} has no unit.")
         if not metric.how_to_measure.strip():
-            problems.append(f"{label} does not say how to measure it.")
+            problem(f"{row}-how_to_measure", f"{label} does not say how to measure it.")
         if not metric.checkin_days:
-            problems.append(f"{label} has no check-in days.")
+            problem(f"{row}-checkin_days", f"{label} has no check-in days.")
     return problems
+
+
+def version_publish_problems(version: MicromasteryVersion) -> list[str]:
+    """What stops this version from being published, in the author's words."""
+    return [problem.message for problem in version_publish_problem_list(version)]
 
 
 @transaction.atomic

@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 import yaml
+from django.db import transaction
 from rest_framework import serializers
 from rest_framework.settings import api_settings
 
@@ -255,18 +256,10 @@ def _invalid_file(text: str, detail: Any) -> ApplicationError:
     return ApplicationError("The file was not imported. " + " ".join(lines), fields=fields)
 
 
-def micromastery_import(
-    *,
-    organization: Organization,
-    by: User | None,
-    content: str | bytes,
-    file_format: TransferFormat | None = None,
-) -> MicromasteryVersion:
-    """Create a new draft in ``organization`` from an exported file; returns the draft.
-
-    The file's slug is kept when the organization does not use it yet. Nothing is written
-    unless the whole file is valid.
-    """
+def import_file_read(
+    content: str | bytes, file_format: TransferFormat | None = None
+) -> dict[str, Any]:
+    """The validated fields of an exported file (refused with the field and line at fault)."""
     if len(content) > MAX_IMPORT_BYTES:
         raise ApplicationError(
             f"The file is larger than {MAX_IMPORT_BYTES:,} bytes, far more than a "
@@ -291,7 +284,35 @@ def micromastery_import(
     fields = dict(parsed.validated_data)
     for identity in ("format", "format_version", "version"):
         fields.pop(identity, None)
+    return fields
+
+
+@transaction.atomic
+def micromastery_import(
+    *,
+    organization: Organization,
+    by: User | None,
+    content: str | bytes,
+    file_format: TransferFormat | None = None,
+    as_version_of: Micromastery | None = None,
+) -> MicromasteryVersion:
+    """Create a new draft in ``organization`` from an exported file; returns the draft.
+
+    By default the draft is a new micromastery, keeping the file's slug when the
+    organization does not use it yet. With ``as_version_of``, it is the next version of
+    that micromastery instead (refused while it has a draft already). Nothing is written
+    unless the whole file is valid.
+    """
+    fields = import_file_read(content, file_format)
     slug = fields.pop("slug", "")
+    if as_version_of is not None:
+        if as_version_of.organization_id != organization.pk:
+            raise ApplicationError("That micromastery is not in your organization.")
+        latest = as_version_of.versions.order_by("-number").first()
+        if latest is None:
+            raise ApplicationError("That micromastery has no version to follow.")
+        draft = services.version_create_draft(version=latest, by=by)
+        return services.version_edit(version=draft, **fields)
     if slug and Micromastery.objects.for_organization(organization).filter(slug=slug).exists():
         slug = ""  # taken here: the service makes a free one from the title
     return services.micromastery_create(organization=organization, by=by, slug=slug, **fields)

@@ -149,6 +149,7 @@ TEMPLATES = [
                 "csp.context_processors.nonce",
                 "accounts.context_processors.roles",
                 "practice.nudges.context_processors.notifications",
+                "payoff.context_processors.dashboard_link",
             ],
         },
     },

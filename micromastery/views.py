@@ -32,8 +32,9 @@ def home(request: HttpRequest) -> HttpResponse:
     if enrollments:
         prefetch_related_objects(enrollments, "version__payoff_metrics")
         measured = before_after_map(learner=user, enrollments=enrollments)
+    managed_teams = list(team_list_managed(viewer=user))
     context = {
-        "managed_teams": list(team_list_managed(viewer=user)),
+        "managed_teams": managed_teams,
         "practice": practice,
         # Before and after, only where the learner has measured something.
         "before_after": {

@@ -6,6 +6,9 @@ class PayoffConfig(AppConfig):
     verbose_name = "Payoff"
 
     def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
+
+        from payoff.context_processors import remember_manages_teams
         from payoff.extensions import BaselineApiExtension, BaselineEnrollmentExtension
         from payoff.nudges import PayoffCheckinNudgeSource
         from payoff.spread import spread_sources
@@ -17,3 +20,5 @@ class PayoffConfig(AppConfig):
         enrollment_api_extensions.register(BaselineApiExtension())
         nudge_sources.register(PayoffCheckinNudgeSource())
         spread_sources.register(TeachBackSpreadSource())
+        # Presentation only (the navigation's Dashboard link), not domain flow.
+        user_logged_in.connect(remember_manages_teams, dispatch_uid="payoff-manages-teams")

@@ -18,7 +18,7 @@ class Figure:
     @property
     def display(self) -> str:
         if self.value is None:
-            return "n/a"
+            return "not measured yet"
         text = f"{self.value:,.2f}".rstrip("0").rstrip(".")
         if self.unit == "%":
             return f"{text}%"

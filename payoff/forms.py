@@ -7,7 +7,8 @@ from django import forms
 from courses.models import MetricReporter, MicromasteryVersion, PayoffMetric
 from micromastery.common.models import max_length_of
 from payoff.models import PayoffMeasurement
-from payoff.services import measurement_value_problem
+from payoff.selectors import BeforeAfter
+from payoff.services import CheckinAnswer, measurement_value_problem
 
 
 class BaselineForm(forms.Form):
@@ -90,3 +91,109 @@ class ManagerConfirmationForm(MeasurementValueForm):
         label="I observed this behaviour / this value myself.",
         error_messages={"required": "Confirm that you observed it yourself."},
     )
+
+
+class CheckinForm(forms.Form):
+    """One form for every metric whose check-in is due, so that nothing typed is lost.
+
+    Per metric: the value now, a note, and, when there is no baseline yet, the value before
+    (or "I have none"). A metric left empty is simply not answered this time.
+    """
+
+    def __init__(self, *args: Any, rows: list[BeforeAfter], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.rows = rows
+        for row in rows:
+            metric = row.metric
+            unit = f" ({metric.unit})" if metric.unit else ""
+            self.fields[f"metric-{metric.pk}-value"] = forms.DecimalField(
+                label=f"{metric.name} now{unit}",
+                required=False,
+                max_digits=14,
+                decimal_places=2,
+                help_text=metric.how_to_measure,  # the author's words: escaped by our template
+                widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "any"}),
+            )
+            if row.baseline is None and not row.baseline_skipped:
+                self.fields[f"metric-{metric.pk}-baseline"] = forms.DecimalField(
+                    label=f"{metric.name} before you started{unit}",
+                    required=False,
+                    max_digits=14,
+                    decimal_places=2,
+                    help_text="Check-ins compare against it.",
+                    widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "any"}),
+                )
+                self.fields[f"metric-{metric.pk}-no_baseline"] = forms.BooleanField(
+                    label="I have no value from before", required=False
+                )
+            self.fields[f"metric-{metric.pk}-note"] = forms.CharField(
+                required=False,
+                max_length=max_length_of(PayoffMeasurement, "note"),
+                label="Note (optional)",
+            )
+
+    def groups(self) -> list[tuple[BeforeAfter, list[forms.BoundField]]]:
+        """Each metric with its fields, for one fieldset each."""
+        return [
+            (row, [field for field in self if field.name.startswith(f"metric-{row.metric.pk}-")])
+            for row in self.rows
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        answered = False
+        for row in self.rows:
+            key = f"metric-{row.metric.pk}"
+            value = cleaned.get(f"{key}-value")
+            baseline = cleaned.get(f"{key}-baseline")
+            for name, number in ((f"{key}-value", value), (f"{key}-baseline", baseline)):
+                problem = (
+                    measurement_value_problem(metric=row.metric, value=number)
+                    if number is not None
+                    else None
+                )
+                if problem:
+                    self.add_error(name, problem)
+            if value is None:
+                continue
+            answered = True
+            needs_baseline = f"{key}-baseline" in self.fields
+            if needs_baseline and baseline is None and not cleaned.get(f"{key}-no_baseline"):
+                self.add_error(
+                    f"{key}-baseline",
+                    f"Give your {row.metric.name} from before you started, or tick "
+                    '"I have no value from before".',
+                )
+        if not answered and not self.errors:
+            raise forms.ValidationError("Give a value now for at least one payoff metric.")
+        return cleaned
+
+    def answers(self) -> list[CheckinAnswer]:
+        answers = []
+        for row in self.rows:
+            key = f"metric-{row.metric.pk}"
+            value = self.cleaned_data.get(f"{key}-value")
+            if value is None:
+                continue
+            answers.append(
+                CheckinAnswer(
+                    metric=row.metric,
+                    value=value,
+                    note=self.cleaned_data.get(f"{key}-note", ""),
+                    baseline=self.cleaned_data.get(f"{key}-baseline"),
+                    no_baseline=bool(self.cleaned_data.get(f"{key}-no_baseline")),
+                )
+            )
+        return answers
+
+    def add_checkin_error(self, error: Any) -> None:
+        """A refusal of ``checkins_record``: beside the value of the metric it names."""
+        placed = False
+        for metric_id, messages in error.fields.items():
+            name = f"metric-{metric_id}-value"
+            if name in self.fields:
+                for message in messages:
+                    self.add_error(name, message)
+                placed = True
+        if not placed:
+            self.add_error(None, error.message)

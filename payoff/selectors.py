@@ -38,6 +38,8 @@ class BeforeAfter:
     latest_kind: str
     change: float | None
     next_checkin_at: datetime | None
+    # A check-in day of this learner-reported metric has come: the check-in form is open.
+    checkin_open: bool = False
 
     @property
     def improved(self) -> bool | None:
@@ -81,13 +83,14 @@ def before_after_map(
                 metric=metric, baseline=baselines.get(key), latest=after.value if after else None
             )["change"]
             upcoming = None
+            come: set[int] = set()
             if enrollment.completed_at is not None:
-                answered = {
+                come = {
                     day
                     for day, _ in checkin_days_due(enrollment=enrollment, metric=metric, now=now)
                 }
                 future = sorted(
-                    int(day) for day in metric.checkin_days or [] if int(day) not in answered
+                    int(day) for day in metric.checkin_days or [] if int(day) not in come
                 )
                 if future:
                     upcoming = enrollment.completed_at + timedelta(days=future[0])
@@ -101,10 +104,51 @@ def before_after_map(
                     latest_kind=after.get_kind_display() if after else "",
                     change=change,
                     next_checkin_at=upcoming,
+                    checkin_open=bool(come) and metric.reported_by == MetricReporter.LEARNER,
                 )
             )
         result[enrollment.pk] = rows
     return result
+
+
+# --- The learner's check-in page -------------------------------------------------------
+
+
+@dataclass
+class CheckinPage:
+    """What the learner's check-in page shows: every metric's before/after, the metrics
+    whose check-in has come (one form for all of them), and when the first one comes."""
+
+    rows: list[BeforeAfter]
+    due: list[BeforeAfter]
+    first_checkin_at: datetime | None
+    first_checkin_days: int | None
+
+    @property
+    def learner_reports(self) -> bool:
+        return any(row.metric.reported_by == MetricReporter.LEARNER for row in self.rows)
+
+
+def checkin_page_get(
+    *, learner: User, enrollment: Enrollment, now: datetime | None = None
+) -> CheckinPage:
+    """The check-in page of the learner's own enrolment (version metrics prefetched)."""
+    now = now or timezone.now()
+    rows = before_after_map(learner=learner, enrollments=[enrollment], now=now).get(
+        enrollment.pk, []
+    )
+    own = [row for row in rows if row.metric.reported_by == MetricReporter.LEARNER]
+    due = [
+        row for row in own if checkin_days_due(enrollment=enrollment, metric=row.metric, now=now)
+    ]
+    days = [int(day) for row in own for day in row.metric.checkin_days or [] if int(day) >= 0]
+    first_days = min(days) if days else None
+    first_at = (
+        enrollment.completed_at + timedelta(days=first_days)
+        if enrollment.completed_at is not None and first_days is not None
+        else None
+    )
+    return CheckinPage(rows=rows, due=due, first_checkin_at=first_at, first_checkin_days=first_days)
 
 
 # --- The learner's own enrolment (API) ---------------------------------------------------

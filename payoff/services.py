@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -179,6 +181,59 @@ def checkin_record(
     )
     learning_event_record(LearningEventKind.CHECKED_IN, measurement)
     return measurement
+
+
+@dataclass(frozen=True)
+class CheckinAnswer:
+    """One metric's answer on the check-in page: the value now, and, when the metric has no
+    baseline yet, the value before or the learner's word that there is none."""
+
+    metric: PayoffMetric
+    value: Decimal
+    note: str = ""
+    baseline: Decimal | None = None
+    no_baseline: bool = False
+
+
+@transaction.atomic
+def checkins_record(
+    *,
+    enrollment: Enrollment,
+    answers: Sequence[CheckinAnswer],
+    by: User,
+    now: datetime | None = None,
+) -> list[PayoffMeasurement]:
+    """Every value of one check-in at once: all are saved, or none (a refusal names the
+    metric, and ``fields`` maps the metric's id to the messages about its value)."""
+    if not answers:
+        raise ApplicationError("Give a value now for at least one payoff metric.")
+    saved = []
+    for answer in answers:
+        metric = answer.metric
+        try:
+            if answer.baseline is not None:
+                baseline_record(enrollment=enrollment, metric=metric, value=answer.baseline, by=by)
+            elif answer.no_baseline and not _has_baseline_or_skip(
+                enrollment=enrollment, metric=metric
+            ):
+                baseline_skip(enrollment=enrollment, metric=metric, by=by)
+            saved.append(
+                checkin_record(
+                    enrollment=enrollment,
+                    metric=metric,
+                    value=answer.value,
+                    note=answer.note,
+                    by=by,
+                    now=now,
+                )
+            )
+        except ApplicationError as error:
+            messages = [text for texts in error.fields.values() for text in texts]
+            raise ApplicationError(
+                f"{metric.name}: {error.message}",
+                fields={str(metric.pk): messages or [error.message]},
+            ) from error
+    return saved
 
 
 @transaction.atomic

@@ -12,10 +12,10 @@ from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpRespons
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import User
-from courses.models import MetricReporter, PayoffMetric
 from micromastery.common.errors import ApplicationError
 from micromastery.common.forms import form_add_application_error
 from payoff import services
@@ -24,9 +24,9 @@ from payoff.csv_export import csv_lines
 from payoff.dashboard.learners import learner_detail, learner_rows
 from payoff.dashboard.scope import PERIOD_CHOICES, DashboardScope, dashboard_scope
 from payoff.dashboard.summary import DashboardSummary, dashboard_summary
-from payoff.forms import ManagerConfirmationForm, MeasurementValueForm
+from payoff.forms import CheckinForm, ManagerConfirmationForm
 from payoff.models import MetricRollup
-from payoff.selectors import before_after_map
+from payoff.selectors import checkin_page_get
 from practice.models import Enrollment
 
 
@@ -101,7 +101,13 @@ def summary_csv_rows(summary: DashboardSummary) -> Iterator[list[Any]]:
             "",
             point.per_learner,
             "attempts per active learner",
-            f"{point.attempts} attempts by {point.active_learners} active learners",
+            ngettext("%(count)d attempt", "%(count)d attempts", point.attempts)
+            % {"count": point.attempts}
+            + " by "
+            + ngettext(
+                "%(count)d active learner", "%(count)d active learners", point.active_learners
+            )
+            % {"count": point.active_learners},
         ]
     for result in summary.results:
         name = f"{result.micromastery_title}: {result.name}"
@@ -281,71 +287,33 @@ def _own_enrollment(request: HttpRequest, enrollment_id: int) -> Enrollment:
 @login_required
 @require_http_methods(["GET", "POST"])
 def checkin(request: HttpRequest, enrollment_id: int) -> HttpResponse:
-    """The learner's check-in page: each metric they report, its baseline, a value now."""
+    """The learner's check-in: one form for every metric whose check-in has come."""
     user = request.user
     assert isinstance(user, User)
     enrollment = _own_enrollment(request, enrollment_id)
-    metrics: list[PayoffMetric] = [
-        metric
-        for metric in enrollment.version.payoff_metrics.all()
-        if metric.reported_by == MetricReporter.LEARNER
-    ]
-    bound: dict[int, MeasurementValueForm] = {}
+    page = checkin_page_get(learner=user, enrollment=enrollment)
+    form = None
     status = 200
-    if request.method == "POST":
-        metric = next(
-            (item for item in metrics if str(item.pk) == request.POST.get("metric")), None
-        )
-        if metric is None:
-            raise Http404("No such metric on this enrolment.")
-        action = request.POST.get("action")
-        try:
-            if action == "skip":
-                services.baseline_skip(enrollment=enrollment, metric=metric, by=user)
-                messages.success(request, f"No baseline for {metric.name}: check-ins can go ahead.")
-                return redirect(request.path)
-            form = MeasurementValueForm(request.POST, metric=metric, prefix=f"metric-{metric.pk}")
-            bound[metric.pk] = form
+    if page.due:
+        form = CheckinForm(request.POST if request.method == "POST" else None, rows=page.due)
+        if request.method == "POST":
             if form.is_valid():
-                if action == "baseline":
-                    services.baseline_record(
-                        enrollment=enrollment,
-                        metric=metric,
-                        value=form.cleaned_data["value"],
-                        by=user,
+                try:
+                    saved = services.checkins_record(
+                        enrollment=enrollment, answers=form.answers(), by=user
                     )
-                    messages.success(request, f"Saved your baseline for {metric.name}.")
+                except ApplicationError as error:
+                    form.add_checkin_error(error)
                 else:
-                    services.checkin_record(
-                        enrollment=enrollment,
-                        metric=metric,
-                        value=form.cleaned_data["value"],
-                        note=form.cleaned_data["note"],
-                        by=user,
-                    )
-                    messages.success(request, f"Saved your check-in for {metric.name}.")
-                return redirect(request.path)
-        except ApplicationError as error:
-            form = bound.get(metric.pk) or MeasurementValueForm(
-                request.POST, metric=metric, prefix=f"metric-{metric.pk}"
-            )
-            form.is_valid()
-            form_add_application_error(form, error)
-            bound[metric.pk] = form
-        status = 400
-    rows = before_after_map(learner=user, enrollments=[enrollment]).get(enrollment.pk, [])
-    items = [
-        {
-            "row": row,
-            "form": bound.get(row.metric.pk)
-            or MeasurementValueForm(metric=row.metric, prefix=f"metric-{row.metric.pk}"),
-        }
-        for row in rows
-        if row.metric.reported_by == MetricReporter.LEARNER
-    ]
+                    names = ", ".join(measurement.metric.name for measurement in saved)
+                    messages.success(request, f"Saved your check-in: {names}.")
+                    return redirect(request.path)
+            status = 400
+    elif request.method == "POST":
+        return redirect(request.path)
     return render(
         request,
         "payoff/checkin.html",
-        {"enrollment": enrollment, "items": items, "before_after": rows},
+        {"enrollment": enrollment, "page": page, "form": form, "before_after": page.rows},
         status=status,
     )

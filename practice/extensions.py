@@ -9,9 +9,10 @@ transaction as the enrolment. The enrolment's own page asks again, for a form pr
 with what was saved, so that a learner can add or correct it later. The API's enrolment
 detail asks every registered API extension for a field to add (payoff adds the baselines).
 When an attempt completes an enrolment, every completion hook hears of it once the
-attempt is committed (teach-back proposes a session). Every learning event (enrolled,
-practised, completed, taught back, mastered, checked in) is told to the learning event
-hooks in the transaction that made it (xAPI queues a statement).
+attempt is committed (teach-back proposes a session), and adds to the completion card
+(teach-back links to its proposal). Every learning event (enrolled, practised, completed,
+taught back, mastered, checked in) is told to the learning event hooks in the transaction
+that made it (xAPI queues a statement).
 """
 
 from __future__ import annotations
@@ -114,6 +115,9 @@ class CompletionHook(Protocol):
         """React to the completion (teach-back queues its proposal); must not raise for a
         broker outage: the attempt is saved whatever a hook does."""
 
+    # Optional: ``completion_card(*, enrollment, learner) -> SafeString``, what the learner's
+    # completion card says about it (teach-back: a link to the proposal).
+
 
 completion_hooks: Registry[CompletionHook] = Registry(
     "completion hooks", key=lambda hook: hook.name
@@ -166,3 +170,14 @@ def learning_event_record(
     event = LearningEvent(kind=kind, subject=subject, step=step)
     for hook in learning_event_hooks:
         hook.learning_event(event=event)
+
+
+def completion_cards(*, enrollment: Enrollment, learner: User) -> SafeString:
+    """What the completion hooks add to the completion card, in registration order."""
+    parts = []
+    for hook in completion_hooks:
+        # A hook that only reacts (it has no card) adds nothing.
+        card = getattr(hook, "completion_card", None)
+        if card is not None:
+            parts.append(card(enrollment=enrollment, learner=learner))
+    return mark_safe("".join(parts))  # noqa: S308 - each part is a rendered template of a hook

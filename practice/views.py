@@ -19,6 +19,7 @@ from micromastery.common.forms import form_add_application_error
 from practice import selectors, services
 from practice.extensions import (
     ExtensionForms,
+    completion_cards,
     enrollment_forms_for_enrollment,
     enrollment_forms_for_version,
     enrollment_summaries,
@@ -274,6 +275,9 @@ def step_practice(request: HttpRequest, enrollment_id: int, step_id: int) -> Htt
         "enrollment": enrollment,
         "version": enrollment.version,
         "progress": page.row.progress,
+        "completion_cards": completion_cards(enrollment=enrollment, learner=enrollment.learner)
+        if page.row.progress.is_complete
+        else "",
         "step": page.step,
         "form": form,
         "now": timezone.now(),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from adminsortable2.admin import SortableAdminBase, SortableTabularInline
+from adminsortable2.admin import CustomInlineFormSet, SortableAdminBase, SortableTabularInline
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
@@ -30,8 +30,25 @@ from micromastery.common.admin import (
 from micromastery.common.errors import ApplicationError
 
 
+class LabelledRowsFormSet(CustomInlineFormSet):
+    """A table row's fields named for assistive technology: the column headings of a
+    tabular inline are not their labels (axe: label, select-name)."""
+
+    def add_fields(self, form: Any, index: int | None) -> None:
+        super().add_fields(form, index)
+        row = "new row" if index is None else f"row {index + 1}"
+        for name, field in form.fields.items():
+            if name == "DELETE":
+                field.widget.attrs["aria-label"] = f"Remove {row}"
+            elif not field.widget.is_hidden:
+                # The admin wraps a foreign key's select (with "add" links): label the select.
+                widget = getattr(field.widget, "widget", field.widget)
+                widget.attrs["aria-label"] = f"{field.label or name}, {row}"
+
+
 class CourseItemInline(OrganizationScopedInlineMixin, SortableTabularInline):
     model = CourseItem
+    formset = LabelledRowsFormSet
     roles = AUTHOR_ROLES
     fields = ["micromastery"]
     verbose_name = "micromastery"

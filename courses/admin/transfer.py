@@ -13,16 +13,20 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 
 from accounts.models import Organization, User
-from courses.models import MicromasteryVersion
+from courses.models import Micromastery, MicromasteryVersion
+from courses.selectors import micromastery_list_titled
 from courses.transfer import (
     MAX_IMPORT_BYTES,
     TransferFormat,
+    import_file_read,
     micromastery_import,
     version_export,
 )
 from micromastery.common.errors import ApplicationError
 
 CONTENT_TYPES = {"json": "application/json", "yaml": "application/yaml"}
+# An uploaded file waiting for the author's answer: a new version, or a new micromastery?
+PENDING_IMPORT_KEY = "courses_pending_import"
 
 
 class ImportForm(forms.Form):
@@ -90,6 +94,9 @@ class VersionTransferMixin:
             raise PermissionDenied
         user = request.user
         assert isinstance(user, User)
+        pending = request.session.get(PENDING_IMPORT_KEY)
+        if request.method == "POST" and "target" in request.POST and pending:
+            return self._import_answer(request, user, pending)
         form = ImportForm(request.POST or None, request.FILES or None)
         if not user.is_superuser:
             del form.fields["organization"]
@@ -109,30 +116,104 @@ class VersionTransferMixin:
                     file_format = "json"
                 elif name.endswith((".yaml", ".yml")):
                     file_format = "yaml"
+                content = upload.read()
                 try:
-                    draft = micromastery_import(
-                        organization=organization,
-                        by=user,
-                        content=upload.read(),
-                        file_format=file_format,
-                    )
+                    title = import_file_read(content, file_format)["title"]
                 except ApplicationError as error:
                     form.add_error("file", error.message)
                 else:
-                    admin_self.message_user(
-                        request,
-                        f"“{draft.title}” is imported as a new draft. Check it, then publish.",
-                        messages.SUCCESS,
-                    )
-                    return HttpResponseRedirect(
-                        reverse("admin:courses_micromasteryversion_change", args=[draft.pk])
-                    )
+                    same_title = micromastery_list_titled(organization=organization, title=title)
+                    if same_title:
+                        # Ask before making a second micromastery with the same title; the
+                        # file waits in the session (it is at most MAX_IMPORT_BYTES).
+                        request.session[PENDING_IMPORT_KEY] = {
+                            "content": content.decode("utf-8-sig", errors="replace"),
+                            "format": file_format,
+                            "organization": organization.pk,
+                            "title": title,
+                        }
+                        return self._import_question(request, title, same_title)
+                    return self._import_run(request, user, organization, content, file_format)
+        return self._import_page(request, {"form": form})
+
+    def _import_page(self, request: HttpRequest, extra: dict[str, Any]) -> HttpResponse:
+        admin_self: Any = self
         context = {
             **admin_self.admin_site.each_context(request),
             "opts": admin_self.model._meta,
             "title": "Import a micromastery",
-            "form": form,
+            **extra,
         }
-        return TemplateResponse(
-            request, "admin/courses/micromasteryversion/import_form.html", context
+        template = (
+            "admin/courses/micromasteryversion/import_question.html"
+            if "question" in extra
+            else "admin/courses/micromasteryversion/import_form.html"
+        )
+        return TemplateResponse(request, template, context)
+
+    def _import_question(
+        self,
+        request: HttpRequest,
+        title: str,
+        same_title: list[Micromastery],
+        error: str = "",
+    ) -> HttpResponse:
+        return self._import_page(
+            request,
+            {"question": True, "file_title": title, "same_title": same_title, "error": error},
+        )
+
+    def _import_answer(
+        self, request: HttpRequest, user: User, pending: dict[str, Any]
+    ) -> HttpResponse:
+        organization = Organization.objects.get(pk=pending["organization"])
+        if not user.is_superuser and organization.pk != user.organization_id:
+            raise PermissionDenied
+        same_title = micromastery_list_titled(organization=organization, title=pending["title"])
+        target = request.POST.get("target", "")
+        as_version_of = next((item for item in same_title if str(item.pk) == target), None)
+        if target != "new" and as_version_of is None:
+            return self._import_question(
+                request, pending["title"], same_title, "Choose what this file is."
+            )
+        return self._import_run(
+            request, user, organization, pending["content"], pending["format"], as_version_of
+        )
+
+    def _import_run(
+        self,
+        request: HttpRequest,
+        user: User,
+        organization: Organization,
+        content: str | bytes,
+        file_format: TransferFormat | None,
+        as_version_of: Micromastery | None = None,
+    ) -> HttpResponse:
+        admin_self: Any = self
+        try:
+            draft = micromastery_import(
+                organization=organization,
+                by=user,
+                content=content,
+                file_format=file_format,
+                as_version_of=as_version_of,
+            )
+        except ApplicationError as error:
+            request.session.pop(PENDING_IMPORT_KEY, None)
+            form = ImportForm()
+            if not user.is_superuser:
+                del form.fields["organization"]
+            form.add_error(None, error.message)
+            return self._import_page(request, {"form": form})
+        request.session.pop(PENDING_IMPORT_KEY, None)
+        what = (
+            f"is imported as version {draft.number} of the existing micromastery, a draft"
+            if as_version_of is not None
+            else "is imported as a new draft"
+        )
+        admin_self.message_user(
+            request, f"“{draft.title}” {what}. Check it, then publish.", messages.SUCCESS
+        )
+        return HttpResponseRedirect(
+            reverse("admin:courses_micromasteryversion_change", args=[draft.pk])
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -37,12 +38,16 @@ from courses.models import (
     PracticeStep,
     Topic,
 )
+from courses.selectors import version_quality_hints
 from micromastery.common.admin import (
     OrganizationScopedAdmin,
     OrganizationScopedInlineMixin,
     scope_to_organization,
 )
 from micromastery.common.errors import ApplicationError
+
+# After a refused "Save and publish", the change page lists the problems with links.
+PUBLISH_PROBLEMS_PARAM = "publish_problems"
 
 STEP_FORM_FIELDS = [
     "title",
@@ -98,6 +103,54 @@ PAYOFF_TEACHING = format_html(
 )
 
 
+STUDIO_MEDIA = forms.Media(js=["courses/studio_preview.js"])
+
+
+class CheckinDaysField(forms.CharField):
+    """Check-in days as an author writes them, "14, 30, 60, 90", stored as a list of days."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.pop("encoder", None)
+        kwargs.pop("decoder", None)
+        kwargs["max_length"] = 200
+        kwargs.setdefault("required", False)
+        kwargs["label"] = "Check-in days"
+        kwargs["help_text"] = (
+            "Days after completing when the learner reports again, separated by commas: "
+            "14, 30, 60, 90."
+        )
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, str) and value.startswith("["):
+            value = re.findall(r"-?\d+", value)
+        if isinstance(value, list | tuple):
+            return ", ".join(str(day) for day in value)
+        return value
+
+    def to_python(self, value: Any) -> Any:
+        text = super().to_python(value) or ""
+        parts = [part for part in re.split(r"[\s,;]+", text.strip().strip("[]")) if part]
+        if any(not part.isdigit() for part in parts):
+            raise forms.ValidationError(
+                "Write whole days after completing, separated by commas, such as 14, 30, 60, 90."
+            )
+        return [int(part) for part in parts]
+
+    def validate(self, value: Any) -> None:
+        if self.required and not value:
+            raise forms.ValidationError(self.error_messages["required"], code="required")
+        problem = services.checkin_days_problem(value) if value else None
+        if problem:
+            raise forms.ValidationError(problem)
+
+    def has_changed(self, initial: Any, data: Any) -> bool:
+        try:
+            return self.to_python(data) != list(initial or [])
+        except forms.ValidationError:
+            return True
+
+
 class DraftPartInline(OrganizationScopedInlineMixin, MarkdownPreviewMixin):
     """Steps and payoff metrics: editable while their version is a draft."""
 
@@ -146,6 +199,11 @@ class PayoffMetricInline(DraftPartInline, SortableStackedInline):
         if obj is not None and obj.is_editable and not obj.payoff_metrics.exists():
             return 1
         return 0
+
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "checkin_days":
+            return CheckinDaysField(initial=db_field.get_default())
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
 class TopicListFilter(admin.SimpleListFilter):
@@ -290,7 +348,7 @@ class MicromasteryVersionAdmin(
 
     @property
     def media(self) -> forms.Media:
-        return super().media + AUTHORING_MEDIA
+        return super().media + AUTHORING_MEDIA + STUDIO_MEDIA
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[MicromasteryVersion]:
         return super().get_queryset(request).prefetch_related("micromastery__topics")
@@ -354,6 +412,8 @@ class MicromasteryVersionAdmin(
         extra_context = dict(extra_context or {})
         if object_id is not None:
             version = self.get_object(request, unquote(object_id))
+            if version is not None:
+                extra_context.update(self._studio_context(request, version))
             extra_context["current_draft"] = (
                 MicromasteryVersion.objects.drafts()
                 .filter(micromastery_id=version.micromastery_id)
@@ -362,8 +422,34 @@ class MicromasteryVersionAdmin(
             )
         return super().changeform_view(request, object_id, form_url, extra_context)
 
+    def _studio_context(self, request: HttpRequest, version: MicromasteryVersion) -> dict[str, Any]:
+        """The studio around the form: hints per element, the live preview's address and,
+        after a refused publish, what is missing with a link to each field."""
+        context: dict[str, Any] = {
+            "quality_hints": version_quality_hints(version),
+            "studio_preview_url": reverse("authoring:version_preview", args=[version.pk]),
+        }
+        if (
+            request.method == "GET"
+            and request.GET.get(PUBLISH_PROBLEMS_PARAM)
+            and version.is_editable
+        ):
+            context["publish_problems"] = services.version_publish_problem_list(version)
+        return context
+
     def response_change(self, request: HttpRequest, obj: Any) -> HttpResponse:
         if "_publish" in request.POST:
+            if services.version_publish_problem_list(obj):
+                # Saved, not published: the page lists what is missing above the form.
+                self.message_user(
+                    request,
+                    f"“{obj.title}” is not published yet: your edits are saved, and what is "
+                    "missing is listed above the form.",
+                    messages.ERROR,
+                )
+                return HttpResponseRedirect(
+                    f"{self._change_url(obj)}?{PUBLISH_PROBLEMS_PARAM}=1#publish-problems"
+                )
             self._run_version_action(request, "publish", obj)
             return HttpResponseRedirect(self._change_url(obj))
         return super().response_change(request, obj)

@@ -155,10 +155,25 @@ class DashboardScopeOutputSerializer(serializers.Serializer[Any]):
     currency = serializers.CharField(source="organization.currency")
 
 
+class StoryStepOutputSerializer(serializers.Serializer[Any]):
+    """One figure of the band reach -> practice -> capability -> spread -> results -> value."""
+
+    section = serializers.CharField(help_text="The dashboard section the figure stands for.")
+    title = serializers.CharField()
+    word = serializers.CharField(help_text="What the figure counts, in a word or two.")
+    display = serializers.CharField(help_text="The figure as the page shows it.")
+    key = serializers.CharField(source="figure.key")
+    label = serializers.CharField(source="figure.label")  # type: ignore[assignment]
+    value = NumberField(source="figure.value")
+    unit = serializers.CharField(source="figure.unit")
+    explanation = serializers.CharField(source="figure.explanation")
+
+
 class DashboardOutputSerializer(serializers.Serializer[Any]):
     """``GET /api/v1/dashboard/``: a payoff.dashboard.summary.DashboardSummary."""
 
     scope = DashboardScopeOutputSerializer()
+    story = StoryStepOutputSerializer(many=True)
     reach = FigureOutputSerializer(many=True)
     practice = FigureOutputSerializer(many=True)
     practice_by_week = WeekPointOutputSerializer(many=True, source="weeks")

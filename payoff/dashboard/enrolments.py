@@ -25,7 +25,7 @@ from accounts import policies
 from courses.models import (
     CourseItem,
 )
-from payoff.dashboard.aggregates import ACTIVE_DAYS, grouped_medians, rounded, share
+from payoff.dashboard.aggregates import ACTIVE_DAYS, count_of, grouped_medians, rounded, share
 from payoff.dashboard.scope import DashboardScope
 from payoff.figures import Figure
 from payoff.models import (
@@ -301,7 +301,8 @@ def practice_rate(scope: DashboardScope, weeks: list[WeekPoint]) -> Figure:
         "attempts_per_active_learner_week",
         "Attempts per active learner per week",
         round(attempts / learner_weeks, 2) if learner_weeks else None,
-        f"{attempts} attempts over {learner_weeks} learner-weeks with practice, in the "
-        f"{len(weeks)} weeks (Monday to Sunday, UTC) the period touches, including practice "
-        f"of enrolments dropped since.{overlap}",
+        f"{count_of(attempts, 'attempt', 'attempts')} over "
+        f"{count_of(learner_weeks, 'learner-week', 'learner-weeks')} with practice, in the "
+        f"{count_of(len(weeks), 'week', 'weeks')} (Monday to Sunday, UTC) the period touches, "
+        f"including practice of enrolments dropped since.{overlap}",
     )

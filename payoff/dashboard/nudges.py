@@ -16,7 +16,7 @@ from django.db.models import (
 )
 from django.db.models.functions import TruncDate
 
-from payoff.dashboard.aggregates import share
+from payoff.dashboard.aggregates import count_of, share
 from payoff.dashboard.scope import DashboardScope
 from payoff.figures import Figure
 from payoff.models import (
@@ -161,7 +161,8 @@ def nudge_figures(scope: DashboardScope) -> list[Figure]:
             "holdout_days_practised_percent",
             "Holdout: days with practice",
             holdout_rate,
-            f"{holdout_practice_days} of {holdout_days} days (UTC, from the enrolment day to "
+            f"{holdout_practice_days} of {count_of(holdout_days, 'day', 'days')} (UTC, from the "
+            "enrolment day to "
             "completion or yesterday) of holdout enrolments, who get no practice nudges, had "
             "a practice attempt.",
             "%",

@@ -14,12 +14,20 @@ from django.db.models import (
     Q,
     Sum,
 )
+from django.utils.translation import ngettext
 
 from courses.models import (
     PayoffMetric,
     ValueBasis,
 )
-from payoff.dashboard.aggregates import grouped_medians, plain, rounded, share
+from payoff.dashboard.aggregates import (
+    grouped_medians,
+    learners_count,
+    learners_own,
+    plain,
+    rounded,
+    share,
+)
 from payoff.dashboard.scope import DashboardScope
 from payoff.figures import Figure
 from payoff.models import (
@@ -68,6 +76,8 @@ class ValueLine:
     learners: int
     value: float
     explanation: str
+    # "2 learners' reported hours x 48.00 EUR/h": what the money is made of, in a phrase.
+    basis: str = ""
 
 
 @dataclass
@@ -174,7 +184,12 @@ def results_and_value(
                     f"Latest check-in in the period minus the baseline, per learner, counted "
                     f"positive when {better} (the good direction for {metric.name}); "
                     f"% change is against the baseline.{target} "
-                    f"{without} check-in(s) without a baseline are left out."
+                    + ngettext(
+                        "%(count)d check-in without a baseline is left out.",
+                        "%(count)d check-ins without a baseline are left out.",
+                        without,
+                    )
+                    % {"count": without}
                 ),
             )
         )
@@ -185,15 +200,20 @@ def results_and_value(
         if metric.value_basis == ValueBasis.HOURS:
             money = float(Decimal(str(units)) * rate)
             how = (
-                f"Sum over {valued} learner(s) of the change in {metric.unit or 'units'} x "
+                f"Sum over {learners_count(valued)} of the change in {metric.unit or 'units'} x "
                 f"{plain(metric.value_per_unit)} hours per unit = {units:,.2f} hours, "
                 f"x the hourly cost rate {rate:,.2f} {currency}."
             )
+            basis = f"{learners_own(valued)} reported hours x {rate:,.2f} {currency}/h"
         else:
             money = units
             how = (
-                f"Sum over {valued} learner(s) of the change in {metric.unit or 'units'} x "
+                f"Sum over {learners_count(valued)} of the change in {metric.unit or 'units'} x "
                 f"{plain(metric.value_per_unit)} {currency} per unit."
+            )
+            basis = (
+                f"{learners_own(valued)} reported {metric.unit or 'units'} x "
+                f"{plain(metric.value_per_unit)} {currency} per {metric.unit or 'unit'}"
             )
         money = round(money, 2)
         value_by_micromastery[micromastery_id] += money
@@ -205,6 +225,7 @@ def results_and_value(
                 learners=valued,
                 value=money,
                 explanation=how,
+                basis=basis,
             )
         )
     total = round(sum(line.value for line in value_lines), 2)
@@ -213,9 +234,9 @@ def results_and_value(
             "value_total",
             "Value of the change",
             total if value_lines else None,
-            "Sum of the value lines below: each metric with a value per unit, over the "
-            "learners with a baseline and a check-in in the period (a change for the worse "
-            "counts against).",
+            f"{value_basis(scope, value_lines)}: the sum of the value lines below, each "
+            "metric with a value per unit, over the learners with a baseline and a check-in "
+            "in the period (a change for the worse counts against).",
             currency,
         )
     ]
@@ -242,3 +263,13 @@ def results_and_value(
 
 
 # A nudge "worked" when the learner practised within this long after it was sent.
+
+
+def value_basis(scope: DashboardScope, value_lines: list[ValueLine]) -> str:
+    """The period and what the money is made of, so that a value never stands alone."""
+    period = f"In the last {scope.period_days} days"
+    if not value_lines:
+        return period
+    if len(value_lines) == 1:
+        return f"{period}, from {value_lines[0].basis}"
+    return f"{period}, from {len(value_lines)} payoff metrics with a value per unit"

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import (
-    QuerySet,
-)
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
@@ -18,6 +17,8 @@ from accounts.models import Organization, Team, User
 from courses.models import (
     CourseItem,
     Micromastery,
+    MicromasteryVersion,
+    PublicationStatus,
 )
 from payoff.rollups import week_of
 from practice.cohorts.models import Cohort, CohortMembership
@@ -123,11 +124,44 @@ class DashboardScope:
         return f"{teams}{cohort}; {subject}; the last {self.period_days} days"
 
 
-def micromastery_list_titled(*, organization: Organization | int) -> list[Micromastery]:
-    """The organization's micromasteries with ``title`` (see ``with_title``)."""
-    return list(
-        Micromastery.objects.filter(organization=organization).with_title().order_by("title", "pk")
+def dashboard_offered(*, viewer: User, manages_teams: bool) -> bool:
+    """Whether to point the viewer at the dashboard: the people ``dashboard_scope`` lets in
+    (org admins and authors: the whole organization; managers: their teams)."""
+    if viewer.organization_id is None or not viewer.is_active:
+        return False
+    return policies.sees_whole_organization(viewer) or manages_teams
+
+
+def micromastery_list_reported(*, organization: Organization | int) -> list[Micromastery]:
+    """The micromasteries a dashboard can report on: those ever published (drafts have no
+    learners), once each, with ``title`` from their newest published version.
+
+    Two micromasteries with the same title (a copy imported as a new one) get their slug
+    beside it, so that the filter never offers two identical choices.
+    """
+    released = [PublicationStatus.PUBLISHED, PublicationStatus.ARCHIVED]
+    newest_title = (
+        MicromasteryVersion.objects.filter(micromastery=OuterRef("pk"), status__in=released)
+        .order_by("-number")
+        .values("title")[:1]
     )
+    micromasteries = list(
+        Micromastery.objects.filter(organization=organization)
+        .filter(
+            Exists(
+                MicromasteryVersion.objects.filter(micromastery=OuterRef("pk"), status__in=released)
+            )
+        )
+        .annotate(title=Subquery(newest_title))
+        .order_by("title", "pk")
+    )
+    seen: dict[str, int] = defaultdict(int)
+    for item in micromasteries:
+        seen[item.title] += 1  # type: ignore[attr-defined]
+    for item in micromasteries:
+        if seen[item.title] > 1:  # type: ignore[attr-defined]
+            item.title = f"{item.title} ({item.slug})"  # type: ignore[attr-defined]
+    return micromasteries
 
 
 def dashboard_scope(
@@ -161,7 +195,7 @@ def dashboard_scope(
         chosen = tuple(by_id[team_id] for team_id in dict.fromkeys(team_ids))
     else:
         chosen = () if whole else visible
-    micromasteries = tuple(micromastery_list_titled(organization=viewer.organization_id))
+    micromasteries = tuple(micromastery_list_reported(organization=viewer.organization_id))
     micromastery = None
     if micromastery_id is not None:
         micromastery = next((item for item in micromasteries if item.pk == micromastery_id), None)

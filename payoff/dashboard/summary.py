@@ -19,8 +19,15 @@ from payoff.dashboard.enrolments import (
 )
 from payoff.dashboard.learners import at_risk_list
 from payoff.dashboard.nudges import nudge_figures
-from payoff.dashboard.results import MetricResult, RoiLine, ValueLine, results_and_value
+from payoff.dashboard.results import (
+    MetricResult,
+    RoiLine,
+    ValueLine,
+    results_and_value,
+    value_basis,
+)
 from payoff.dashboard.scope import DashboardScope
+from payoff.dashboard.story import StoryStep, dashboard_story
 from payoff.figures import Figure
 from payoff.models import (
     EnrollmentRollup,
@@ -46,6 +53,14 @@ class DashboardSummary:
     @property
     def is_empty(self) -> bool:
         return not self.reach[0].value
+
+    @property
+    def value_basis(self) -> str:
+        return value_basis(self.scope, self.value_lines)
+
+    @property
+    def story(self) -> list[StoryStep]:
+        return dashboard_story(summary=self)
 
     def figure(self, key: str) -> Figure:
         for section in (

@@ -5,6 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.template.defaultfilters import floatformat
+from django.utils.translation import ngettext
+
+from courses.models import MetricReporter
+from payoff.selectors import BeforeAfter
 
 register = template.Library()
 
@@ -12,3 +17,60 @@ register = template.Library()
 @register.filter
 def get_item(mapping: dict[Any, Any] | None, key: Any) -> Any:
     return (mapping or {}).get(key)
+
+
+@register.filter
+def signed_change(change: float | None) -> str:
+    """A median change, positive when better: "15 better", "5 worse", "no change"."""
+    if change is None:
+        return "not measured yet"
+    if change == 0:
+        return "no change"
+    return f"{floatformat(abs(change), '-2')} {'better' if change > 0 else 'worse'}"
+
+
+@register.filter
+def checkin_open(rows: list[BeforeAfter] | None) -> bool:
+    """Whether any metric's check-in has come (the page offers the check-in form)."""
+    return any(row.checkin_open for row in rows or [])
+
+
+@register.filter
+def first_checkin(rows: list[BeforeAfter] | None) -> Any:
+    """When the next check-in of a learner-reported metric comes, if one is planned."""
+    return min(
+        (
+            row.next_checkin_at
+            for row in rows or []
+            if row.next_checkin_at is not None and row.metric.reported_by == MetricReporter.LEARNER
+        ),
+        default=None,
+    )
+
+
+@register.filter
+def split_labels(labels: str) -> list[str]:
+    return labels.split(",")
+
+
+@register.filter
+def group_named(groups: list[Any], label: str) -> Any:
+    return next((group for group in groups if group.label == label), None)
+
+
+@register.filter
+def change_phrase(row: BeforeAfter) -> str:
+    """ "15 better", "25 percentage points better", "no change yet": a change of a metric
+    measured in percent is in percentage points (never "25 better" or "25% better", which
+    would read as relative to the baseline)."""
+    if row.change is None:
+        return "not measured yet"
+    if row.change == 0:
+        return "no change yet"
+    size = abs(row.change)
+    number = floatformat(size, "-2")
+    unit = ""
+    if row.metric.unit.strip().lower() in {"%", "percent", "per cent", "percentage"}:
+        unit = ngettext("percentage point", "percentage points", 1 if size == 1 else 2)
+    direction = "better" if row.change > 0 else "worse"
+    return " ".join(part for part in (str(number), unit, direction) if part)

@@ -6,6 +6,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import ngettext
 
 from accounts import policies
 from micromastery.common.admin import OrganizationScopedAdmin
@@ -170,4 +171,9 @@ class CohortAdmin(OrganizationScopedAdmin):
                 enrolled += len(cohort_services.cohort_sync(cohort=cohort).enrolled)
             except ApplicationError as error:
                 self.message_user(request, f"{cohort}: {error.message}", messages.ERROR)
-        self.message_user(request, f"Enrolled {enrolled} new member(s).", messages.SUCCESS)
+        self.message_user(
+            request,
+            ngettext("Enrolled %(count)d new member.", "Enrolled %(count)d new members.", enrolled)
+            % {"count": enrolled},
+            messages.SUCCESS,
+        )

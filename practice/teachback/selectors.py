@@ -188,12 +188,22 @@ def _member(person: User, *, invited: bool) -> AudienceMember:
     )
 
 
+@dataclass
+class ProposalAudience:
+    """The proposal's audience: who is invited, who the teacher ticked and has not saved
+    yet (kept across searches), and colleagues who could be added."""
+
+    invited: list[AudienceMember]
+    chosen: list[AudienceMember]
+    candidates: list[AudienceMember]
+
+
 def audience_for_proposal(
-    *, session: TeachBackSession, query: str = ""
-) -> tuple[list[AudienceMember], list[AudienceMember]]:
-    """(invited, candidates): the proposal's audience, and colleagues who could be added
-    (matching ``query`` by name or email, else those who have not completed it), each
-    with a note on where they are with the micromastery."""
+    *, session: TeachBackSession, query: str = "", chosen_ids: Iterable[int] = ()
+) -> ProposalAudience:
+    """The proposal's audience, ticked colleagues not saved yet (``chosen_ids``), and
+    colleagues who could be added (matching ``query`` by name or email, else those who
+    have not completed it), each with a note on where they are with the micromastery."""
     invited_ids = [invite.invitee_id for invite in session.invites.all()]
     colleagues = User.objects.filter(
         organization=session.teacher.organization, is_active=True
@@ -201,8 +211,15 @@ def audience_for_proposal(
     invited = _with_micromastery_status(
         colleagues.filter(pk__in=invited_ids), session.micromastery_id
     ).order_by("display_name", "pk")
+    # Bounded like the search: a request can name at most this many ticked colleagues.
+    chosen_ids = [pk for pk in dict.fromkeys(chosen_ids) if pk not in invited_ids][
+        :CANDIDATES_SHOWN
+    ]
+    chosen = _with_micromastery_status(
+        colleagues.filter(pk__in=chosen_ids), session.micromastery_id
+    ).order_by("display_name", "pk")
     others = _with_micromastery_status(
-        colleagues.exclude(pk__in=invited_ids), session.micromastery_id
+        colleagues.exclude(pk__in=[*invited_ids, *chosen_ids]), session.micromastery_id
     )
     query = query.strip()
     if query:
@@ -214,9 +231,10 @@ def audience_for_proposal(
             ).values("learner_id")
         )
     candidates = others.order_by("display_name", "pk")[:CANDIDATES_SHOWN]
-    return (
-        [_member(person, invited=True) for person in invited],
-        [_member(person, invited=False) for person in candidates],
+    return ProposalAudience(
+        invited=[_member(person, invited=True) for person in invited],
+        chosen=[_member(person, invited=False) for person in chosen],
+        candidates=[_member(person, invited=False) for person in candidates],
     )
 
 

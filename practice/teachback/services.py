@@ -22,9 +22,12 @@ from practice.nudges.services import NotificationDraft, notifications_create
 from practice.services import enrollment_create
 from practice.teachback import emails
 from practice.teachback.models import Rsvp, SessionStatus, TeachBackInvite, TeachBackSession
-from practice.teachback.slots import Availability, slots_find
+from practice.teachback.slots import Availability, largest_group_with_a_slot, slots_find
 
 AUDIENCE_MAX = 6
+# Colleagues weighed for the default audience: the teacher's team first, then the rest of
+# the organization, at most this many (each is checked against every slot of two weeks).
+AUDIENCE_CANDIDATES = 60
 # Invites beyond this are a lecture, not a teach-back.
 AUDIENCE_LIMIT = 20
 # The sweep proposes for completions this recent: an old completion without a teach-back
@@ -74,14 +77,21 @@ def _busy_by_person(
     return busy
 
 
-def audience_suggest(*, enrollment: Enrollment, size: int = AUDIENCE_MAX) -> list[User]:
-    """Colleagues who would gain from the teach-back: same team first, then the organization.
+def audience_suggest(
+    *, enrollment: Enrollment, size: int = AUDIENCE_MAX, now: datetime | None = None
+) -> list[User]:
+    """The largest group of colleagues (at most ``size``) who would gain from the teach-back
+    and can meet the teacher at one time at least: a shared slot decides before the team
+    (see ``largest_group_with_a_slot``); then the same team first, then the organization.
 
     Left out: the teacher, inactive people, anyone who completed this micromastery,
     anyone who paused or dropped it, and anyone on a vacation hold (nudges paused) today.
+    With nobody free at the teacher's times, the same team first, and the teacher sets a
+    time by hand.
     """
+    now = now or timezone.now()
     teacher = enrollment.learner
-    today = timezone.localdate(timezone.now(), teacher.zone)
+    today = timezone.localdate(now, teacher.zone)
     skip_ids = set(
         Enrollment.objects.filter(micromastery_id=enrollment.micromastery_id)
         .filter(
@@ -90,20 +100,34 @@ def audience_suggest(*, enrollment: Enrollment, size: int = AUDIENCE_MAX) -> lis
         )
         .values_list("learner_id", flat=True)
     ) | {teacher.pk}
-    colleagues = User.objects.filter(organization=teacher.organization, is_active=True).exclude(
-        nudge_preference__paused_until__gte=today
+    colleagues = (
+        User.objects.filter(organization=teacher.organization, is_active=True)
+        .exclude(nudge_preference__paused_until__gte=today)
+        .exclude(pk__in=skip_ids)
     )
     team_ids = list(Team.objects.filter(members=teacher).values_list("pk", flat=True))
-    chosen: list[User] = []
-    for queryset in (
-        colleagues.filter(teams__in=team_ids).distinct().order_by("display_name"),
-        colleagues.order_by("display_name"),
-    ):
-        for person in queryset.exclude(pk__in=skip_ids | {p.pk for p in chosen})[:size]:
-            chosen.append(person)
-            if len(chosen) == size:
-                return chosen
-    return chosen
+    teammates = list(
+        colleagues.filter(teams__in=team_ids)
+        .distinct()
+        .order_by("display_name", "pk")[:AUDIENCE_CANDIDATES]
+    )
+    others = list(
+        colleagues.exclude(pk__in=[person.pk for person in teammates]).order_by(
+            "display_name", "pk"
+        )[: max(0, AUDIENCE_CANDIDATES - len(teammates))]
+    )
+    candidates = teammates + others
+    busy = _busy_by_person([teacher, *candidates], now)
+    chosen = largest_group_with_a_slot(
+        _availability(teacher, busy[teacher.pk]),
+        [_availability(person, busy[person.pk]) for person in candidates],
+        now=now,
+        size=size,
+        preferred=[index < len(teammates) for index in range(len(candidates))],
+    )
+    if not chosen:
+        return candidates[:size]
+    return [candidates[index] for index in chosen]
 
 
 def slots_suggest(
@@ -184,7 +208,7 @@ def teachback_propose(*, enrollment: Enrollment, now: datetime | None = None) ->
     ).first()
     if existing is not None:
         return existing
-    audience = audience_suggest(enrollment=enrollment)
+    audience = audience_suggest(enrollment=enrollment, now=now)
     slots = slots_suggest(teacher=enrollment.learner, audience=audience, now=now)
     session = TeachBackSession.objects.create(
         teacher=enrollment.learner,

@@ -49,6 +49,49 @@ class Availability:
         return not any(busy_start < end and start < busy_end for busy_start, busy_end in self.busy)
 
 
+def _moments(now: datetime) -> list[datetime]:
+    """Every candidate start time of the search window, in UTC."""
+    earliest = now.astimezone(UTC) + MIN_NOTICE
+    # Round up to the next half hour: invitations read better at :00 and :30.
+    start = earliest.replace(second=0, microsecond=0)
+    start += timedelta(minutes=(-start.minute) % 30)
+    count = int(timedelta(days=SEARCH_DAYS) / SLOT_STEP)
+    return [start + SLOT_STEP * index for index in range(count)]
+
+
+def largest_group_with_a_slot(
+    teacher: Availability,
+    colleagues: Sequence[Availability],
+    *,
+    now: datetime,
+    size: int,
+    duration: timedelta = timedelta(minutes=30),
+    preferred: Sequence[bool] = (),
+) -> list[int]:
+    """The indexes of the largest group of ``colleagues`` (at most ``size``) who share at
+    least one slot with the teacher and with each other.
+
+    Being free at the same time decides first: a larger group across two time zones beats
+    a smaller one of the teacher's own team. Among groups of the same size, the one with
+    more ``preferred`` colleagues (the teacher's team) wins, then the earlier slot. Within
+    a slot, preferred colleagues come first, then the order given. With no shared slot at
+    all, the result is empty.
+    """
+    preferred = list(preferred) or [False] * len(colleagues)
+    best: list[int] = []
+    best_key = (0, 0)
+    for moment in _moments(now):
+        if not teacher.fits(moment, duration):
+            continue
+        free = [index for index, person in enumerate(colleagues) if person.fits(moment, duration)]
+        free.sort(key=lambda index: (not preferred[index], index))
+        group = free[:size]
+        key = (len(group), sum(1 for index in group if preferred[index]))
+        if key > best_key:
+            best, best_key = group, key
+    return sorted(best, key=lambda index: (not preferred[index], index))
+
+
 def slots_find(
     people: Sequence[Availability],
     *,
@@ -64,17 +107,11 @@ def slots_find(
     """
     if not people:
         return []
-    earliest = now.astimezone(UTC) + MIN_NOTICE
-    # Round up to the next half hour: invitations read better at :00 and :30.
-    start = earliest.replace(second=0, microsecond=0)
-    start += timedelta(minutes=(-start.minute) % 30)
-    fitting: list[datetime] = []
-    moment = start
-    horizon = start + timedelta(days=SEARCH_DAYS)
-    while moment < horizon:
-        if all(person.fits(moment, duration) for person in people):
-            fitting.append(moment)
-        moment += SLOT_STEP
+    fitting = [
+        moment
+        for moment in _moments(now)
+        if all(person.fits(moment, duration) for person in people)
+    ]
     teacher_zone = people[0].zone
     chosen: list[datetime] = []
     days_taken: set[object] = set()

@@ -7,6 +7,7 @@ app_name = "teachback"
 urlpatterns = [
     path("<int:pk>/", views.session_detail, name="session"),
     path("<int:pk>/audience/", views.audience_change, name="audience"),
+    path("<int:pk>/audience/candidates/", views.audience_candidates, name="audience_candidates"),
     path("<int:pk>/confirm/", views.session_confirm, name="confirm"),
     path("<int:pk>/reschedule/", views.session_reschedule, name="reschedule"),
     path("<int:pk>/cancel/", views.session_cancel, name="cancel"),

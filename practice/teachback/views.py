@@ -50,6 +50,21 @@ def _title(session: TeachBackSession) -> str:
 # --- The teacher's proposal and the session page -----------------------------------------
 
 
+def _ticked_ids(values: list[str]) -> list[int]:
+    """Colleagues ticked on the page and not saved yet; anything else is ignored."""
+    return [int(value) for value in values if value.isdigit()]
+
+
+def _audience_search(request: HttpRequest, session: TeachBackSession) -> dict[str, Any]:
+    """The search box and the ticked colleagues, from the query string or a posted form."""
+    data = request.POST if request.method == "POST" else request.GET
+    search_form = ColleagueSearchForm(data)
+    query = search_form.cleaned_data["q"] if search_form.is_valid() else ""
+    chosen_ids = _ticked_ids(data.getlist("audience")) if "q" in data else []
+    audience = selectors.audience_for_proposal(session=session, query=query, chosen_ids=chosen_ids)
+    return {"session": session, "audience": audience, "query": query, "search_form": search_form}
+
+
 def _proposal_page(
     request: HttpRequest,
     session: TeachBackSession,
@@ -59,20 +74,16 @@ def _proposal_page(
     status: int = 200,
 ) -> HttpResponse:
     viewer = _viewer(request)
-    search_form = ColleagueSearchForm(request.GET)
-    query = search_form.cleaned_data["q"] if search_form.is_valid() else ""
-    invited, candidates = selectors.audience_for_proposal(session=session, query=query)
+    search = _audience_search(request, session)
+    invited = search["audience"].invited
     slots = selectors.slot_views(
         session.proposed_slots, teacher=viewer, audience=[member.person for member in invited]
     )
     confirm_form = confirm_form or ConfirmForm(session=session, zone_name=viewer.time_zone)
     context = {
-        "session": session,
+        **search,
         "title": _title(session),
         "invited": invited,
-        "candidates": candidates,
-        "query": query,
-        "search_form": search_form,
         "slots": slots,
         "form": confirm_form,
         "audience_form": audience_form,
@@ -118,10 +129,25 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_GET
+def audience_candidates(request: HttpRequest, pk: int) -> HttpResponse:
+    """The colleagues list of the proposal for a search (htmx), with the ticked ones kept."""
+    session = selectors.teachback_get_as_teacher(viewer=_viewer(request), session_id=pk)
+    if session.status != SessionStatus.PROPOSED:
+        raise Http404("This teach-back is no longer a proposal.")
+    return render(
+        request, "teachback/_audience_candidates.html", _audience_search(request, session)
+    )
+
+
+@login_required
 @require_POST
 def audience_change(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = _viewer(request)
     session = selectors.teachback_get_as_teacher(viewer=viewer, session_id=pk)
+    if "find" in request.POST:
+        # The search without JavaScript: the same page, with what was ticked still ticked.
+        return _proposal_page(request, session)
     form = AudienceForm(request.POST, teacher=viewer)
     if form.is_valid():
         try:

@@ -262,7 +262,7 @@ def test_people_import_apply_with_a_rejected_line_changes_nothing(
     )
     with (
         django_capture_on_commit_callbacks(execute=True),
-        pytest.raises(ApplicationError, match=r"1 line\(s\) need fixing first \(line 3\)"),
+        pytest.raises(ApplicationError, match=r"1 line needs fixing first \(line 3\)"),
     ):
         services.people_import_apply(people_import=people_import, by=org_admin)
     assert not User.objects.filter(email="fine@acme.example").exists()
@@ -437,7 +437,7 @@ def test_import_pages_upload_preview_confirm(
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(preview_url, follow=True)
         again = client.post(preview_url, follow=True)
-    assert "1 created, 0 updated, 0 unchanged, 1 new team(s)" in response.content.decode()
+    assert "1 created, 0 updated, 0 unchanged, 1 new team." in response.content.decode()
     assert "already applied: nothing changed" in again.content.decode()
     assert User.objects.get(email="new@acme.example").organization == organization
     assert [message.to for message in mailoutbox] == [["new@acme.example"]]

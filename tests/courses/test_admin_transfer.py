@@ -25,6 +25,10 @@ def test_admin_export_then_import_round_trip(client, author, organization, actio
     assert f'.{suffix}"' in response["Content-Disposition"]
     upload = SimpleUploadedFile(f"standup.{suffix}", response.content)
     response = client.post(reverse("admin:courses_micromasteryversion_import"), {"file": upload})
+    # The title is taken here already: the page asks before making a second one.
+    assert response.status_code == 200
+    assert "Is this file a new version of it, or a new micromastery?" in response.content.decode()
+    response = client.post(reverse("admin:courses_micromasteryversion_import"), {"target": "new"})
     assert response.status_code == 302
     draft = MicromasteryVersion.objects.exclude(pk=version.pk).get()
     assert draft.status == "draft"
@@ -79,3 +83,43 @@ def test_admin_import_hostile_file_shows_the_reason_on_the_form_and_imports_noth
     assert response.status_code == 200
     assert message in response.context["form"].errors["file"][0]
     assert MicromasteryVersion.objects.count() == before
+
+
+def test_admin_import_of_a_known_title_can_become_its_next_version(client, author, organization):
+    from courses.models import Micromastery
+
+    version = published_version(organization, title="Run a 15-minute stand-up")
+    client.force_login(author)
+    exported = export(client, version, "export_json").content
+    url = reverse("admin:courses_micromasteryversion_import")
+    question = client.post(url, {"file": SimpleUploadedFile("standup.json", exported)})
+    assert f'value="{version.micromastery_id}"' in question.content.decode()
+    assert MicromasteryVersion.objects.count() == 1
+    # An answer that is not on the page is asked again, and nothing is written.
+    again = client.post(url, {"target": "999999"})
+    assert "Choose what this file is." in again.content.decode()
+    assert MicromasteryVersion.objects.count() == 1
+    response = client.post(url, {"target": str(version.micromastery_id)})
+    assert response.status_code == 302
+    draft = MicromasteryVersion.objects.exclude(pk=version.pk).get()
+    assert (draft.micromastery_id, draft.number, draft.status) == (
+        version.micromastery_id,
+        2,
+        "draft",
+    )
+    assert Micromastery.objects.count() == 1
+
+
+def test_admin_import_answer_cannot_target_another_organization(
+    client, author, organization, other_organization
+):
+    mine = published_version(organization, title="Say no")
+    theirs = published_version(other_organization, title="Say no")
+    client.force_login(author)
+    exported = export(client, mine, "export_json").content
+    url = reverse("admin:courses_micromasteryversion_import")
+    client.post(url, {"file": SimpleUploadedFile("say-no.json", exported)})
+    response = client.post(url, {"target": str(theirs.micromastery_id)})
+    assert "Choose what this file is." in response.content.decode()
+    assert theirs.micromastery.versions.count() == 1
+    assert MicromasteryVersion.objects.count() == 2

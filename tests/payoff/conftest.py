@@ -25,6 +25,7 @@ from payoff.rollups import rollups_rebuild
 from practice.models import Enrollment, EnrollmentStatus
 from tests.factories import (
     AttemptFactory,
+    EnrollmentFactory,
     MeasurementFactory,
     MetricFactory,
     TeamFactory,
@@ -170,3 +171,28 @@ def dataset(organization, manager):
         e3=e3,
         e4=e4,
     )
+
+
+@pytest.fixture
+def two_metrics(organization):
+    """A learner who completed 20 days ago; two learner-reported metrics, check-in at 14
+    days; a baseline for the first only."""
+    learner = UserFactory(organization=organization, display_name="Ines Duarte")
+    version = published_version(organization, metrics=0, title="Plan the day in five minutes")
+    minutes = MetricFactory(
+        version=version, key="minutes", name="Planning time", unit="minutes",
+        direction="lower", min_value=0, max_value=120, checkin_days=[14, 30], order=1,
+    )  # fmt: skip
+    calls = MetricFactory(
+        version=version, key="calls", name="Calls back", unit="calls",
+        direction="lower", min_value=0, max_value=50, checkin_days=[14], order=2,
+    )  # fmt: skip
+    enrollment = EnrollmentFactory(
+        learner=learner, version=version, status="completed",
+        completed_at=NOW - timedelta(days=20),
+    )  # fmt: skip
+    MeasurementFactory(
+        enrollment=enrollment, metric=minutes, kind="baseline", value=20, reported_by=learner,
+        measured_at=NOW - timedelta(days=40),
+    )  # fmt: skip
+    return learner, enrollment, minutes, calls

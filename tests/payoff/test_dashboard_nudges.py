@@ -92,7 +92,7 @@ def test_dashboard_nudges_without_holdout_or_nudges_say_not_available(dataset, m
     assert figures["nudges_sent"] == 0
     assert figures["nudges_opened_percent"] is None
     assert figures["nudge_effect_points"] is None
-    assert summary.figure("nudged_days_practised_percent").display == "n/a"
+    assert summary.figure("nudged_days_practised_percent").display == "not measured yet"
 
 
 def test_dashboard_nudges_hidden_from_a_manager_of_another_team(

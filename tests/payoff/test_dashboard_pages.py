@@ -244,12 +244,10 @@ def test_checkin_page_lets_the_learner_skip_a_missing_baseline(client, dataset, 
         url, {"metric": dataset.meeting.pk, "action": "checkin", f"{prefix}-value": "30"}
     )
     assert refused.status_code == 400
-    assert client.post(url, {"metric": dataset.meeting.pk, "action": "skip"}).status_code == 302
-    assert BaselineSkip.objects.filter(enrollment=dataset.e3).exists()
-    ok = client.post(
-        url, {"metric": dataset.meeting.pk, "action": "checkin", f"{prefix}-value": "30"}
-    )
+    # The check-in and "I have no value from before" now go in one submit.
+    ok = client.post(url, {f"{prefix}-value": "30", f"{prefix}-no_baseline": "on"})
     assert ok.status_code == 302
+    assert BaselineSkip.objects.filter(enrollment=dataset.e3).exists()
 
 
 def test_dashboard_requires_sign_in(client):
