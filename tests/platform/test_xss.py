@@ -322,13 +322,16 @@ def build_world(payload: str, capture_on_commit: Any) -> World:
     return world
 
 
-def send_the_emails(world: World) -> None:
+def send_the_emails(world: World, capture_on_commit: Any) -> None:
     """Every email that carries these texts: teach-back invitation and feedback request,
-    a nudge, a people invitation (the cohort assignment went out when it was made)."""
+    a nudge, a people invitation (the cohort assignment went out when it was made).
+
+    They are enqueued in the outbox and delivered once their transaction commits."""
     session, invite = world.objects["session"], world.objects["invite"]
-    teachback_emails.send_calendar_email(session, method="REQUEST", kind="invite")
-    teachback_emails.send_feedback_requests(session, invite_ids=[invite.pk])
-    invitation_send_many(user_ids=[world.objects["newcomer"].pk])
+    with capture_on_commit(execute=True):
+        teachback_emails.send_calendar_email(session, method="REQUEST", kind="invite")
+        teachback_emails.send_feedback_requests(session, invite_ids=[invite.pk])
+        invitation_send_many(user_ids=[world.objects["newcomer"].pk])
     # A nudge: the colleague starts the micromastery, and the next morning is reminded.
     enrol(world.objects["colleague"], world.objects["version"])
     now = day(1, 10)
@@ -424,7 +427,7 @@ def test_no_payload_becomes_markup_on_any_page_or_email(
     payload, client, django_capture_on_commit_callbacks
 ):
     world = build_world(payload, django_capture_on_commit_callbacks)
-    send_the_emails(world)
+    send_the_emails(world, django_capture_on_commit_callbacks)
     problems: list[str] = []
     shown: set[str] = set()
 
@@ -494,7 +497,7 @@ def calendar_problems(content: str | bytes, *, payload: str, context: str) -> li
 def test_plain_text_emails_show_the_text_as_written(django_capture_on_commit_callbacks):
     """A plain-text subject or body is not HTML: "R&D <Ops>" reads as typed, not "R&amp;D"."""
     world = build_world("R&D <Ops> \"Q\" 'A'", django_capture_on_commit_callbacks)
-    send_the_emails(world)
+    send_the_emails(world, django_capture_on_commit_callbacks)
     assert len(mail.outbox) >= 5
     for message in mail.outbox:
         text = f"{message.subject}\n{message.body}"
