@@ -53,31 +53,40 @@ ENROLMENTS = (
 ), steps AS (
   SELECT s.id AS enrollment_id, st.id AS step_id, st.repetitions_required
   FROM scoped s JOIN courses_practicestep st ON st.version_id = s.version_id
-), days AS (
-  SELECT DISTINCT a.enrollment_id, (a.practiced_at AT TIME ZONE u.time_zone)::date AS day
-  FROM att a JOIN scoped s ON s.id = a.enrollment_id JOIN accounts_user u ON u.id = s.learner_id
 ), learner_days AS (
-  SELECT l.enrollment_id, l.last_day, u.time_zone,
+  SELECT l.enrollment_id, (l.last_at AT TIME ZONE u.time_zone)::date AS last_day, u.time_zone,
          CASE WHEN jsonb_array_length(u.working_days) = 0 THEN '[1,2,3,4,5]'::jsonb
               ELSE u.working_days END AS working
-  FROM (SELECT enrollment_id, max(day) AS last_day FROM days GROUP BY 1) l
-  JOIN scoped s ON s.id = l.enrollment_id JOIN accounts_user u ON u.id = s.learner_id
+  FROM last_attempt l JOIN scoped s ON s.id = l.enrollment_id
+  JOIN accounts_user u ON u.id = s.learner_id
 ), standing AS (
+  -- A streak stands until the end of the next working day after the latest practice.
   SELECT * FROM learner_days c
   WHERE ((SELECT min(g)::date FROM generate_series(c.last_day + 1, c.last_day + 7,
             interval '1 day') g WHERE c.working @> to_jsonb(extract(isodow FROM g)::int))
          + 1)::timestamp AT TIME ZONE c.time_zone > %(now)s
+), days AS (
+  SELECT DISTINCT a.enrollment_id, (a.practiced_at AT TIME ZONE c.time_zone)::date AS day
+  FROM att a JOIN standing c ON c.enrollment_id = a.enrollment_id
+), streak_days AS (
+  -- Walking back from the latest day, a streak ends at a gap holding a working day.
+  SELECT x.enrollment_id, x.day, x.previous_day IS NOT NULL AND x.day - x.previous_day > 1
+    AND EXISTS (
+      SELECT 1 FROM generate_series(x.previous_day + 1, least(x.day - 1, x.previous_day + 7),
+                                    interval '1 day') g
+      WHERE c.working @> to_jsonb(extract(isodow FROM g)::int)) AS gap_below
+  FROM (SELECT enrollment_id, day,
+               lag(day) OVER (PARTITION BY enrollment_id ORDER BY day) AS previous_day
+        FROM days) x
+  JOIN standing c ON c.enrollment_id = x.enrollment_id
+  WHERE x.day > c.last_day - %(horizon)s
 ), streaks AS (
-  SELECT c.enrollment_id, (
-    SELECT count(*) FROM days d WHERE d.enrollment_id = c.enrollment_id
-      AND d.day <= c.last_day AND d.day > coalesce((
-        SELECT max(g)::date
-        FROM generate_series(c.last_day - %(horizon)s + 1, c.last_day, interval '1 day') g
-        WHERE c.working @> to_jsonb(extract(isodow FROM g)::int)
-          AND NOT EXISTS (SELECT 1 FROM days d2
-                          WHERE d2.enrollment_id = c.enrollment_id AND d2.day = g::date)
-      ), c.last_day - %(horizon)s)
-  ) AS run FROM standing c
+  SELECT enrollment_id, count(*) AS run FROM (
+    SELECT enrollment_id, bool_or(gap_below) OVER (
+      PARTITION BY enrollment_id ORDER BY day DESC
+      ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS broken
+    FROM streak_days) walked
+  WHERE broken IS NOT TRUE GROUP BY 1
 ), weekly AS (
   SELECT count(*) AS attempts,
          count(DISTINCT (coalesce(t.team_id, 0), e.learner_id,
