@@ -129,9 +129,9 @@ def generate(slug: str, scale: float, now: datetime) -> dict[str, Any]:
         _copy(cursor, "courses_micromasteryversion", [
             "micromastery_id", "number", "status", "title", "summary", "estimated_minutes",
             "context_challenge", "context_audience", "context_why_it_matters", "way_in_insight",
-            "way_in_missing_link", "way_in_media_url", "created_at", "updated_at",
+            "way_in_missing_link", "way_in_media_url", "created_at", "updated_at", "rendered_html",
         ], (
-            (mid, 1, "published", f"Skill {mid}", "", 10, "c", "a", "w", "i", "m", "", stamp, stamp)
+            (mid, 1, "published", f"Skill {mid}", "", 10, "c", "a", "w", "i", "m", "", stamp, stamp, "{}")
             for mid in micromastery_ids
         ))  # fmt: skip
     versions = dict(

@@ -110,7 +110,14 @@ def free_port() -> int:
 
 
 def start_gunicorn(port: int, workers: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": SETTINGS}
+    from django.db import connection
+
+    # The database this process writes to, by name: in the tests, the test database.
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": SETTINGS,
+        "MICROMASTERY_TEST_DATABASE_NAME": str(connection.settings_dict["NAME"]),
+    }
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "micromastery.wsgi", "--bind", f"127.0.0.1:{port}",
          "--workers", str(workers), "--log-level", "warning"],
