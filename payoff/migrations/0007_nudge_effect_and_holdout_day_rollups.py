@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
         ('accounts', '0004_api_token_from_drf_tokens'),
         ('courses', '0003_text_limits'),
         ('payoff', '0006_rollup_streak_breaks_at'),
-        ('practice', '0010_enrollment_taught_in_teachback'),
+        ('practice', '0002_enrollment_holdout'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
