@@ -75,12 +75,14 @@ format: $(VENV)/.installed-dev
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy .
 
-# Benchmarks run on PostgreSQL + Redis; these defaults are the local servers.
+# Benchmarks run on PostgreSQL + Redis; these defaults are the local servers. The database
+# is emptied and refilled: give each person running benchmarks their own, e.g.
+#   make bench BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/mine BENCH_ARGS="--scale 0.1"
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/micromastery_bench
 BENCH_BROKER_URL ?= redis://127.0.0.1:6379/9
 bench: $(VENV)/.installed-dev
-	DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} \
-	CELERY_BROKER_URL=$${CELERY_BROKER_URL:-$(BENCH_BROKER_URL)} \
+	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) BENCH_BROKER_URL=$(BENCH_BROKER_URL) \
+	DATABASE_URL=$(BENCH_DATABASE_URL) CELERY_BROKER_URL=$(BENCH_BROKER_URL) \
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:

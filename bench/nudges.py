@@ -1,7 +1,7 @@
 """Nudge throughput: plan and dispatch N due nudges with real workers, against a no-op task.
 
     DATABASE_URL=postgres://... CELERY_BROKER_URL=redis://... python -m bench nudges \
-        [--learners 20000] [--nudges 100000] [--workers 2] [--batch 50]
+        [--learners 20000] [--nudges 100000] [--workers 2] [--batch 50] [--scale 1.0]
 
 Runs in a throwaway test database (created here, dropped at the end, also on failure).
 Learners work all day, every day, in UTC, and each has a "time to start" nudge due.
@@ -38,6 +38,8 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
+from bench._common import ratio_line
+
 
 def _require_postgres_and_redis() -> None:
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
@@ -63,7 +65,12 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--batch", type=int, default=None, help="nudges per send task")
     parser.add_argument("--timeout", type=float, default=1800, help="seconds per phase")
-    args = parser.parse_args(argv)
+    parser.add_argument(
+        "--scale", type=float, default=1.0, help="multiplies --learners and --nudges"
+    )
+    args, _ = parser.parse_known_args(argv)  # `python -m bench` passes every module all
+    args.learners = max(int(args.learners * args.scale), 10)
+    args.nudges = max(int(args.nudges * args.scale), 20)
     _require_postgres_and_redis()
     # Stopped from outside (Ctrl-C, kill): still stop the workers and drop the database.
     signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -264,6 +271,15 @@ def main(argv: list[str]) -> int:
         print(
             f"ratio per message (send tasks/s / no-op tasks/s): "
             f"{messages_per_second / noop_per_second:.4f}"
+        )
+        print(
+            ratio_line(
+                {
+                    "nudges_per_noop_task": nudges_per_second / noop_per_second,
+                    "send_tasks_per_noop_task": messages_per_second / noop_per_second,
+                }
+            ),
+            flush=True,
         )
         if sent != total:
             print(f"bench.nudges: {total - sent:,} nudges were not sent", file=sys.stderr)

@@ -191,8 +191,21 @@ class MicromasteryVersion(BaseModel):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     published_at = models.DateTimeField(null=True, blank=True)
+    # The Markdown fields above as sanitized HTML, rendered once when the version is
+    # published (courses.services.version_publish): published content never changes, so
+    # pages need not render it again on every request. Empty on drafts, which render live.
+    rendered_html = models.JSONField(default=dict, blank=True, editable=False)
 
     objects = VersionQuerySet.as_manager()
+
+    MARKDOWN_FIELDS = (
+        "summary",
+        "context_challenge",
+        "context_audience",
+        "context_why_it_matters",
+        "way_in_insight",
+        "way_in_missing_link",
+    )
 
     class Meta:
         ordering = ["micromastery", "-number"]
@@ -272,6 +285,12 @@ class PracticeStep(models.Model):
     evidence_kind = models.CharField(
         max_length=12, choices=EvidenceKind.choices, default=EvidenceKind.REFLECTION
     )
+    # The Markdown fields above as sanitized HTML, rendered once when the step's version
+    # is published (courses.services.version_publish): published content never changes, so
+    # pages need not render it again on every request. Empty on drafts, which render live.
+    rendered_html = models.JSONField(default=dict, blank=True, editable=False)
+
+    MARKDOWN_FIELDS = ("action", "feedback_how", "tweak_prompt")
 
     class Meta:
         ordering = ["order", "pk"]
@@ -360,6 +379,10 @@ class PayoffMetric(models.Model):
     value_basis = models.CharField(
         max_length=6, choices=ValueBasis.choices, default=ValueBasis.MONEY, blank=True
     )
+    # ``how_to_measure`` as sanitized HTML, rendered when the version is published.
+    rendered_html = models.JSONField(default=dict, blank=True, editable=False)
+
+    MARKDOWN_FIELDS = ("how_to_measure",)
 
     class Meta:
         ordering = ["order", "pk"]

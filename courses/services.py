@@ -30,6 +30,7 @@ from courses.models import (
     Topic,
 )
 from micromastery.common.errors import ApplicationError, refuse_invalid_fields
+from micromastery.common.markdown import render_markdown_fields
 from micromastery.common.slugs import slug_from, slug_taken_among, slug_taken_in, unique_slug
 
 # A step's action is read on a phone between two tasks: microlearning platforms cap a
@@ -443,8 +444,28 @@ def version_publish(*, version: MicromasteryVersion, by: User | None) -> Microma
     version.status = PublicationStatus.PUBLISHED
     version.published_by = by
     version.published_at = timezone.now()
-    version.save(update_fields=["status", "published_by", "published_at", "updated_at"])
+    version_render_markdown(version=version)
+    version.save(
+        update_fields=["status", "published_by", "published_at", "rendered_html", "updated_at"]
+    )
     return version
+
+
+def version_render_markdown(*, version: MicromasteryVersion) -> None:
+    """Store the version's Markdown (its own, its steps' and metrics') as sanitized HTML.
+
+    Sets ``version.rendered_html`` (the caller saves the version) and saves the steps and
+    metrics. Only for content that no longer changes: published or archived versions.
+    """
+    version.rendered_html = render_markdown_fields(version, MicromasteryVersion.MARKDOWN_FIELDS)
+    steps = list(version.steps.all())
+    for step in steps:
+        step.rendered_html = render_markdown_fields(step, PracticeStep.MARKDOWN_FIELDS)
+    PracticeStep.objects.bulk_update(steps, ["rendered_html"], batch_size=100)
+    metrics = list(version.payoff_metrics.all())
+    for metric in metrics:
+        metric.rendered_html = render_markdown_fields(metric, PayoffMetric.MARKDOWN_FIELDS)
+    PayoffMetric.objects.bulk_update(metrics, ["rendered_html"], batch_size=100)
 
 
 def _copy_version(

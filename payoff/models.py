@@ -141,6 +141,61 @@ class EnrollmentRollup(models.Model):
         return f"Rollup of enrolment {self.enrollment_id}"
 
 
+class HoldoutPracticeDay(models.Model):
+    """One row per holdout enrolment and UTC day it was practised, up to its completion day.
+
+    The holdout side of the nudge effect ("days with practice") counts these rows instead
+    of reading the attempts; recomputed with the enrolment's other rollups.
+    """
+
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="+")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    micromastery = models.ForeignKey(Micromastery, on_delete=models.CASCADE, related_name="+")
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    dropped = models.BooleanField(default=False)
+    day = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enrollment", "day"], name="payoff_holdout_day_once_per_enrolment"
+            )
+        ]
+        indexes = [models.Index(fields=["organization", "day"])]
+
+    def __str__(self) -> str:
+        return f"Enrolment {self.enrollment_id} practised on {self.day}"
+
+
+class NudgeEffectRollup(models.Model):
+    """One row per sent practice nudge: whether its recipient practised within 24 hours.
+
+    The nudged side of the nudge effect reads these rows instead of looking for attempts
+    after each nudge. ``nudge_id`` is a plain number, not a foreign key: the row is derived
+    and the nightly rebuild removes rows of nudges that are gone. ``learner_day`` numbers
+    the recipient's local day (learner id x 10^6 + the day's ordinal) so that nudged
+    learner-days are counted with one ``COUNT(DISTINCT ...)``.
+    """
+
+    nudge_id = models.BigIntegerField(primary_key=True)
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    local_date = models.DateField()
+    learner_day = models.BigIntegerField()
+    sent_at = models.DateTimeField()
+    practised = models.BooleanField(default=False)
+
+    class Meta:
+        indexes = [models.Index(fields=["organization", "sent_at"])]
+
+    def __str__(self) -> str:
+        return f"Effect of nudge {self.nudge_id}"
+
+
 class MetricRollup(models.Model):
     """One row per enrolment and payoff metric key: its baseline and latest check-in."""
 

@@ -1,13 +1,18 @@
 """Rollups: the derived rows the dashboard reads instead of millions of raw rows.
 
-Three tables, each recomputed from the raw rows, never incremented:
+Five tables, each recomputed from the raw rows, never incremented:
 
 - ``EnrollmentRollup``: one row per enrolment (where it stands, summarised from its attempts);
 - ``MetricRollup``: one row per enrolment and payoff metric key (baseline, latest check-in,
   change in the good direction);
 - ``WeeklyPracticeRollup``: attempts and distinct practising learners per week and
   organization x team x micromastery (null team = whole organization, null micromastery =
-  all of them).
+  all of them);
+- ``HoldoutPracticeDay``: one row per holdout enrolment and UTC day with practice, up to its
+  completion (the holdout side of the nudge effect);
+- ``NudgeEffectRollup``: one row per sent practice nudge, and whether its recipient
+  practised within 24 hours (the nudged side). A nudge's row is recomputed when it is sent
+  and when its recipient's attempts of the 24 hours after it arrive.
 
 Idempotency: a refresh finds the enrolments and (organization, week) buckets that new raw
 rows touch and recomputes those buckets from the raw rows, replacing what was there. Running
@@ -30,7 +35,16 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, DateField, Q
+from django.db.models import (
+    Count,
+    DateField,
+    DateTimeField,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Q,
+    QuerySet,
+)
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
@@ -38,19 +52,25 @@ from courses.models import MetricDirection, PayoffMetric, PracticeStep
 from payoff.models import (
     BaselineSkip,
     EnrollmentRollup,
+    HoldoutPracticeDay,
     MeasurementKind,
     MetricRollup,
+    NudgeEffectRollup,
     PayoffMeasurement,
     RollupWatermark,
     WeeklyPracticeRollup,
 )
 from practice.models import Enrollment, EnrollmentStatus, PracticeAttempt
+from practice.nudges.models import Nudge, NudgeKind, NudgeStatus
 
 logger = logging.getLogger(__name__)
 
 ENROLLMENT_CHUNK = 500
 SETTLE = timedelta(seconds=30)
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+# A nudge "worked" when its recipient practised within this long after it was sent.
+NUDGE_EFFECT_WINDOW = timedelta(hours=24)
+LEARNER_DAY_FACTOR = 1_000_000  # above any date's ordinal
 
 ENROLLMENT_FIELDS = [
     "organization_id",
@@ -125,7 +145,7 @@ def metric_change(
 
 def _compute_chunk(
     enrollment_ids: Sequence[int],
-) -> tuple[list[EnrollmentRollup], list[MetricRollup]]:
+) -> tuple[list[EnrollmentRollup], list[MetricRollup], list[HoldoutPracticeDay]]:
     enrollments = list(
         Enrollment.objects.filter(pk__in=enrollment_ids)
         .select_related("micromastery", "learner")
@@ -186,6 +206,7 @@ def _compute_chunk(
 
     enrollment_rows: list[EnrollmentRollup] = []
     metric_rows: list[MetricRollup] = []
+    holdout_rows: list[HoldoutPracticeDay] = []
     for enrollment in enrollments:
         learner = enrollment.learner
         common = {
@@ -210,6 +231,21 @@ def _compute_chunk(
             learner.streak(practised=days, today=streak_last_day) if streak_last_day else 0
         )
         completed_at = enrollment.completed_at
+        if enrollment.holdout:
+            # UTC days, up to and including the day of completion.
+            completed_day = completed_at.astimezone(UTC).date() if completed_at else None
+            holdout_rows.extend(
+                HoldoutPracticeDay(
+                    enrollment_id=enrollment.pk,
+                    organization_id=common["organization_id"],
+                    micromastery_id=enrollment.micromastery_id,
+                    learner_id=enrollment.learner_id,
+                    dropped=enrollment.status == EnrollmentStatus.DROPPED,
+                    day=day,
+                )
+                for day in sorted({attempt[1].astimezone(UTC).date() for attempt in own_attempts})
+                if completed_day is None or day <= completed_day
+            )
         enrollment_rows.append(
             EnrollmentRollup(
                 enrollment_id=enrollment.pk,
@@ -273,7 +309,18 @@ def _compute_chunk(
                     ),
                 )
             )
-    return enrollment_rows, metric_rows
+    return enrollment_rows, metric_rows, holdout_rows
+
+
+def _holdout_signature(row: HoldoutPracticeDay) -> tuple[Any, ...]:
+    return (
+        row.enrollment_id,
+        row.day,
+        row.organization_id,
+        row.micromastery_id,
+        row.learner_id,
+        row.dropped,
+    )
 
 
 def _enrollment_signature(row: EnrollmentRollup) -> tuple[Any, ...]:
@@ -297,7 +344,7 @@ def enrollment_rollups_recompute(enrollment_ids: Iterable[int]) -> int:
     """
     drift = 0
     for chunk in _chunks(sorted(set(enrollment_ids)), ENROLLMENT_CHUNK):
-        enrollment_rows, metric_rows = _compute_chunk(chunk)
+        enrollment_rows, metric_rows, holdout_rows = _compute_chunk(chunk)
         stored = {
             row.enrollment_id: _enrollment_signature(row)
             for row in EnrollmentRollup.objects.filter(enrollment_id__in=chunk)
@@ -309,11 +356,100 @@ def enrollment_rollups_recompute(enrollment_ids: Iterable[int]) -> int:
         }
         fresh_metrics = {_metric_signature(row) for row in metric_rows}
         drift += len(stored_metrics ^ fresh_metrics)
+        stored_days = {
+            _holdout_signature(row)
+            for row in HoldoutPracticeDay.objects.filter(enrollment_id__in=chunk)
+        }
+        drift += len(stored_days ^ {_holdout_signature(row) for row in holdout_rows})
         EnrollmentRollup.objects.filter(enrollment_id__in=chunk).delete()
         MetricRollup.objects.filter(enrollment_id__in=chunk).delete()
+        HoldoutPracticeDay.objects.filter(enrollment_id__in=chunk).delete()
         EnrollmentRollup.objects.bulk_create(enrollment_rows, batch_size=1000)
         MetricRollup.objects.bulk_create(metric_rows, batch_size=1000)
+        HoldoutPracticeDay.objects.bulk_create(holdout_rows, batch_size=1000)
     return drift
+
+
+def practice_nudges_sent() -> QuerySet[Nudge]:
+    """Practice nudges that went out: payoff check-in reminders are not practice nudges."""
+    return Nudge.objects.filter(
+        status=NudgeStatus.SENT, sent_at__isnull=False, recipient__organization_id__isnull=False
+    ).exclude(kind=NudgeKind.PAYOFF_CHECKIN_DUE)
+
+
+def _nudge_signature(row: NudgeEffectRollup) -> tuple[Any, ...]:
+    return (
+        row.nudge_id,
+        row.organization_id,
+        row.learner_id,
+        row.local_date,
+        row.sent_at,
+        row.practised,
+    )
+
+
+@transaction.atomic
+def nudge_rollups_recompute(nudge_ids: Iterable[int]) -> int:
+    """Recompute the effect rows of these nudges from the raw rows; returns the drift.
+
+    A nudge that is not (or no longer) a sent practice nudge loses its row.
+    """
+    practised_after = PracticeAttempt.objects.filter(
+        enrollment__learner_id=OuterRef("recipient_id"),
+        practiced_at__gte=OuterRef("sent_at"),
+        practiced_at__lte=ExpressionWrapper(
+            OuterRef("sent_at") + NUDGE_EFFECT_WINDOW, output_field=DateTimeField()
+        ),
+    )
+    drift = 0
+    for chunk in _chunks(sorted(set(nudge_ids)), ENROLLMENT_CHUNK * 4):
+        fresh = [
+            NudgeEffectRollup(
+                nudge_id=pk,
+                organization_id=organization_id,
+                learner_id=learner_id,
+                local_date=local_date,
+                learner_day=learner_id * LEARNER_DAY_FACTOR + local_date.toordinal(),
+                sent_at=sent_at,  # type: ignore[misc]  # never None: practice_nudges_sent()
+                practised=practised,
+            )
+            for pk, organization_id, learner_id, local_date, sent_at, practised in (
+                practice_nudges_sent()
+                .filter(pk__in=chunk)
+                .annotate(practised=Exists(practised_after))
+                .values_list(
+                    "pk",
+                    "recipient__organization_id",
+                    "recipient_id",
+                    "local_date",
+                    "sent_at",
+                    "practised",
+                )
+            )
+        ]
+        stored = NudgeEffectRollup.objects.filter(nudge_id__in=chunk)
+        drift += len({_nudge_signature(row) for row in stored} ^ set(map(_nudge_signature, fresh)))
+        stored.delete()
+        NudgeEffectRollup.objects.bulk_create(fresh, batch_size=1000)
+    return drift
+
+
+def _nudges_before_attempts(rows: Sequence[tuple[Any, ...]]) -> list[int]:
+    """Sent nudges whose 24 hours after may hold one of these attempts (learner, moment)."""
+    by_learner: dict[int, list[datetime]] = defaultdict(list)
+    for learner_id, practiced_at in rows:
+        by_learner[learner_id].append(practiced_at)
+    ids: list[int] = []
+    for chunk in _chunks(sorted(by_learner), ENROLLMENT_CHUNK):
+        moments = [moment for learner_id in chunk for moment in by_learner[learner_id]]
+        ids.extend(
+            Nudge.objects.filter(
+                recipient_id__in=chunk,
+                sent_at__gte=min(moments) - NUDGE_EFFECT_WINDOW,
+                sent_at__lte=max(moments),
+            ).values_list("pk", flat=True)
+        )
+    return ids
 
 
 def _weekly_rows(
@@ -389,8 +525,10 @@ class RefreshReport:
     attempts: int = 0
     measurements: int = 0
     enrollments: int = 0
+    nudges: int = 0
     enrollments_recomputed: int = 0
     weeks_recomputed: int = 0
+    nudges_recomputed: int = 0
     more_waiting: bool = False
 
 
@@ -407,11 +545,18 @@ STREAMS = (
         "attempts",
         PracticeAttempt,
         "created_at",
-        ["enrollment_id", "practiced_at", "enrollment__micromastery__organization_id"],
+        [
+            "enrollment_id",
+            "practiced_at",
+            "enrollment__micromastery__organization_id",
+            "enrollment__learner_id",
+        ],
     ),
     # Baselines are corrected in place, so measurements are read by their last change.
     _Stream("measurements", PayoffMeasurement, "updated_at", ["enrollment_id"]),
     _Stream("enrollments", Enrollment, "updated_at", ["pk"]),
+    # A nudge joins the nudge effect when it is sent.
+    _Stream("nudges", Nudge, "sent_at", ["pk"]),
 )
 
 
@@ -447,10 +592,18 @@ def rollups_refresh(
                 rows = _batch(stream, watermark, cutoff, batch_size)
                 if not rows:
                     break
-                enrollment_ids = {row[2] for row in rows}
-                report.enrollments_recomputed += len(enrollment_ids)
-                enrollment_rollups_recompute(enrollment_ids)
+                if stream.name == "nudges":
+                    report.nudges_recomputed += len(rows)
+                    nudge_rollups_recompute(row[0] for row in rows)
+                else:
+                    enrollment_ids = {row[2] for row in rows}
+                    report.enrollments_recomputed += len(enrollment_ids)
+                    enrollment_rollups_recompute(enrollment_ids)
                 if stream.name == "attempts":
+                    # Practice within 24 hours of a nudge makes the nudge count as practised.
+                    nudge_ids = _nudges_before_attempts([(row[5], row[3]) for row in rows])
+                    report.nudges_recomputed += len(nudge_ids)
+                    nudge_rollups_recompute(nudge_ids)
                     weeks: dict[int, set[date]] = defaultdict(set)
                     for row in rows:
                         weeks[row[4]].add(week_of(row[3]))
@@ -473,11 +626,14 @@ def rollups_refresh(
 class RebuildReport:
     enrollment_rows_drifted: int = 0
     weekly_rows_drifted: int = 0
+    nudge_rows_drifted: int = 0
     organizations: int = 0
 
     @property
     def drifted(self) -> bool:
-        return bool(self.enrollment_rows_drifted or self.weekly_rows_drifted)
+        return bool(
+            self.enrollment_rows_drifted or self.weekly_rows_drifted or self.nudge_rows_drifted
+        )
 
 
 def rollups_rebuild() -> RebuildReport:
@@ -499,11 +655,19 @@ def rollups_rebuild() -> RebuildReport:
             organization_id=organization_id, weeks=None
         )
     report.organizations = len(organization_ids)
+    nudge_ids = list(practice_nudges_sent().order_by("pk").values_list("pk", flat=True))
+    for chunk in _chunks(nudge_ids, ENROLLMENT_CHUNK * 10):
+        report.nudge_rows_drifted += nudge_rollups_recompute(chunk)
+    gone, _ = NudgeEffectRollup.objects.exclude(
+        nudge_id__in=practice_nudges_sent().values("pk")
+    ).delete()
+    report.nudge_rows_drifted += gone
     if report.drifted:
         logger.warning(
-            "Payoff rollups drifted from the raw rows and were repaired: %s enrolment or "
-            "metric rows, %s weekly rows.",
+            "Payoff rollups drifted from the raw rows and were repaired: %s enrolment, "
+            "metric or holdout-day rows, %s weekly rows, %s nudge rows.",
             report.enrollment_rows_drifted,
             report.weekly_rows_drifted,
+            report.nudge_rows_drifted,
         )
     return report

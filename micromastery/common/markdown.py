@@ -9,6 +9,7 @@ reaches a page.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 import markdown as markdown_lib
@@ -50,6 +51,20 @@ def render_markdown(text: str | None) -> SafeString:
         link_rel="noopener noreferrer nofollow",
     )
     return mark_safe(clean)  # noqa: S308 - sanitized by nh3 just above
+
+
+def render_markdown_fields(source: object, fields: Iterable[str]) -> dict[str, str]:
+    """Each Markdown field of ``source`` rendered and sanitized, to store on published content."""
+    return {name: str(render_markdown(getattr(source, name))) for name in fields}
+
+
+def markdown_of(source: object, name: str) -> SafeString:
+    """A Markdown field as safe HTML: as stored at publishing, else rendered now (drafts)."""
+    stored = getattr(source, "rendered_html", None) or {}
+    if name in stored:
+        # Written only by render_markdown_fields, i.e. by the sanitiser above.
+        return mark_safe(stored[name])  # noqa: S308
+    return render_markdown(getattr(source, name))
 
 
 def link_target(url: str | None) -> str:

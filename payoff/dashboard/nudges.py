@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, time, timedelta
 from typing import Any
 
 from django.db.models import (
@@ -19,13 +19,9 @@ from django.db.models.functions import TruncDate
 from payoff.dashboard.aggregates import count_of, share
 from payoff.dashboard.scope import DashboardScope
 from payoff.figures import Figure
-from payoff.models import (
-    EnrollmentRollup,
-)
+from payoff.models import EnrollmentRollup, HoldoutPracticeDay, NudgeEffectRollup
+from payoff.rollups import NUDGE_EFFECT_WINDOW, practice_nudges_sent
 from practice.models import Enrollment, EnrollmentStatus, PracticeAttempt
-from practice.nudges.models import Nudge, NudgeKind, NudgeStatus
-
-NUDGE_EFFECT_WINDOW = timedelta(hours=24)
 
 
 def nudge_figures(scope: DashboardScope) -> list[Figure]:
@@ -36,14 +32,18 @@ def nudge_figures(scope: DashboardScope) -> list[Figure]:
     practice attempt within 24 hours after it. Holdout side (no practice nudges): every
     UTC day a holdout enrolment was enrolled and not yet complete, up to yesterday, and how
     many of those days had an attempt. Payoff check-in reminders are not practice nudges.
-    Five queries whatever the data size.
+
+    Whether a nudged day was practised, and which holdout days were, come from the rollups
+    (``NudgeEffectRollup``, ``HoldoutPracticeDay``), not from the attempts. With a
+    micromastery or cohort chosen only practice of it counts, which the nudge rollup does
+    not record: that view looks for the attempts after each of its nudges. Four queries
+    whatever the data size (five with a micromastery or cohort).
     """
-    sent = Nudge.objects.filter(
+    sent = practice_nudges_sent().filter(
         recipient__organization_id=scope.organization_id,
-        status=NudgeStatus.SENT,
         sent_at__gte=scope.start,
         sent_at__lte=scope.end,
-    ).exclude(kind=NudgeKind.PAYOFF_CHECKIN_DUE)
+    )
     attempts_after = PracticeAttempt.objects.filter(
         enrollment__learner_id=OuterRef("recipient_id"),
         practiced_at__gte=OuterRef("sent_at"),
@@ -75,14 +75,29 @@ def nudge_figures(scope: DashboardScope) -> list[Figure]:
         opened=Count("pk", filter=Q(opened_at__isnull=False)),
         clicked=Count("pk", filter=Q(clicked_at__isnull=False)),
     )
-    complete = sent.filter(sent_at__lte=scope.now - NUDGE_EFFECT_WINDOW).order_by()
-    nudged_days = complete.values("recipient_id", "local_date").distinct().count()
-    practised_days = (
-        complete.filter(Exists(attempts_after))
-        .values("recipient_id", "local_date")
-        .distinct()
-        .count()
-    )
+    complete_until = scope.now - NUDGE_EFFECT_WINDOW
+    if subjects is None:
+        effects = NudgeEffectRollup.objects.filter(
+            organization_id=scope.organization_id,
+            sent_at__gte=scope.start,
+            sent_at__lte=min(scope.end, complete_until),
+        )
+        if scope.limits_learners:
+            effects = effects.filter(learner_id__in=scope.learner_ids())
+        days = effects.aggregate(
+            nudged=Count("learner_day", distinct=True),
+            practised=Count("learner_day", distinct=True, filter=Q(practised=True)),
+        )
+        nudged_days, practised_days = days["nudged"], days["practised"]
+    else:
+        complete = sent.filter(sent_at__lte=complete_until).order_by()
+        nudged_days = complete.values("recipient_id", "local_date").distinct().count()
+        practised_days = (
+            complete.filter(Exists(attempts_after))
+            .values("recipient_id", "local_date")
+            .distinct()
+            .count()
+        )
 
     start = scope.start.astimezone(UTC)
     first_day = start.date() if start.time() == time.min else start.date() + timedelta(days=1)
@@ -102,19 +117,8 @@ def nudge_figures(scope: DashboardScope) -> list[Figure]:
         until = min(completed_day or last_day, last_day)
         holdout_days += enrolments * max(0, (until - max(enrolled_day, first_day)).days + 1)
     holdout_practice_days = (
-        PracticeAttempt.objects.filter(
-            enrollment_id__in=holdout.values("enrollment_id"),
-            practiced_at__gte=datetime.combine(first_day, time.min, tzinfo=UTC),
-            practiced_at__lt=datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=UTC),
-        )
-        .annotate(day=TruncDate("practiced_at", tzinfo=UTC))
-        .filter(
-            Q(enrollment__completed_at__isnull=True)
-            | Q(day__lte=TruncDate("enrollment__completed_at", tzinfo=UTC))
-        )
-        .order_by()
-        .values("enrollment_id", "day")
-        .distinct()
+        scope.filter(HoldoutPracticeDay.objects.all())
+        .filter(day__gte=first_day, day__lte=last_day)
         .count()
     )
 

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
-from datetime import UTC, timedelta
+from datetime import UTC, time, timedelta
 from zoneinfo import ZoneInfo
 
 from accounts.models import Team
 from payoff.models import BaselineSkip, PayoffMeasurement
 from practice.models import Enrollment, PracticeAttempt
+from practice.nudges.models import Nudge
 
 
 def raw_figures(scope):
@@ -158,4 +159,71 @@ def raw_figures(scope):
     out["results"] = results
     skips = BaselineSkip.objects.filter(enrollment__in=enrollments).count()
     out["_skips"] = skips
+    out.update(raw_nudge_figures(scope, enrollments, attempts, members))
     return out
+
+
+def _share(part, whole):
+    return round(100 * part / whole, 1) if whole else None
+
+
+def raw_nudge_figures(scope, enrollments, attempts, members):
+    """Practice nudges sent in the period, practice within 24 hours of them, the holdout."""
+    now = scope.now
+    start = now - timedelta(days=scope.period_days)
+    sent = [
+        nudge
+        for nudge in Nudge.objects.filter(recipient__organization=scope.organization)
+        if nudge.status == "sent"
+        and nudge.kind != "payoff_checkin_due"
+        and start <= nudge.sent_at <= now
+        and (not scope.teams or nudge.recipient_id in members)
+    ]
+    practice_of = defaultdict(list)
+    for attempt in PracticeAttempt.objects.filter(
+        enrollment__learner_id__in={nudge.recipient_id for nudge in sent}
+    ).select_related("enrollment"):
+        practice_of[attempt.enrollment.learner_id].append(attempt.practiced_at)
+    days = defaultdict(bool)
+    for nudge in sent:
+        if nudge.sent_at > now - timedelta(hours=24):
+            continue
+        worked = any(
+            nudge.sent_at <= moment <= nudge.sent_at + timedelta(hours=24)
+            for moment in practice_of[nudge.recipient_id]
+        )
+        key = (nudge.recipient_id, nudge.local_date)
+        days[key] = days[key] or worked
+    # Holdout: every UTC day from enrolling (or the period's first whole day) to completion
+    # or yesterday, and the days among them with an attempt.
+    first_day = (start + timedelta(days=1)).astimezone(UTC).date()
+    if start.astimezone(UTC).time() == time.min:
+        first_day = start.astimezone(UTC).date()
+    last_day = now.astimezone(UTC).date() - timedelta(days=1)
+    holdout_days = holdout_practised = 0
+    for e in enrollments:
+        if not e.holdout:
+            continue
+        until = e.completed_at.astimezone(UTC).date() if e.completed_at else last_day
+        until = min(until, last_day)
+        since = max(e.created_at.astimezone(UTC).date(), first_day)
+        holdout_days += max(0, (until - since).days + 1)
+        holdout_practised += len(
+            {
+                a.practiced_at.astimezone(UTC).date()
+                for a in attempts[e.pk]
+                if since <= a.practiced_at.astimezone(UTC).date() <= until
+            }
+        )
+    nudged_rate = _share(sum(days.values()), len(days))
+    holdout_rate = _share(holdout_practised, holdout_days)
+    return {
+        "nudges_sent": len(sent),
+        "nudges_opened_percent": _share(sum(1 for n in sent if n.opened_at), len(sent)),
+        "nudges_clicked_percent": _share(sum(1 for n in sent if n.clicked_at), len(sent)),
+        "nudged_days_practised_percent": nudged_rate,
+        "holdout_days_practised_percent": holdout_rate,
+        "nudge_effect_points": round(nudged_rate - holdout_rate, 1)
+        if nudged_rate is not None and holdout_rate is not None
+        else None,
+    }

@@ -21,6 +21,7 @@ from django.urls import reverse
 from payoff.api.serializers import DashboardOutputSerializer
 from payoff.dashboard.scope import dashboard_scope
 from payoff.dashboard.summary import dashboard_summary
+from payoff.rollups import rollups_rebuild
 from tests.factories import AttemptFactory, NudgeFactory, UserFactory
 from tests.payoff.conftest import NOW, days_ago
 from tests.payoff.test_dashboard_pages import read_csv
@@ -52,6 +53,7 @@ def nudges(dataset):
     NudgeFactory(recipient=dataset.ada, kind="payoff_checkin_due", due_at=at(11, 10))
     NudgeFactory(recipient=dataset.dev, due_at=at(10, 10), opened_at=at(10, 12))
     AttemptFactory(enrollment=dataset.e4, practiced_at=at(10, 13))
+    rollups_rebuild()  # the nudge effect is read from the rollups, as beat keeps them
     return dataset
 
 

@@ -143,9 +143,9 @@ def test_dashboard_query_count_does_not_grow_with_data(
     from payoff.rollups import rollups_rebuild
     from tests.payoff.test_rollups import add_random_practice
 
-    # 22 for the page (the cohort choice, the overdue count and 5 for the nudge figures among
+    # 21 for the page (the cohort choice, the overdue count and 4 for the nudge figures among
     # them), 1 for the bell.
-    with django_assert_num_queries(23) as small:
+    with django_assert_num_queries(22) as small:
         client.get(url)
     add_random_practice(dataset, learners=15, seed=3)
     rollups_rebuild()

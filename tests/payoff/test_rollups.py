@@ -6,10 +6,22 @@ from django.utils import timezone
 
 from payoff.dashboard.scope import dashboard_scope
 from payoff.dashboard.summary import dashboard_summary
-from payoff.models import EnrollmentRollup, RollupWatermark, WeeklyPracticeRollup
+from payoff.models import (
+    EnrollmentRollup,
+    HoldoutPracticeDay,
+    NudgeEffectRollup,
+    RollupWatermark,
+    WeeklyPracticeRollup,
+)
 from payoff.rollups import rollups_rebuild, rollups_refresh
 from practice.models import Enrollment, EnrollmentStatus
-from tests.factories import AttemptFactory, MeasurementFactory, TeamFactory, UserFactory
+from tests.factories import (
+    AttemptFactory,
+    MeasurementFactory,
+    NudgeFactory,
+    TeamFactory,
+    UserFactory,
+)
 from tests.payoff.conftest import NOW, days_ago
 from tests.payoff.raw_reference import raw_figures
 
@@ -18,12 +30,16 @@ pytestmark = pytest.mark.django_db
 FIGURES = (
     "enrolled", "started", "active_7_days", "at_risk", "median_days_to_complete", "on_streak",
     "longest_streak", "steps_done_percent", "confidence_first", "confidence_latest",
-    "mastered", "attempts_per_active_learner_week",
+    "mastered", "attempts_per_active_learner_week", "nudges_sent", "nudges_opened_percent",
+    "nudges_clicked_percent", "nudged_days_practised_percent", "holdout_days_practised_percent",
+    "nudge_effect_points",
 )  # fmt: skip
 
 
 def add_random_practice(dataset, *, learners, seed):
-    """More learners in both teams, with random attempts, completions and measurements."""
+    """More learners in both teams, with random attempts, completions, measurements and
+    nudges (some on the same day over two channels, some not sent, some check-in reminders).
+    """
     rng = random.Random(seed)
     organization = dataset.micromastery.organization
     teams = [dataset.dispatch, dataset.field_team]
@@ -56,6 +72,17 @@ def add_random_practice(dataset, *, learners, seed):
             if rng.random() < 0.5:
                 fields["mastered_at"] = fields["completed_at"] + timedelta(days=3)
         Enrollment.objects.filter(pk=enrollment.pk).update(**fields)
+        for days in rng.sample([0, *range(6, 100)], rng.randint(0, 6)):  # 1-5: the page test's
+            due = NOW - timedelta(days=days, hours=rng.uniform(0, 10))  # NOW is noon
+            status = rng.choice(["sent", "sent", "sent", "failed", "planned"])
+            for channel in rng.sample(["email", "in_app"], rng.choice([1, 1, 2])):
+                NudgeFactory(
+                    recipient=person, due_at=due + timedelta(minutes=rng.uniform(0, 3)),
+                    local_date=due.date(), channel=channel, status=status,
+                    kind=rng.choice(["practice_due"] * 4 + ["payoff_checkin_due"]),
+                    opened_at=due + timedelta(hours=1) if rng.random() < 0.4 else None,
+                    clicked_at=due + timedelta(hours=1) if rng.random() < 0.2 else None,
+                )  # fmt: skip
         for metric in (dataset.meeting, dataset.observed):
             if rng.random() < 0.6:
                 MeasurementFactory(enrollment=enrollment, metric=metric, kind="baseline",
@@ -72,7 +99,13 @@ def add_random_practice(dataset, *, learners, seed):
 def summary_figures(summary):
     values = {
         figure.key: figure.value
-        for section in (summary.reach, summary.practice, summary.capability, summary.spread)
+        for section in (
+            summary.reach,
+            summary.practice,
+            summary.capability,
+            summary.spread,
+            summary.nudges,
+        )
         for figure in section
     }
     results = {
@@ -196,3 +229,29 @@ def test_weekly_rollup_one_row_per_bucket_even_with_nulls(bucket, organization):
         micromastery=related["micromastery"],
     )
     assert WeeklyPracticeRollup.objects.count() == 2
+
+
+def test_refresh_counts_a_nudge_as_practised_once_the_attempt_after_it_arrives(dataset):
+    later = timezone.now() + timedelta(minutes=1)
+    nudge = NudgeFactory(recipient=dataset.cleo, due_at=NOW - timedelta(days=3))
+    rollups_refresh(now=later)
+    effect = NudgeEffectRollup.objects.get(nudge_id=nudge.pk)
+    assert (effect.learner_id, effect.practised) == (dataset.cleo.pk, False)
+    # Logged afterwards, for a moment 5 hours after the nudge: the nudge worked.
+    AttemptFactory(enrollment=dataset.e3, practiced_at=nudge.sent_at + timedelta(hours=5))
+    report = rollups_refresh(now=later + timedelta(minutes=1))
+    assert report.attempts == 1
+    assert NudgeEffectRollup.objects.get(nudge_id=nudge.pk).practised
+    assert not rollups_rebuild().drifted
+    # A nudge that is gone leaves the rollup with the nightly rebuild.
+    nudge.delete()
+    assert rollups_rebuild().nudge_rows_drifted == 1
+    assert not NudgeEffectRollup.objects.exists()
+
+
+def test_holdout_practice_days_stop_at_completion(dataset):
+    """Ben (holdout) practised 2 days ago, yesterday and today; completed yesterday."""
+    Enrollment.objects.filter(pk=dataset.e2.pk).update(completed_at=NOW - timedelta(days=1))
+    rollups_rebuild()
+    days = HoldoutPracticeDay.objects.filter(enrollment=dataset.e2).values_list("day", flat=True)
+    assert sorted(days) == [(NOW - timedelta(days=2)).date(), (NOW - timedelta(days=1)).date()]

@@ -5,7 +5,7 @@ import uuid
 from django import template
 from django.utils.safestring import SafeString
 
-from micromastery.common.markdown import link_target, render_markdown
+from micromastery.common.markdown import link_target, markdown_of, render_markdown
 
 register = template.Library()
 
@@ -14,6 +14,12 @@ register = template.Library()
 def markdown_filter(text: str | None) -> SafeString:
     """Render author or learner Markdown as sanitized HTML."""
     return render_markdown(text)
+
+
+@register.filter(name="markdown_field")
+def markdown_field_filter(source: object, name: str) -> SafeString:
+    """``{{ step|markdown_field:"action" }}``: the field's HTML as published, or rendered now."""
+    return markdown_of(source, name)
 
 
 @register.filter(name="link")
