@@ -110,6 +110,10 @@ class Organization(BaseModel):
     email_domains = models.CharField(
         max_length=1000,
         blank=True,
+        # Also a database default: rows written without the column (older code during a
+        # deploy, raw inserts) own no domain.
+        default="",
+        db_default="",
         help_text="The email domains this organization owns, separated by spaces (e.g. "
         "acme.example acme-logistics.example). People at these domains can join no other "
         "organization, by directory provisioning or by hand. Set by the platform team.",
