@@ -6,15 +6,16 @@ The secret is in the answer to the create and rotate-secret calls only.
 
 from __future__ import annotations
 
+from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status
-from rest_framework.exceptions import PermissionDenied
+from rest_framework import generics, serializers, status
+from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
-from micromastery.common.api import Pagination
+from micromastery.common.api import StrictFieldsMixin
 from practice.nudges import outbox, selectors, services
 from practice.nudges.models import ChatService, TeamWebhook
 
@@ -32,14 +33,14 @@ class TeamWebhookWithSecretSerializer(TeamWebhookOutputSerializer):
         fields = [*TeamWebhookOutputSerializer.Meta.fields, "secret"]
 
 
-class TeamWebhookCreateSerializer(serializers.Serializer[None]):
+class TeamWebhookCreateSerializer(StrictFieldsMixin, serializers.Serializer[None]):
     team = serializers.IntegerField()
     url = serializers.CharField(max_length=500)
     service = serializers.ChoiceField(choices=ChatService.choices)
     is_active = serializers.BooleanField(default=True)
 
 
-class TeamWebhookUpdateSerializer(serializers.Serializer[None]):
+class TeamWebhookUpdateSerializer(StrictFieldsMixin, serializers.Serializer[None]):
     url = serializers.CharField(max_length=500, required=False)
     service = serializers.ChoiceField(choices=ChatService.choices, required=False)
     is_active = serializers.BooleanField(required=False)
@@ -50,21 +51,31 @@ class TestMessageOutputSerializer(serializers.Serializer[dict[str, object]]):
     status = serializers.CharField()
 
 
+class ManagesTeamChats(BasePermission):
+    message = "Only org admins and team managers connect team chats."
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        user = request.user
+        return isinstance(user, User) and selectors.team_webhooks_may_manage(viewer=user)
+
+
+PERMISSIONS = [IsAuthenticated, ManagesTeamChats]
+
+
 def _viewer(request: Request) -> User:
     user = request.user
     assert isinstance(user, User)
-    if not selectors.team_webhooks_may_manage(viewer=user):
-        raise PermissionDenied("Only org admins and team managers connect team chats.")
     return user
 
 
-class TeamWebhookListCreateApi(APIView):
-    @extend_schema(responses=TeamWebhookOutputSerializer(many=True))
-    def get(self, request: Request) -> Response:
-        webhooks = selectors.team_webhook_list(viewer=_viewer(request)).order_by("team__name")
-        paginator = Pagination()
-        page = paginator.paginate_queryset(webhooks, request, view=self)
-        return paginator.get_paginated_response(TeamWebhookOutputSerializer(page, many=True).data)
+class TeamWebhookListCreateApi(generics.ListAPIView[TeamWebhook]):
+    permission_classes = PERMISSIONS
+    serializer_class = TeamWebhookOutputSerializer
+
+    def get_queryset(self) -> QuerySet[TeamWebhook]:
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no user
+            return TeamWebhook.objects.none()
+        return selectors.team_webhook_list(viewer=_viewer(self.request)).order_by("team__name")
 
     @extend_schema(
         request=TeamWebhookCreateSerializer, responses={201: TeamWebhookWithSecretSerializer}
@@ -93,6 +104,8 @@ class TeamWebhookListCreateApi(APIView):
 
 
 class TeamWebhookDetailApi(APIView):
+    permission_classes = PERMISSIONS
+
     @extend_schema(responses=TeamWebhookOutputSerializer)
     def get(self, request: Request, webhook_id: int) -> Response:
         webhook = selectors.team_webhook_get(viewer=_viewer(request), webhook_id=webhook_id)
@@ -129,6 +142,8 @@ class TeamWebhookDetailApi(APIView):
 
 
 class TeamWebhookTestApi(APIView):
+    permission_classes = PERMISSIONS
+
     @extend_schema(request=None, responses={202: TestMessageOutputSerializer})
     def post(self, request: Request, webhook_id: int) -> Response:
         viewer = _viewer(request)
@@ -141,6 +156,8 @@ class TeamWebhookTestApi(APIView):
 
 
 class TeamWebhookRotateSecretApi(APIView):
+    permission_classes = PERMISSIONS
+
     @extend_schema(request=None, responses=TeamWebhookWithSecretSerializer)
     def post(self, request: Request, webhook_id: int) -> Response:
         viewer = _viewer(request)
