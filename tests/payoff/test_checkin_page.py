@@ -64,6 +64,11 @@ def test_checkin_refused_for_one_metric_saves_nothing_and_keeps_what_was_typed(c
     assert response.status_code == 400
     html = response.content.decode()
     assert "Give your Calls back from before you started" in html
+    # The error summary comes first in the form, is announced and links to the field.
+    summary = html.split("data-error-summary", 1)[1].split("</div>", 1)[0]
+    assert html.index("data-error-summary") < html.index("Save my check-in")
+    assert 'role="alert"' in html.split("data-error-summary", 1)[0].rsplit("<div", 1)[1]
+    assert f'href="#id_metric-{calls.pk}-baseline"' in summary
     assert 'value="8"' in html and 'value="3"' in html
     assert checkins(enrollment) == []
     too_many = client.post(
