@@ -90,6 +90,8 @@ def open_as(browser, live_server, who: str, viewport: dict[str, int]):
     if who != "nobody":
         page.goto(f"{live_server.url}/accounts/login/")
         page.get_by_label("Email").fill(who)
+        # Email first: without single sign-on, the password is asked next.
+        page.get_by_role("button", name="Continue").click()
         page.get_by_label("Password").fill(DEMO_PASSWORD)
         page.get_by_role("button", name="Sign in").click()
         page.wait_for_url(f"{live_server.url}/")
