@@ -7,3 +7,11 @@ class SingleSignOnConfig(AppConfig):
     name = "accounts.sso"
     label = "sso"
     verbose_name = "Single sign-on"
+
+    def ready(self) -> None:
+        from accounts.sso.models import SingleSignOn
+        from micromastery.common.encryption import EncryptedField, encrypted_fields
+
+        encrypted_fields.register(
+            EncryptedField(SingleSignOn, "client_secret_encrypted", "client secret")
+        )

@@ -10,12 +10,31 @@ key, after which the fallback can go.
 from __future__ import annotations
 
 import base64
+from dataclasses import dataclass
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
+from django.db.models import Model
 from django.utils.crypto import salted_hmac
 
+from micromastery.common.registry import Registry
+
 _KEY_SALT = "micromastery.common.encryption"
+
+
+@dataclass(frozen=True)
+class EncryptedField:
+    """A model field that holds a token of ``encrypt``: ``reencrypt_secrets`` rewrites it."""
+
+    model: type[Model]
+    field: str
+    # What one row's secret is, in words: "the client secret of Acme's single sign-on".
+    noun: str
+
+
+encrypted_fields: Registry[EncryptedField] = Registry(
+    "encrypted fields", key=lambda item: (item.model._meta.label, item.field)
+)
 
 
 class UndecryptableSecret(Exception):

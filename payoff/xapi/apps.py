@@ -13,4 +13,11 @@ class XapiConfig(AppConfig):
         from practice.extensions import learning_event_hooks
 
         learning_event_hooks.register(StatementHook())
+
+        from micromastery.common.encryption import EncryptedField, encrypted_fields
+        from payoff.xapi.models import LearningRecordStore
+
+        encrypted_fields.register(
+            EncryptedField(LearningRecordStore, "password_encrypted", "LRS password")
+        )
         outbox_senders.register(StatementSender())
