@@ -2,6 +2,7 @@
 
 import pytest
 import time_machine
+from playwright.sync_api import expect
 
 from payoff.models import PayoffMeasurement
 from tests.payoff.conftest import NOW, two_metrics  # noqa: F401 (the fixture)
@@ -17,8 +18,12 @@ def test_learner_checks_in_on_two_metrics_in_one_form(page, live_server, sign_in
         page.get_by_label("Planning time now (minutes)").fill("8")
         page.get_by_label("Calls back now (calls)").fill("3")
         page.get_by_role("button", name="Save my check-in").click()
-        # Calls back has no baseline yet: the page says so and keeps both values.
-        page.get_by_text("Give your Calls back from before you started").wait_for()
+        # Calls back has no baseline yet: the page says so, in the error summary (focused)
+        # and beside the field, and keeps both values.
+        summary = page.locator("[data-error-summary]")
+        summary.get_by_text("Give your Calls back from before you started").wait_for()
+        expect(summary).to_be_focused()
+        assert page.get_by_text("Give your Calls back from before you started").count() == 2
         assert page.get_by_label("Planning time now (minutes)").input_value() == "8"
         assert page.get_by_label("Calls back now (calls)").input_value() == "3"
         assert not PayoffMeasurement.objects.filter(enrollment=enrollment, kind="checkin").exists()
