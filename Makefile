@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint format typecheck bench migrate clean
+.PHONY: help run test lint format typecheck bench migrate clean messages
 
 help:
 	@echo "make run        set up and serve the demo on http://127.0.0.1:8000 (web + worker + beat)"
@@ -14,6 +14,7 @@ help:
 	@echo "make lint       ruff check and format check, import-linter layer contracts"
 	@echo "make typecheck  mypy with the Django and DRF plugins"
 	@echo "make bench      benchmarks on PostgreSQL + Redis (local servers by default)"
+	@echo "make messages   update the translation catalogues in locale/ (needs GNU gettext)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -67,6 +68,19 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(BIN)/python manage.py translations_check --settings=micromastery.test_settings
+
+# Catalogues: collect every marked message into locale/<language>/LC_MESSAGES/django.po
+# (translate the new entries there), then compile the .mo files Django reads. Both are
+# committed, so running the platform needs no gettext. Debian: apt-get install gettext.
+TRANSLATED_LANGUAGES := de fr es
+messages: $(VENV)/.installed-dev
+	$(BIN)/python manage.py makemessages --settings=micromastery.test_settings --no-obsolete \
+	  --add-location=file $(addprefix -l ,$(TRANSLATED_LANGUAGES)) \
+	  --ignore=.venv --ignore=migrations --ignore=node_modules --ignore=tests --ignore=bench \
+	  --ignore=demo --ignore=var --ignore=static
+	$(BIN)/python manage.py compilemessages --settings=micromastery.test_settings \
+	  --ignore=.venv --ignore=tests
 
 format: $(VENV)/.installed-dev
 	$(BIN)/ruff check --fix .

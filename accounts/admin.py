@@ -38,7 +38,7 @@ class OrganizationAdmin(OrganizationScopedAdmin):
     organization_lookup = "pk"
     roles = ("is_org_admin",)
     visible_to = staticmethod(policies.organizations_visible_to)
-    list_display = ["name", "slug", "hourly_cost_rate", "currency"]
+    list_display = ["name", "slug", "hourly_cost_rate", "currency", "default_language"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
 
@@ -123,6 +123,7 @@ class UserAdminForm(forms.ModelForm[User]):
             "work_starts_at",
             "work_ends_at",
             "working_days",
+            "language",
             "is_active",
             "is_author",
             "is_org_admin",

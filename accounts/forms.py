@@ -4,9 +4,11 @@ from collections.abc import Iterator
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.template.loader import render_to_string
+from django.utils.translation import gettext_lazy
 
 from accounts.models import ISO_WEEKDAYS, Organization, User, time_zone_names
 from accounts.sso.selectors import password_sign_in_refusal
@@ -72,6 +74,12 @@ class ProfileForm(forms.Form):
         coerce=int,
         widget=forms.CheckboxSelectMultiple,
         help_text="Reminders only arrive inside your working hours on these days.",
+    )
+    language = forms.ChoiceField(
+        label=gettext_lazy("Language"),
+        required=False,
+        choices=[("", gettext_lazy("Automatic (your browser's language)")), *settings.LANGUAGES],
+        help_text=gettext_lazy("Pages, emails and reminders reach you in this language."),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

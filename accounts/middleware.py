@@ -1,9 +1,13 @@
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 
-from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.utils import timezone, translation
+from django.utils.cache import patch_vary_headers
+
+from accounts.languages import browser_language, request_language
+from accounts.models import User
 
 
 class UserTimezoneMiddleware:
@@ -22,3 +26,42 @@ class UserTimezoneMiddleware:
             return self.get_response(request)
         finally:
             timezone.deactivate()
+
+
+class UserLanguageMiddleware:
+    """Speak each person's language (accounts.languages), and remember their browser's.
+
+    The browser's language is kept so that messages reach people who chose none in the
+    language their pages were in; it is written only when it changes.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        person = user if isinstance(user, User) and user.is_authenticated else None
+        if person is not None:
+            seen = browser_language(request)
+            if seen and seen != person.browser_language:
+                User.objects.filter(pk=person.pk).update(browser_language=seen)
+                person.browser_language = seen
+        language = request_language(request, person)
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        try:
+            response = self.get_response(request)
+        finally:
+            translation.deactivate()
+        if isinstance(response, StreamingHttpResponse):
+            # Streamed content (CSV exports) is produced after this returns.
+            response.streaming_content = _in_language(response.streaming_content, language)
+        # Caches must keep one copy per language of pages that follow the browser's.
+        patch_vary_headers(response, ["Accept-Language"])
+        response.headers.setdefault("Content-Language", language)
+        return response
+
+
+def _in_language(chunks: Iterable[bytes], language: str) -> Iterator[bytes]:
+    with translation.override(language):
+        yield from chunks

@@ -118,6 +118,13 @@ class Organization(BaseModel):
         "acme.example acme-logistics.example). People at these domains can join no other "
         "organization, by directory provisioning or by hand. Set by the platform team.",
     )
+    default_language = models.CharField(
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default="en",
+        help_text="The language of people who chose none and whose browser asks for none we "
+        "speak, and of messages to people who never opened a page.",
+    )
 
     objects = OrganizationQuerySet.as_manager()
 
@@ -209,6 +216,16 @@ class User(AbstractBaseUser, PermissionsMixin):
         default=default_working_days,
         validators=[validate_working_days],
         help_text="ISO weekdays, 1 is Monday.",
+    )
+    # A person's language, most specific first (accounts.languages.person_language): their
+    # own choice, their directory's (SCIM preferredLanguage, the sign-in's locale claim), the
+    # browser's as last seen; empty when unknown.
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES, blank=True, default="")
+    directory_language = models.CharField(
+        max_length=8, choices=settings.LANGUAGES, blank=True, default="", editable=False
+    )
+    browser_language = models.CharField(
+        max_length=8, choices=settings.LANGUAGES, blank=True, default="", editable=False
     )
     is_author = models.BooleanField(
         "author", default=False, help_text="Builds the organization's micromasteries in the admin."

@@ -21,6 +21,7 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import ngettext
 
 from accounts.extensions import deactivation_hooks
+from accounts.languages import supported_language
 from accounts.models import (
     API_TOKEN_KEY_BYTES,
     ApiToken,
@@ -114,6 +115,17 @@ def user_upsert(
 
 
 @transaction.atomic
+def user_set_directory_language(*, user: User, language_tag: str | None) -> None:
+    """Keep the language the directory gives (SCIM preferredLanguage, a sign-in's locale).
+
+    A tag we don't speak ("ja-JP") clears it, so the person's browser decides instead.
+    """
+    language = supported_language(language_tag)
+    if user.directory_language != language:
+        user.directory_language = language
+        user.save(update_fields=["directory_language"])
+
+
 def user_update_profile(
     *,
     user: User,
@@ -122,8 +134,10 @@ def user_update_profile(
     work_starts_at: time,
     work_ends_at: time,
     working_days: list[int],
+    language: str,
 ) -> User:
     user.display_name = display_name
+    user.language = language
     user.time_zone = time_zone
     user.work_starts_at = work_starts_at
     user.work_ends_at = work_ends_at
@@ -139,6 +153,7 @@ def user_update_profile(
             "work_starts_at",
             "work_ends_at",
             "working_days",
+            "language",
         ]
     )
     return user

@@ -34,6 +34,7 @@ def account(request: HttpRequest) -> HttpResponse:
             "work_starts_at": user.work_starts_at,
             "work_ends_at": user.work_ends_at,
             "working_days": user.working_days,
+            "language": user.language,
         },
     )
     if request.method == "POST" and form.is_valid():

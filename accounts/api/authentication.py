@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils import timezone
+from django.utils import timezone, translation
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.plumbing import build_bearer_security_scheme_object
 from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
+from rest_framework.request import Request
 
 from accounts import services
+from accounts.languages import request_language
 
 
 class ApiTokenAuthentication(TokenAuthentication):
@@ -24,6 +26,14 @@ class ApiTokenAuthentication(TokenAuthentication):
                 "password or account changed. Sign in again at POST /api/v1/auth/token/."
             )
         return token.user, token
+
+    def authenticate(self, request: Request) -> tuple[Any, Any] | None:
+        credentials = super().authenticate(request)
+        if credentials is not None:
+            # The language middleware ran before DRF knew who this is: answer (errors
+            # included) in the token holder's language.
+            translation.activate(request_language(request._request, credentials[0]))
+        return credentials
 
 
 class ApiTokenScheme(OpenApiAuthenticationExtension):

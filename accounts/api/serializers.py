@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from rest_framework import serializers
 
 from accounts.models import ISO_WEEKDAYS, Organization, Team, User, time_zone_names
@@ -20,7 +21,7 @@ class TokenOutputSerializer(serializers.Serializer[Any]):
 class OrganizationSerializer(serializers.ModelSerializer[Organization]):
     class Meta:
         model = Organization
-        fields = ["id", "name", "slug", "currency"]
+        fields = ["id", "name", "slug", "currency", "default_language"]
 
 
 class TeamSummarySerializer(serializers.ModelSerializer[Team]):
@@ -45,6 +46,7 @@ class MeOutputSerializer(serializers.ModelSerializer[User]):
             "work_starts_at",
             "work_ends_at",
             "working_days",
+            "language",
             "roles",
             "managed_teams",
         ]
@@ -71,6 +73,12 @@ class MeUpdateSerializer(StrictFieldsMixin, serializers.Serializer[Any]):
         child=serializers.ChoiceField(choices=list(ISO_WEEKDAYS.items())),
         allow_empty=False,
         required=False,
+    )
+    language = serializers.ChoiceField(
+        choices=settings.LANGUAGES,
+        allow_blank=True,
+        required=False,
+        help_text="Empty: the browser's language, else the organization's default.",
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

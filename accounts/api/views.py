@@ -94,6 +94,7 @@ class MeApi(APIView):
             "work_starts_at": user.work_starts_at,
             "work_ends_at": user.work_ends_at,
             "working_days": user.working_days,
+            "language": user.language,
         }
         profile.update(serializer.validated_data)
         services.user_update_profile(user=user, **profile)

@@ -87,6 +87,8 @@ class DirectoryPerson(BaseModel):
     formatted_name = models.CharField(max_length=300, blank=True)
     display_name = models.CharField(max_length=150, blank=True)
     emails = models.JSONField(default=list, blank=True)
+    # As the directory sent it ("de-CH"); the person's language is read from it.
+    preferred_language = models.CharField(max_length=255, blank=True)
     manager = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="directory_reports"
     )

@@ -53,6 +53,7 @@ KEPT_ATTRIBUTES: dict[str, set[str]] = {
         "name.familyName",
         "name.formatted",
         "displayName",
+        "preferredLanguage",
         "active",
         "emails",
         "emails.value",
@@ -202,6 +203,7 @@ def person_resource(user: User, *, base_url: str) -> Any:
         # What the directory sent; the app's own display name is made from the name parts
         # when it sent none.
         display_name=(entry.display_name or None) if entry else user.display_name,
+        preferred_language=(entry.preferred_language or None) if entry else None,
         active=user.is_active,
         emails=emails,
         meta=Meta(

@@ -268,6 +268,7 @@ def person_save(*, organization: Organization, resource: Any, user: User | None 
     entry.family_name = (name.family_name if name else None) or ""
     entry.formatted_name = (name.formatted if name else None) or ""
     entry.display_name = (resource.display_name or "").strip()
+    entry.preferred_language = (resource.preferred_language or "").strip()
     entry.emails = emails
     entry.manager = manager
     entry.deprovisioned_at = None
@@ -281,6 +282,7 @@ def person_save(*, organization: Organization, resource: Any, user: User | None 
         accounts_services.user_deactivate(user=user)
     elif resource.active is True and not user.is_active:
         accounts_services.user_reactivate(user=user)
+    accounts_services.user_set_directory_language(user=user, language_tag=entry.preferred_language)
     directory_team_managers_sync(teams=_teams_around(user))
     return user
 

@@ -68,6 +68,11 @@ def sso_person_sign_in(*, single_sign_on: SingleSignOn, claims: Mapping[str, Any
             email=email,
             display_name=name[: max_length_of(User, "display_name")],
         )
+    # OpenID Connect's standard claim for the person's language (BCP 47, "de-DE").
+    if "locale" in claims:
+        accounts_services.user_set_directory_language(
+            user=person, language_tag=str(claims.get("locale") or "")[:255]
+        )
     if single_sign_on.team_claim:
         for team_name in _team_names(claims.get(single_sign_on.team_claim)):
             team, _ = Team.objects.get_or_create(organization=organization, name=team_name)

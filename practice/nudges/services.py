@@ -63,6 +63,7 @@ def nudge_preferences_update(
         work_starts_at=work_starts_at,
         work_ends_at=work_ends_at,
         working_days=working_days,
+        language=user.language,
     )
     preference = _preference_for_update(user)
     preference.email_enabled = email_enabled

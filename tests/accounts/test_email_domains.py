@@ -55,6 +55,7 @@ def test_org_admin_cannot_claim_domains_in_the_admin(client, org_admin, organiza
             "name": "Acme Renamed",
             "hourly_cost_rate": "0",
             "currency": "EUR",
+            "default_language": "en",
             "email_domains": "gmail.com",
         },
     )
