@@ -11,7 +11,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
-from django.utils.translation import ngettext
+from django.utils.formats import number_format
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts import policies, services
 from accounts.forms import PasswordLinkForm, PeopleImportForm
@@ -77,7 +79,9 @@ class TeamAdminForm(forms.ModelForm[Team]):
             ]
             if outsiders:
                 self.add_error(
-                    field, f"Only people of {organization} can be added: {', '.join(outsiders)}."
+                    field,
+                    gettext("Only people of %(organization)s can be added: %(people)s.")
+                    % {"organization": organization, "people": ", ".join(outsiders)},
                 )
         return cleaned
 
@@ -103,11 +107,11 @@ class TeamAdmin(OrganizationScopedAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Team]:
         return super().get_queryset(request).prefetch_related("managers", "members")
 
-    @admin.display(description="Managers")
+    @admin.display(description=_("Managers"))
     def manager_names(self, team: Team) -> str:
         return ", ".join(str(manager) for manager in team.managers.all())
 
-    @admin.display(description="Members")
+    @admin.display(description=_("Members"))
     def member_count(self, team: Team) -> int:
         return len(team.members.all())
 
@@ -182,7 +186,7 @@ class UserAdmin(OrganizationScopedAdmin):
         user: Any = request.user
         return bool(user.is_superuser)
 
-    @admin.action(description="Send a link to set a password")
+    @admin.action(description=_("Send a link to set a password"))
     def send_password_reset(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         sent = 0
         for person in queryset.filter(is_active=True):
@@ -253,12 +257,12 @@ class UserAdmin(OrganizationScopedAdmin):
                 form.add_error("file", error.message)
             else:
                 return redirect("admin:accounts_user_import_preview", people_import.pk)
-        context = self._import_context(request, "Import people from CSV")
+        context = self._import_context(request, gettext("Import people from CSV"))
         context.update(
             {
                 "form": form,
                 "columns": COLUMN_TITLES,
-                "max_rows": f"{MAX_ROWS:,}",
+                "max_rows": number_format(MAX_ROWS, force_grouping=True),
                 "max_megabytes": MAX_FILE_BYTES // (1024 * 1024),
             }
         )
@@ -284,24 +288,28 @@ class UserAdmin(OrganizationScopedAdmin):
             except ApplicationError as error:
                 self.message_user(request, error.message, messages.ERROR)
             else:
-                self.message_user(
-                    request,
-                    (
-                        "This import was already applied: nothing changed this time. "
-                        if result.already_applied
-                        else ""
-                    )
-                    + f"{result.created} created, {result.updated} updated, "
-                    f"{result.unchanged} unchanged, "
-                    + ngettext(
-                        "%(count)d new team. ", "%(count)d new teams. ", result.teams_created
-                    )
-                    % {"count": result.teams_created}
-                    + ("" if result.already_applied else "New people were sent an invitation."),
-                    messages.SUCCESS,
-                )
+                counts = ngettext(
+                    "%(created)d created, %(updated)d updated, %(unchanged)d unchanged, "
+                    "%(teams)d new team.",
+                    "%(created)d created, %(updated)d updated, %(unchanged)d unchanged, "
+                    "%(teams)d new teams.",
+                    result.teams_created,
+                ) % {
+                    "created": result.created,
+                    "updated": result.updated,
+                    "unchanged": result.unchanged,
+                    "teams": result.teams_created,
+                }
+                if result.already_applied:
+                    already = gettext("This import was already applied: nothing changed this time.")
+                    summary = f"{already} {counts}"
+                else:
+                    summary = f"{counts} {gettext('New people were sent an invitation.')}"
+                self.message_user(request, summary, messages.SUCCESS)
                 return redirect("admin:accounts_user_changelist")
-        context = self._import_context(request, f"Preview: {people_import.file_name}")
+        context = self._import_context(
+            request, gettext("Preview: %(file)s") % {"file": people_import.file_name}
+        )
         context["people_import"] = people_import
         if people_import.applied_at is None:
             plan = people_import_plan(

@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AccountsConfig(AppConfig):
     name = "accounts"
-    verbose_name = "People and teams"
+    verbose_name = _("People and teams")
 
     def ready(self) -> None:
         # Registers the OpenAPI description of our token scheme with drf-spectacular.

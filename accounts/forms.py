@@ -8,8 +8,10 @@ from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.template.loader import render_to_string
-from django.utils.translation import gettext_lazy
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
+from accounts.languages import person_language
 from accounts.models import ISO_WEEKDAYS, Organization, User, time_zone_names
 from accounts.sso.selectors import password_sign_in_refusal
 from accounts.working_hours import working_hours_problem
@@ -21,7 +23,7 @@ class EmailStepForm(forms.Form):
     to their provider from here, everyone else is asked for a password next."""
 
     username = forms.EmailField(
-        label="Email",
+        label=_("Email"),
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
     )
@@ -42,13 +44,16 @@ class PasswordSignInRefusal:
 
 class EmailAuthenticationForm(PasswordSignInRefusal, AuthenticationForm):
     username = forms.EmailField(
-        label="Email", widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True})
+        label=_("Email"),
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
     )
     error_messages = {
         # One message whether the email is unknown or the password is wrong.
-        "invalid_login": "That email and password do not match an account. Check both and "
-        "try again, or reset your password.",
-        "inactive": "This account is inactive. Ask your organization's admin to reactivate it.",
+        "invalid_login": _(
+            "That email and password do not match an account. Check both and "
+            "try again, or reset your password."
+        ),
+        "inactive": _("This account is inactive. Ask your organization's admin to reactivate it."),
     }
 
 
@@ -57,29 +62,31 @@ class AdminSignInForm(PasswordSignInRefusal, AdminAuthenticationForm):
 
 
 class ProfileForm(forms.Form):
-    display_name = forms.CharField(label="Your name", max_length=150)
+    display_name = forms.CharField(label=_("Your name"), max_length=150)
     time_zone = forms.ChoiceField(
-        label="Time zone",
-        help_text="Times on every page, and practice reminders, follow this zone.",
+        label=_("Time zone"),
+        help_text=_("Times on every page, and practice reminders, follow this zone."),
     )
     work_starts_at = forms.TimeField(
-        label="Working hours start", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+        label=_("Working hours start"),
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
     )
     work_ends_at = forms.TimeField(
-        label="Working hours end", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+        label=_("Working hours end"),
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
     )
     working_days = forms.TypedMultipleChoiceField(
-        label="Working days",
+        label=_("Working days"),
         choices=list(ISO_WEEKDAYS.items()),
         coerce=int,
         widget=forms.CheckboxSelectMultiple,
-        help_text="Reminders only arrive inside your working hours on these days.",
+        help_text=_("Reminders only arrive inside your working hours on these days."),
     )
     language = forms.ChoiceField(
-        label=gettext_lazy("Language"),
+        label=_("Language"),
         required=False,
-        choices=[("", gettext_lazy("Automatic (your browser's language)")), *settings.LANGUAGES],
-        help_text=gettext_lazy("Pages, emails and reminders reach you in this language."),
+        choices=[("", _("Automatic (your browser's language)")), *settings.LANGUAGES],
+        help_text=_("Pages, emails and reminders reach you in this language."),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -128,23 +135,21 @@ class PasswordLinkForm(PasswordResetForm):
         token, so one request is one email and a new request is a new email.
         """
         user = context["user"]
-        emails_enqueue(
-            emails=[
-                OutgoingEmail(
-                    recipient_id=user.pk,
-                    to=to_email,
-                    kind=MessageKind.PASSWORD_RESET,
-                    key=f"password-reset:{user.pk}:{context['token']}",
-                    subject=render_to_string(subject_template_name, context),
-                    text=render_to_string(email_template_name, context),
-                    html=(
-                        render_to_string(html_email_template_name, context)
-                        if html_email_template_name
-                        else ""
-                    ),
-                )
-            ]
-        )
+        with translation.override(person_language(user)):
+            email = OutgoingEmail(
+                recipient_id=user.pk,
+                to=to_email,
+                kind=MessageKind.PASSWORD_RESET,
+                key=f"password-reset:{user.pk}:{context['token']}",
+                subject=render_to_string(subject_template_name, context),
+                text=render_to_string(email_template_name, context),
+                html=(
+                    render_to_string(html_email_template_name, context)
+                    if html_email_template_name
+                    else ""
+                ),
+            )
+        emails_enqueue(emails=[email])
 
 
 class PeopleImportForm(forms.Form):
@@ -153,12 +158,14 @@ class PeopleImportForm(forms.Form):
 
     organization = forms.ModelChoiceField(
         queryset=Organization.objects.all(),
-        label="Organization",
-        help_text="The organization the people join.",
+        label=_("Organization"),
+        help_text=_("The organization the people join."),
     )
     file = forms.FileField(
-        label="CSV file",
-        help_text="UTF-8, comma or semicolon separated, with the column names on the first line.",
+        label=_("CSV file"),
+        help_text=_(
+            "UTF-8, comma or semicolon separated, with the column names on the first line."
+        ),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
     )
 

@@ -7,10 +7,11 @@ from typing import Any
 from axes.handlers.database import AxesDatabaseHandler
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import normalize_email
 
-LOCKOUT_MESSAGE = (
+LOCKOUT_MESSAGE = _(
     "Too many failed sign-in attempts. Wait 15 minutes and try again, or reset your password."
 )
 

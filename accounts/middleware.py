@@ -51,6 +51,8 @@ class UserLanguageMiddleware:
         request.LANGUAGE_CODE = language
         try:
             response = self.get_response(request)
+            # The API activates a token holder's language once it knows who they are.
+            language = translation.get_language() or language
         finally:
             translation.deactivate()
         if isinstance(response, StreamingHttpResponse):

@@ -16,19 +16,14 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.dates import WEEKDAYS
+from django.utils.translation import gettext_lazy as _
 
 from accounts.working_hours import working_hours_problem
 from micromastery.common.models import BaseModel
 
-ISO_WEEKDAYS = {
-    1: "Monday",
-    2: "Tuesday",
-    3: "Wednesday",
-    4: "Thursday",
-    5: "Friday",
-    6: "Saturday",
-    7: "Sunday",
-}
+# Django's own weekday names (translated), by ISO number: 1 is Monday.
+ISO_WEEKDAYS = {number + 1: name for number, name in WEEKDAYS.items()}
 
 
 @cache
@@ -39,7 +34,10 @@ def time_zone_names() -> frozenset[str]:
 def validate_time_zone(value: str) -> None:
     if value not in time_zone_names():
         raise ValidationError(
-            "“%(value)s” is not a time zone. Use a name such as Europe/Berlin or America/New_York.",
+            _(
+                "“%(value)s” is not a time zone. Use a name such as Europe/Berlin or "
+                "America/New_York."
+            ),
             params={"value": value},
             code="invalid_time_zone",
         )
@@ -52,7 +50,7 @@ def validate_working_days(value: Any) -> None:
         or any(not isinstance(day, int) or day not in ISO_WEEKDAYS for day in value)
         or len(set(value)) != len(value)
     ):
-        raise ValidationError("Choose at least one working day.", code="invalid_working_days")
+        raise ValidationError(_("Choose at least one working day."), code="invalid_working_days")
 
 
 def default_working_days() -> list[int]:
@@ -92,44 +90,58 @@ EMAIL_DOMAIN_RE = r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2
 class Organization(BaseModel):
     """The tenant: every customer row is reachable from exactly one organization."""
 
-    name = models.CharField(max_length=200)
-    slug = models.SlugField(max_length=80, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
     hourly_cost_rate = models.DecimalField(
+        _("hourly cost rate"),
         max_digits=10,
         decimal_places=2,
         default=0,
         validators=[MinValueValidator(0)],
-        help_text="Average loaded cost of one hour of an employee's time, used to turn "
-        "time saved into money on the payoff dashboard.",
+        help_text=_(
+            "Average loaded cost of one hour of an employee's time, used to turn "
+            "time saved into money on the payoff dashboard."
+        ),
     )
     currency = models.CharField(
+        _("currency"),
         max_length=3,
         default="EUR",
-        validators=[RegexValidator(r"^[A-Z]{3}$", "Use a three-letter ISO 4217 code such as EUR.")],
+        validators=[
+            RegexValidator(r"^[A-Z]{3}$", _("Use a three-letter ISO 4217 code such as EUR."))
+        ],
     )
     email_domains = models.CharField(
+        _("email domains"),
         max_length=1000,
         blank=True,
         # Also a database default: rows written without the column (older code during a
         # deploy, raw inserts) own no domain.
         default="",
         db_default="",
-        help_text="The email domains this organization owns, separated by spaces (e.g. "
-        "acme.example acme-logistics.example). People at these domains can join no other "
-        "organization, by directory provisioning or by hand. Set by the platform team.",
+        help_text=_(
+            "The email domains this organization owns, separated by spaces (e.g. "
+            "acme.example acme-logistics.example). People at these domains can join no other "
+            "organization, by directory provisioning or by hand. Set by the platform team."
+        ),
     )
     default_language = models.CharField(
+        _("default language"),
         max_length=8,
         choices=settings.LANGUAGES,
         default="en",
-        help_text="The language of people who chose none and whose browser asks for none we "
-        "speak, and of messages to people who never opened a page.",
+        help_text=_(
+            "The language of people who chose none and whose browser asks for none we "
+            "speak, and of messages to people who never opened a page."
+        ),
     )
 
     objects = OrganizationQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("organization")
+        verbose_name_plural = _("organizations")
 
     def __str__(self) -> str:
         return self.name
@@ -204,23 +216,38 @@ class User(AbstractBaseUser, PermissionsMixin):
     A superuser belongs to no organization and sees all of them.
     """
 
-    email = models.EmailField(unique=True)
-    display_name = models.CharField(max_length=150)
+    email = models.EmailField(_("email"), unique=True)
+    display_name = models.CharField(_("display name"), max_length=150)
     organization = models.ForeignKey(
-        Organization, on_delete=models.PROTECT, related_name="users", null=True, blank=True
+        Organization,
+        on_delete=models.PROTECT,
+        related_name="users",
+        null=True,
+        blank=True,
+        verbose_name=_("organization"),
     )
-    time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
-    work_starts_at = models.TimeField(default=time(9, 0))
-    work_ends_at = models.TimeField(default=time(17, 0))
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, default="UTC", validators=[validate_time_zone]
+    )
+    work_starts_at = models.TimeField(_("working hours start"), default=time(9, 0))
+    work_ends_at = models.TimeField(_("working hours end"), default=time(17, 0))
     working_days = models.JSONField(
+        _("working days"),
         default=default_working_days,
         validators=[validate_working_days],
-        help_text="ISO weekdays, 1 is Monday.",
+        help_text=_("ISO weekdays, 1 is Monday."),
     )
     # A person's language, most specific first (accounts.languages.person_language): their
     # own choice, their directory's (SCIM preferredLanguage, the sign-in's locale claim), the
     # browser's as last seen; empty when unknown.
-    language = models.CharField(max_length=8, choices=settings.LANGUAGES, blank=True, default="")
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        blank=True,
+        default="",
+        help_text=_("Empty: the person's directory or browser decides, else the organization's."),
+    )
     directory_language = models.CharField(
         max_length=8, choices=settings.LANGUAGES, blank=True, default="", editable=False
     )
@@ -228,15 +255,17 @@ class User(AbstractBaseUser, PermissionsMixin):
         max_length=8, choices=settings.LANGUAGES, blank=True, default="", editable=False
     )
     is_author = models.BooleanField(
-        "author", default=False, help_text="Builds the organization's micromasteries in the admin."
+        _("author"),
+        default=False,
+        help_text=_("Builds the organization's micromasteries in the admin."),
     )
     is_org_admin = models.BooleanField(
-        "organization admin",
+        _("organization admin"),
         default=False,
-        help_text="Manages the organization's people and teams in the admin.",
+        help_text=_("Manages the organization's people and teams in the admin."),
     )
-    is_active = models.BooleanField(default=True)
-    date_joined = models.DateTimeField(default=timezone.now)
+    is_active = models.BooleanField(_("active"), default=True)
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
 
     objects: ClassVar[UserManager] = UserManager()
 
@@ -246,6 +275,8 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     class Meta:
         ordering = ["display_name", "email"]
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
         constraints = [
             models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique"),
             models.CheckConstraint(
@@ -253,13 +284,14 @@ class User(AbstractBaseUser, PermissionsMixin):
                 # refused.
                 condition=~models.Q(work_ends_at=models.F("work_starts_at")),
                 name="accounts_user_working_hours_not_empty",
-                violation_error_message="Working hours must start and end at different times.",
+                violation_error_message=_("Working hours must start and end at different times."),
             ),
             models.CheckConstraint(
                 condition=models.Q(is_superuser=True) | models.Q(organization__isnull=False),
                 name="accounts_user_has_organization",
-                violation_error_message="Everyone but a platform superuser belongs to an "
-                "organization.",
+                violation_error_message=_(
+                    "Everyone but a platform superuser belongs to an organization."
+                ),
             ),
         ]
 
@@ -296,7 +328,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         working = self.working_weekdays
         streak = 0
         day = today if today in practised else today - timedelta(days=1)
-        for _ in range(STREAK_HORIZON_DAYS):
+        for _day in range(STREAK_HORIZON_DAYS):
             if day in practised:
                 streak += 1
             elif day.isoweekday() in working:
@@ -330,19 +362,25 @@ class TeamQuerySet(models.QuerySet["Team"]):
 
 class Team(BaseModel):
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="teams")
-    name = models.CharField(max_length=150)
-    managers = models.ManyToManyField(User, related_name="managed_teams", blank=True)
-    members = models.ManyToManyField(User, related_name="teams", blank=True)
+    name = models.CharField(_("name"), max_length=150)
+    managers = models.ManyToManyField(
+        User, related_name="managed_teams", blank=True, verbose_name=_("managers")
+    )
+    members = models.ManyToManyField(
+        User, related_name="teams", blank=True, verbose_name=_("members")
+    )
 
     objects = TeamQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
         constraints = [
             models.UniqueConstraint(
                 fields=["organization", "name"],
                 name="accounts_team_name_unique_in_org",
-                violation_error_message="This organization already has a team with this name.",
+                violation_error_message=_("This organization already has a team with this name."),
             )
         ]
 
@@ -367,19 +405,23 @@ class PeopleImport(BaseModel):
     )
     uploaded_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
     file_name = models.CharField(max_length=255)
-    rows = models.JSONField(help_text="The file's rows as parsed at upload time.")
+    rows = models.JSONField(help_text=_("The file's rows as parsed at upload time."))
     applied_at = models.DateTimeField(null=True, blank=True)
     applied_by = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     result = models.JSONField(
-        default=dict, blank=True, help_text="How many people were created, updated, unchanged."
+        default=dict,
+        blank=True,
+        help_text=_("How many people were created, updated, unchanged."),
     )
 
     objects = PeopleImportQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
+        verbose_name = _("people import")
+        verbose_name_plural = _("people imports")
 
     def __str__(self) -> str:
         return f"{self.file_name} ({self.organization})"
@@ -431,7 +473,8 @@ class ApiToken(models.Model):
     digest = models.CharField(max_length=64, unique=True)
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     credentials = models.CharField(
-        max_length=64, help_text="Fingerprint of the password and organization it was issued for."
+        max_length=64,
+        help_text=_("Fingerprint of the password and organization it was issued for."),
     )
     created_at = models.DateTimeField(default=timezone.now)
     last_used_at = models.DateTimeField(default=timezone.now, db_index=True)
@@ -439,7 +482,7 @@ class ApiToken(models.Model):
     objects = ApiTokenQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "API token"
+        verbose_name = _("API token")
         ordering = ["-last_used_at"]
 
     def __str__(self) -> str:

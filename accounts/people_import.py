@@ -19,6 +19,9 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils.formats import number_format
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization, Team, User, normalize_email, time_zone_names
 from micromastery.common.errors import ApplicationError
@@ -61,7 +64,7 @@ EXAMPLE_CSV = (
     "grace.hopper@example.com,Grace Hopper,Leadership,,America/New_York\n"
 )
 
-OTHER_ORGANIZATION_EMAIL = "This email belongs to another organization."
+OTHER_ORGANIZATION_EMAIL = _("This email belongs to another organization.")
 
 CREATE, UPDATE, UNCHANGED, REJECTED = "create", "update", "unchanged", "rejected"
 
@@ -111,27 +114,33 @@ def parse_people_csv(content: bytes) -> list[ImportRow]:
     """
     if len(content) > MAX_FILE_BYTES:
         raise ApplicationError(
-            f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB. Split it into "
-            "several files and import them one after the other."
+            gettext(
+                "The file is larger than %(megabytes)d MB. Split it into several files and "
+                "import them one after the other."
+            )
+            % {"megabytes": MAX_FILE_BYTES // (1024 * 1024)}
         )
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise ApplicationError(
-            "The file is not UTF-8 text. In Excel choose Save As > “CSV UTF-8”; in Google "
-            "Sheets choose File > Download > CSV."
+            gettext(
+                "The file is not UTF-8 text. In Excel choose Save As > “CSV UTF-8”; in Google "
+                "Sheets choose File > Download > CSV."
+            )
         ) from error
     lines = text.splitlines()
     header_line = next((line for line in lines if line.strip()), "")
     if not header_line:
-        raise ApplicationError("The file is empty. The first line must name the columns.")
+        raise ApplicationError(gettext("The file is empty. The first line must name the columns."))
     delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         records = [(reader.line_num, record) for record in reader]
     except csv.Error as error:
         raise ApplicationError(
-            f"Line {reader.line_num} cannot be read as CSV ({error}). Check its quotes."
+            gettext("Line %(line)d cannot be read as CSV (%(error)s). Check its quotes.")
+            % {"line": reader.line_num, "error": error}
         ) from error
     records = [(line, record) for line, record in records if any(cell.strip() for cell in record)]
     (_, header), body = records[0], records[1:]
@@ -142,23 +151,33 @@ def parse_people_csv(content: bytes) -> list[ImportRow]:
     for cell in header:
         column = spellings.get(_header_key(cell))
         if column is None or column in columns:
-            unknown.append(cell.strip() or "(empty)")
+            unknown.append(cell.strip() or gettext("(empty)"))
         columns.append(column or "")
     expected = ", ".join(COLUMN_TITLES.values())
     missing = [COLUMN_TITLES[column] for column in REQUIRED_COLUMNS if column not in columns]
     if missing:
         raise ApplicationError(
-            f"The first line must name the columns; “{'”, “'.join(missing)}” is missing. "
-            f"Expected columns: {expected}."
+            gettext(
+                "The first line must name the columns; “%(missing)s” is missing. "
+                "Expected columns: %(expected)s."
+            )
+            % {"missing": "”, “".join(missing), "expected": expected}
         )
     if unknown:
         raise ApplicationError(
-            f"Unknown or repeated column “{'”, “'.join(unknown)}”. Expected columns: {expected}."
+            gettext("Unknown or repeated column “%(unknown)s”. Expected columns: %(expected)s.")
+            % {"unknown": "”, “".join(unknown), "expected": expected}
         )
     if len(body) > MAX_ROWS:
         raise ApplicationError(
-            f"The file has {len(body):,} people; one import takes at most {MAX_ROWS:,}. "
-            "Split it into several files."
+            gettext(
+                "The file has %(people)s people; one import takes at most %(most)s. "
+                "Split it into several files."
+            )
+            % {
+                "people": number_format(len(body), force_grouping=True),
+                "most": number_format(MAX_ROWS, force_grouping=True),
+            }
         )
 
     rows = []
@@ -168,17 +187,22 @@ def parse_people_csv(content: bytes) -> list[ImportRow]:
         for column, cell in zip(columns, record, strict=False):
             if CONTROL_CHARACTERS.search(cell):
                 problems.append(
-                    f"The {COLUMN_TITLES[column]} contains a control character (such as NUL); "
-                    "retype it or export the file again as CSV."
+                    gettext(
+                        "The %(column)s contains a control character (such as NUL); "
+                        "retype it or export the file again as CSV."
+                    )
+                    % {"column": COLUMN_TITLES[column]}
                 )
                 cell = CONTROL_CHARACTERS.sub("", cell)
             setattr(row, column, " ".join(cell.split())[:CELL_KEPT_LENGTH])
         extra = [cell for cell in record[len(columns) :] if cell.strip()]
         if extra:
             problems.append(
-                f"This line has {len(record)} cells but the header has {len(columns)}: put "
-                "quotes around a name or team that contains a "
-                f"“{delimiter}”."
+                gettext(
+                    "This line has %(cells)d cells but the header has %(columns)d: put "
+                    "quotes around a name or team that contains a “%(delimiter)s”."
+                )
+                % {"cells": len(record), "columns": len(columns), "delimiter": delimiter}
             )
         row.problem = " ".join(problems)
         rows.append(row)
@@ -257,13 +281,13 @@ class PeopleImportPlan:
 
 def _email_problem(email: str) -> str | None:
     if not email:
-        return "The email is missing."
+        return gettext("The email is missing.")
     if len(email) > EMAIL_MAX_LENGTH:
-        return f"The email is longer than {EMAIL_MAX_LENGTH} characters."
+        return gettext("The email is longer than %(most)d characters.") % {"most": EMAIL_MAX_LENGTH}
     try:
         validate_email(email)
     except ValidationError:
-        return f"“{email}” is not a valid email address."
+        return gettext("“%(email)s” is not a valid email address.") % {"email": email}
     return None
 
 
@@ -332,28 +356,39 @@ def people_import_plan(
         if email_problem:
             reasons.append(email_problem)
         elif first_line_of[email] != row.line:
-            reasons.append(f"Same email as line {first_line_of[email]}: list each person once.")
+            reasons.append(
+                gettext("Same email as line %(line)d: list each person once.")
+                % {"line": first_line_of[email]}
+            )
         elif person is not None and person.organization_id != organization.pk:
-            reasons.append(OTHER_ORGANIZATION_EMAIL)
+            reasons.append(str(OTHER_ORGANIZATION_EMAIL))
 
         if not row.name:
-            reasons.append("The name is missing.")
+            reasons.append(gettext("The name is missing."))
         elif len(row.name) > NAME_MAX_LENGTH:
-            reasons.append(f"The name is longer than {NAME_MAX_LENGTH} characters.")
+            reasons.append(
+                gettext("The name is longer than %(most)d characters.") % {"most": NAME_MAX_LENGTH}
+            )
 
         time_zone = ""
         if row.time_zone:
             time_zone = _time_zone_by_lower_name().get(row.time_zone.lower(), "")
             if not time_zone:
                 reasons.append(
-                    f"“{row.time_zone}” is not a time zone. Use a name such as Europe/Berlin "
-                    "or America/New_York."
+                    gettext(
+                        "“%(value)s” is not a time zone. Use a name such as Europe/Berlin or "
+                        "America/New_York."
+                    )
+                    % {"value": row.time_zone}
                 )
         planned.time_zone = time_zone
 
         key = team_key(row.team)
         if len(row.team) > TEAM_NAME_MAX_LENGTH:
-            reasons.append(f"The team name is longer than {TEAM_NAME_MAX_LENGTH} characters.")
+            reasons.append(
+                gettext("The team name is longer than %(most)d characters.")
+                % {"most": TEAM_NAME_MAX_LENGTH}
+            )
         elif key:
             planned.team = (
                 teams[key].name if key in teams else plan.teams_to_create.get(key, row.team)
@@ -362,17 +397,29 @@ def people_import_plan(
         if manager_email:
             manager = users.get(manager_email)
             if _email_problem(manager_email):
-                reasons.append(f"The manager email “{manager_email}” is not a valid email address.")
+                reasons.append(
+                    gettext("The manager email “%(email)s” is not a valid email address.")
+                    % {"email": manager_email}
+                )
             elif manager is not None and manager.organization_id != organization.pk:
-                reasons.append(f"The manager {manager_email} belongs to another organization.")
+                reasons.append(
+                    gettext("The manager %(email)s belongs to another organization.")
+                    % {"email": manager_email}
+                )
             elif manager is None and manager_email not in first_line_of:
                 reasons.append(
-                    f"The manager {manager_email} is neither in your organization nor in this "
-                    "file: add a line for them or correct the email."
+                    gettext(
+                        "The manager %(email)s is neither in your organization nor in this "
+                        "file: add a line for them or correct the email."
+                    )
+                    % {"email": manager_email}
                 )
             elif not key:
                 reasons.append(
-                    "A manager needs a team: fill in the team, or leave the manager email empty."
+                    gettext(
+                        "A manager needs a team: fill in the team, or leave the manager email "
+                        "empty."
+                    )
                 )
 
         if reasons:
@@ -384,24 +431,39 @@ def people_import_plan(
         if person is None:
             planned.outcome = CREATE
             planned.time_zone = time_zone or "UTC"
-            planned.changes.append(f"New person, time zone {planned.time_zone}.")
+            planned.changes.append(
+                gettext("New person, time zone %(zone)s.") % {"zone": planned.time_zone}
+            )
             plan.people_to_create.append(planned)
         else:
             if row.name != person.display_name:
-                planned.changes.append(f"Name: {person.display_name} → {row.name}.")
+                planned.changes.append(
+                    gettext("Name: %(before)s → %(after)s.")
+                    % {"before": person.display_name, "after": row.name}
+                )
             if time_zone and time_zone != person.time_zone:
-                planned.changes.append(f"Time zone: {person.time_zone} → {time_zone}.")
+                planned.changes.append(
+                    gettext("Time zone: %(before)s → %(after)s.")
+                    % {"before": person.time_zone, "after": time_zone}
+                )
             planned.time_zone = time_zone or person.time_zone
             if planned.changes:
                 plan.people_to_update.append(planned)
         if key and (key, email) not in memberships:
             planned.changes.append(
-                f"Joins the team {planned.team}"
-                + (" (a new team)." if key in plan.teams_to_create else ".")
+                (
+                    gettext("Joins the team %(team)s (a new team).")
+                    if key in plan.teams_to_create
+                    else gettext("Joins the team %(team)s.")
+                )
+                % {"team": planned.team}
             )
             plan.memberships_to_add.append((key, email))
         if manager_email and (key, manager_email) not in managerships:
-            planned.changes.append(f"{manager_email} becomes a manager of {planned.team}.")
+            planned.changes.append(
+                gettext("%(email)s becomes a manager of %(team)s.")
+                % {"email": manager_email, "team": planned.team}
+            )
             # Said once, on the first line naming this manager for this team.
             managerships.add((key, manager_email))
             plan.managerships_to_add.append((key, manager_email))

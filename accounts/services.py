@@ -15,13 +15,13 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
-from django.utils.translation import ngettext
+from django.utils.translation import gettext, ngettext
 
 from accounts.extensions import deactivation_hooks
-from accounts.languages import supported_language
+from accounts.languages import person_language, supported_language
 from accounts.models import (
     API_TOKEN_KEY_BYTES,
     ApiToken,
@@ -92,8 +92,8 @@ def user_upsert(
     user = User.objects.filter(email=email).first()
     if user is not None and user.organization_id != organization.pk:
         raise ApplicationError(
-            f"{email} already belongs to another organization.",
-            fields={"email": [OTHER_ORGANIZATION_EMAIL]},
+            gettext("%(email)s already belongs to another organization.") % {"email": email},
+            fields={"email": [str(OTHER_ORGANIZATION_EMAIL)]},
         )
     refuse_email_of_other_organization(organization=organization, email=email)
     if user is None:
@@ -174,7 +174,8 @@ def team_upsert(
     )
     if outsiders:
         raise ApplicationError(
-            f"Only people of {organization} can join its teams: {', '.join(outsiders)}."
+            gettext("Only people of %(organization)s can join its teams: %(people)s.")
+            % {"organization": organization, "people": ", ".join(outsiders)}
         )
     refuse_invalid_fields(Team(organization=organization, name=name), ["name"])
     team, _ = Team.objects.get_or_create(organization=organization, name=name)
@@ -195,7 +196,10 @@ def team_rename(*, team: Team, name: str) -> Team:
         .exclude(pk=team.pk)
         .exists()
     ):
-        message = f"{team.organization} already has a team named {name}."
+        message = gettext("%(organization)s already has a team named %(name)s.") % {
+            "organization": team.organization,
+            "name": name,
+        }
         raise ApplicationError(message, fields={"name": [message]})
     team.save(update_fields=["name", "updated_at"])
     return team
@@ -208,7 +212,9 @@ def people_import_create(
     """Keep a parsed file until it is confirmed; it changes no person or team yet."""
     if not rows:
         raise ApplicationError(
-            "The file has a header but no people. Add one line per person below the header."
+            gettext(
+                "The file has a header but no people. Add one line per person below the header."
+            )
         )
     return PeopleImport.objects.create(
         organization=organization,
@@ -246,16 +252,20 @@ def people_import_apply(*, people_import: PeopleImport, by: User) -> PeopleImpor
     rejected = plan.rejected_rows
     if rejected:
         lines = ", ".join(str(row.line) for row in rejected[:20])
-        more = f" and {len(rejected) - 20} more" if len(rejected) > 20 else ""
+        if len(rejected) > 20:
+            lines = gettext("%(lines)s and %(count)d more") % {
+                "lines": lines,
+                "count": len(rejected) - 20,
+            }
         raise ApplicationError(
-            "Nothing was imported: "
-            + ngettext(
-                "%(count)d line needs fixing first",
-                "%(count)d lines need fixing first",
+            ngettext(
+                "Nothing was imported: %(count)d line needs fixing first (line %(lines)s). "
+                "Correct the file and upload it again.",
+                "Nothing was imported: %(count)d lines need fixing first (line %(lines)s). "
+                "Correct the file and upload it again.",
                 len(rejected),
             )
-            % {"count": len(rejected)}
-            + f" (line {lines}{more}). Correct the file and upload it again."
+            % {"count": len(rejected), "lines": lines}
         )
 
     new_teams = [
@@ -285,8 +295,10 @@ def people_import_apply(*, people_import: PeopleImport, by: User) -> PeopleImpor
             User.objects.bulk_update(changed_people, ["display_name", "time_zone"])
     except IntegrityError as error:
         raise ApplicationError(
-            "Someone changed these people or teams while you were looking at the preview. "
-            "Upload the file again to see the current changes."
+            gettext(
+                "Someone changed these people or teams while you were looking at the preview. "
+                "Upload the file again to see the current changes."
+            )
         ) from error
 
     teams = dict(plan.teams)
@@ -362,17 +374,19 @@ def invitation_send_many(*, user_ids: Sequence[int]) -> int:
             "days": INVITATION_MAX_AGE.days,
             "sign_in_url": f"{settings.SITE_URL}{reverse('login')}",
         }
-        emails.append(
-            OutgoingEmail(
-                recipient_id=person.pk,
-                to=person.email,
-                kind=MessageKind.PEOPLE_INVITATION,
-                key=f"people-invitation:{person.pk}",
-                subject=render_to_string("accounts/email/invitation_subject.txt", context),
-                text=render_to_string("accounts/email/invitation.txt", context),
-                html=render_to_string("accounts/email/invitation.html", context),
+        # Each in their own language, whoever ran the import.
+        with translation.override(person_language(person)):
+            emails.append(
+                OutgoingEmail(
+                    recipient_id=person.pk,
+                    to=person.email,
+                    kind=MessageKind.PEOPLE_INVITATION,
+                    key=f"people-invitation:{person.pk}",
+                    subject=render_to_string("accounts/email/invitation_subject.txt", context),
+                    text=render_to_string("accounts/email/invitation.txt", context),
+                    html=render_to_string("accounts/email/invitation.html", context),
+                )
             )
-        )
     return emails_enqueue(emails=emails)
 
 
@@ -381,8 +395,11 @@ def invitation_accept(*, user: User, token: str, password: str) -> User:
     """Set the invited person's password; the link is spent by doing so."""
     if not user.is_active or not invitation_token_generator.check_token(user, token):
         raise ApplicationError(
-            "This invitation link no longer works: it was used already or it is more than "
-            f"{INVITATION_MAX_AGE.days} days old."
+            gettext(
+                "This invitation link no longer works: it was used already or it is more than "
+                "%(days)d days old."
+            )
+            % {"days": INVITATION_MAX_AGE.days}
         )
     user.set_password(password)
     user.save(update_fields=["password"])
@@ -411,7 +428,7 @@ def api_token_issue(*, user: User) -> str:
     in again, never read back.
     """
     if not user.is_active:
-        raise ApplicationError("This account is deactivated: it cannot sign in.")
+        raise ApplicationError(gettext("This account is deactivated: it cannot sign in."))
     key = secrets.token_hex(API_TOKEN_KEY_BYTES)
     ApiToken.objects.create(
         digest=api_token_digest(key),
@@ -518,10 +535,8 @@ def user_change_email(*, user: User, email: str) -> User:
     assert user.organization is not None
     refuse_email_of_other_organization(organization=user.organization, email=email)
     if User.objects.filter(email=email).exclude(pk=user.pk).exists():
-        raise ApplicationError(
-            f"{email} is already the email of someone else.",
-            fields={"email": [f"{email} is already the email of someone else."]},
-        )
+        message = gettext("%(email)s is already the email of someone else.") % {"email": email}
+        raise ApplicationError(message, fields={"email": [message]})
     user.email = email
     try:
         user.full_clean(exclude=["password"])

@@ -6,14 +6,17 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import SetPasswordForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.encoding import force_str
 from django.utils.http import urlsafe_base64_decode
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from accounts import services
 from accounts.forms import ProfileForm
+from accounts.languages import request_language
 from accounts.models import User
 from accounts.sso.selectors import password_sign_in_refusal
 from accounts.tokens import INVITATION_MAX_AGE, invitation_token_generator
@@ -43,7 +46,9 @@ def account(request: HttpRequest) -> HttpResponse:
         except ApplicationError as error:
             form_add_application_error(form, error)
         else:
-            messages.success(request, "Your profile is saved.")
+            # Say it in the language just chosen: the next page speaks it too.
+            translation.activate(request_language(request, user))
+            messages.success(request, gettext("Your profile is saved."))
             return redirect("accounts:account")
     return render(request, "accounts/account.html", {"form": form})
 
@@ -88,6 +93,10 @@ def invitation_accept(request: HttpRequest, uidb64: str, token: str) -> HttpResp
             form_add_application_error(form, error)
         else:
             login(request, person, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, f"Welcome, {person.get_short_name()}. Your password is set.")
+            messages.success(
+                request,
+                gettext("Welcome, %(name)s. Your password is set.")
+                % {"name": person.get_short_name()},
+            )
             return redirect("home")
     return render(request, "accounts/invitation_accept.html", {"form": form, "person": person})

@@ -295,6 +295,7 @@ SPECTACULAR_SETTINGS = {
         "PublicationStatusEnum": "courses.models.PublicationStatus",
         "TeachBackStatusEnum": "practice.teachback.models.SessionStatus",
         "EnrollmentStatusEnum": "practice.models.EnrollmentStatus",
+        "LanguageEnum": "micromastery.settings.LANGUAGES",
     },
 }
 

@@ -9,6 +9,7 @@ from django.db.models import prefetch_related_objects
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.templatetags.static import static
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -80,7 +81,7 @@ def web_manifest(request: HttpRequest) -> JsonResponse:
     manifest = {
         "name": "Micromastery",
         "short_name": "Micromastery",
-        "description": "Practise small skills in the flow of work.",
+        "description": gettext("Practise small skills in the flow of work."),
         "start_url": "/",
         "scope": "/",
         "display": "standalone",

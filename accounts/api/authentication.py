@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils import timezone, translation
+from django.utils.translation import gettext
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.plumbing import build_bearer_security_scheme_object
 from rest_framework import exceptions
@@ -22,8 +23,10 @@ class ApiTokenAuthentication(TokenAuthentication):
         token = services.api_token_authenticate(key=key, now=timezone.now())
         if token is None:
             raise exceptions.AuthenticationFailed(
-                "This token no longer works: it was signed out, unused for too long, or the "
-                "password or account changed. Sign in again at POST /api/v1/auth/token/."
+                gettext(
+                    "This token no longer works: it was signed out, unused for too long, or the "
+                    "password or account changed. Sign in again at POST /api/v1/auth/token/."
+                )
             )
         return token.user, token
 

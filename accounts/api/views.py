@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import authenticate
+from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -60,7 +61,7 @@ class TokenApi(APIView):
             password=serializer.validated_data["password"],
         )
         if not isinstance(user, User) or not user.is_active:
-            raise ApplicationError("That email and password do not match an account.")
+            raise ApplicationError(gettext("That email and password do not match an account."))
         key = services.api_token_issue(user=user)
         return Response(TokenOutputSerializer({"token": key}).data, status=status.HTTP_200_OK)
 

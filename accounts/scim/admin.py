@@ -6,6 +6,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.scim import services
 from accounts.scim.models import ScimToken
@@ -57,13 +59,13 @@ class ScimTokenAdmin(OrganizationScopedAdmin):
         # A revoked token stays listed: when it stopped working is part of the record.
         return False
 
-    @admin.display(description="Key ends with")
+    @admin.display(description=_("Key ends with"))
     def key_ending(self, token: ScimToken) -> str:
         return f"…{token.hint}"
 
-    @admin.display(description="State")
+    @admin.display(description=_("State"))
     def state(self, token: ScimToken) -> str:
-        return "Revoked" if token.is_revoked else "Active"
+        return gettext("Revoked") if token.is_revoked else gettext("Active")
 
     def save_model(self, request: HttpRequest, obj: ScimToken, form: Any, change: bool) -> None:
         if change:
@@ -78,11 +80,15 @@ class ScimTokenAdmin(OrganizationScopedAdmin):
             setattr(obj, field.attname, getattr(token, field.attname))
         self.message_user(
             request,
-            f"Copy this token now into your identity provider; it is shown only this once: {key}",
+            gettext(
+                "Copy this token now into your identity provider; it is shown only this once: "
+                "%(key)s"
+            )
+            % {"key": key},
             messages.WARNING,
         )
 
-    @admin.action(description="Revoke selected tokens")
+    @admin.action(description=_("Revoke selected tokens"))
     def revoke(self, request: HttpRequest, queryset: QuerySet[ScimToken]) -> None:
         revoked = 0
         for token in queryset.filter(revoked_at__isnull=True):
@@ -90,6 +96,11 @@ class ScimTokenAdmin(OrganizationScopedAdmin):
             revoked += 1
         self.message_user(
             request,
-            f"Revoked {revoked} token(s): the directory can no longer provision with them.",
+            ngettext(
+                "Revoked %(count)d token: the directory can no longer provision with it.",
+                "Revoked %(count)d tokens: the directory can no longer provision with them.",
+                revoked,
+            )
+            % {"count": revoked},
             messages.SUCCESS,
         )

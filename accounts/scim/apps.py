@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ScimConfig(AppConfig):
@@ -7,4 +8,4 @@ class ScimConfig(AppConfig):
 
     name = "accounts.scim"
     label = "scim"
-    verbose_name = "Directory provisioning (SCIM)"
+    verbose_name = _("Directory provisioning (SCIM)")

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization, Team, User
 from micromastery.common.models import BaseModel
@@ -41,11 +42,13 @@ class ScimToken(BaseModel):
         Organization, on_delete=models.CASCADE, related_name="scim_tokens"
     )
     name = models.CharField(
-        max_length=100, help_text="Where it is used, e.g. “Entra ID provisioning”."
+        _("name"), max_length=100, help_text=_("Where it is used, e.g. “Entra ID provisioning”.")
     )
     digest = models.CharField(max_length=64, unique=True, editable=False)
     hint = models.CharField(
-        max_length=16, editable=False, help_text="The key's last characters, to tell keys apart."
+        max_length=16,
+        editable=False,
+        help_text=_("The key's last characters, to tell keys apart."),
     )
     created_by = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
@@ -56,7 +59,7 @@ class ScimToken(BaseModel):
     objects = ScimTokenQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "SCIM token"
+        verbose_name = _("SCIM token")
         ordering = ["-created_at"]
 
     def __str__(self) -> str:

@@ -5,6 +5,8 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.sso import oidc
 from accounts.sso.models import SingleSignOn, SingleSignOnDomain
@@ -16,11 +18,11 @@ CLIENT_SECRET_MAX_LENGTH = 1000
 class SingleSignOnAdminForm(forms.ModelForm[SingleSignOn]):
     # Write-only: the stored secret is never sent back to a browser.
     client_secret = forms.CharField(
-        label="Client secret",
+        label=_("Client secret"),
         required=False,
         max_length=CLIENT_SECRET_MAX_LENGTH,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
-        help_text="Stored encrypted and never shown again. Leave empty to keep the current one.",
+        help_text=_("Stored encrypted and never shown again. Leave empty to keep the current one."),
     )
 
     class Meta:
@@ -38,7 +40,7 @@ class SingleSignOnAdminForm(forms.ModelForm[SingleSignOn]):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         if not cleaned.get("client_secret") and not self.instance.client_secret_encrypted:
-            self.add_error("client_secret", "Enter the client secret your provider gave you.")
+            self.add_error("client_secret", _("Enter the client secret your provider gave you."))
         return cleaned
 
     def save(self, commit: bool = True) -> SingleSignOn:
@@ -52,7 +54,7 @@ class SingleSignOnDomainInline(OrganizationScopedInlineMixin, admin.TabularInlin
     roles = ("is_org_admin",)
     extra = 1
     min_num = 1
-    verbose_name_plural = "allowed email domains (people of these domains sign in here)"
+    verbose_name_plural = _("allowed email domains (people of these domains sign in here)")
 
     def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
         # Without a domain nobody new could sign in: the admin does not check min_num itself.
@@ -83,7 +85,7 @@ class SingleSignOnAdmin(OrganizationScopedAdmin):
                 ]
             },
         ),
-        ("Who signs in here", {"fields": ["is_enabled", "is_required"]}),
+        (_("Who signs in here"), {"fields": ["is_enabled", "is_required"]}),
     ]
 
     def get_queryset(self, request: HttpRequest) -> Any:
@@ -99,8 +101,8 @@ class SingleSignOnAdmin(OrganizationScopedAdmin):
             or not SingleSignOn.objects.filter(organization_id=user.organization_id).exists()
         )
 
-    @admin.display(description="Redirect URI to register at the provider")
+    @admin.display(description=_("Redirect URI to register at the provider"))
     def redirect_uri(self, single_sign_on: SingleSignOn) -> str:
         if single_sign_on.pk is None:
-            return "Shown once saved."
+            return gettext("Shown once saved.")
         return oidc.redirect_uri(single_sign_on)

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class SingleSignOnConfig(AppConfig):
@@ -6,7 +7,7 @@ class SingleSignOnConfig(AppConfig):
 
     name = "accounts.sso"
     label = "sso"
-    verbose_name = "Single sign-on"
+    verbose_name = _("Single sign-on")
 
     def ready(self) -> None:
         from accounts.sso.models import SingleSignOn

@@ -6,6 +6,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization
 from micromastery.common import encryption
@@ -46,38 +47,44 @@ class SingleSignOn(BaseModel):
         Organization, on_delete=models.CASCADE, related_name="single_sign_on"
     )
     is_enabled = models.BooleanField(
-        "enabled",
+        _("enabled"),
         default=True,
-        help_text="Send the organization's people to this provider when they sign in.",
+        help_text=_("Send the organization's people to this provider when they sign in."),
     )
     discovery_url = models.URLField(
-        "issuer or discovery URL",
+        _("issuer or discovery URL"),
         max_length=500,
-        help_text="The provider's issuer, e.g. https://login.microsoftonline.com/TENANT-ID/v2.0; "
-        "/.well-known/openid-configuration is added when missing.",
+        help_text=_(
+            "The provider's issuer, e.g. https://login.microsoftonline.com/TENANT-ID/v2.0; "
+            "/.well-known/openid-configuration is added when missing."
+        ),
     )
-    client_id = models.CharField("client ID", max_length=255)
+    client_id = models.CharField(_("client ID"), max_length=255)
     # A Fernet token of a secret of at most 1,000 characters fits well within this.
     client_secret_encrypted = BoundedTextField(max_length=4000, editable=False, blank=True)
     team_claim = models.CharField(
-        "team claim",
+        _("team claim"),
         max_length=100,
         blank=True,
-        help_text="The ID token claim that names a person's team (e.g. department). "
-        "Left empty, sign-in changes no team.",
+        help_text=_(
+            "The ID token claim that names a person's team (e.g. department). "
+            "Left empty, sign-in changes no team."
+        ),
     )
     is_required = models.BooleanField(
-        "single sign-on required",
+        _("single sign-on required"),
         default=False,
-        help_text="Turns off password sign-in and password reset for the organization's "
-        "people: they sign in only through the provider.",
+        help_text=_(
+            "Turns off password sign-in and password reset for the organization's "
+            "people: they sign in only through the provider."
+        ),
     )
 
     objects = SingleSignOnQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "single sign-on"
-        verbose_name_plural = "single sign-on"
+        verbose_name = _("single sign-on")
+        verbose_name_plural = _("single sign-on")
 
     def __str__(self) -> str:
         return f"Single sign-on of {self.organization}"
@@ -117,12 +124,12 @@ class SingleSignOnDomain(models.Model):
         SingleSignOn, on_delete=models.CASCADE, related_name="domains"
     )
     name = models.CharField(
-        "email domain", max_length=253, unique=True, help_text="e.g. acme.example"
+        _("email domain"), max_length=253, unique=True, help_text=_("e.g. acme.example")
     )
 
     class Meta:
         ordering = ["name"]
-        verbose_name = "allowed email domain"
+        verbose_name = _("allowed email domain")
 
     def __str__(self) -> str:
         return self.name
@@ -132,7 +139,7 @@ class SingleSignOnDomain(models.Model):
         self.name = normalize_domain(self.name)
         if not _DOMAIN.match(self.name):
             raise ValidationError(
-                {"name": "Enter a domain such as acme.example, without the part before @."}
+                {"name": _("Enter a domain such as acme.example, without the part before @.")}
             )
         # Another provider's domains are refused by validate_unique, with their own message.
         owners = Organization.objects.listing_email_domain(self.name)
@@ -140,7 +147,11 @@ class SingleSignOnDomain(models.Model):
             owners = owners.exclude(single_sign_on__pk=self.single_sign_on_id)
         if owners.exists():
             raise ValidationError(
-                {"name": "Another organization owns this domain. Ask us to move it if it is yours."}
+                {
+                    "name": _(
+                        "Another organization owns this domain. Ask us to move it if it is yours."
+                    )
+                }
             )
 
     def validate_unique(self, exclude: Any = None) -> None:
@@ -153,8 +164,10 @@ class SingleSignOnDomain(models.Model):
         ):
             raise ValidationError(
                 {
-                    "name": "This domain already signs in through another provider. Ask us to "
-                    "move it if it is yours."
+                    "name": _(
+                        "This domain already signs in through another provider. Ask us to "
+                        "move it if it is yours."
+                    )
                 }
             )
         super().validate_unique(exclude=exclude)

@@ -15,6 +15,7 @@ from authlib.integrations.django_client import DjangoOAuth2App
 from authlib.integrations.django_client.integration import DjangoIntegration
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 from joserfc.errors import JoseError
 
 from accounts.sso.models import SingleSignOn
@@ -28,19 +29,19 @@ SCOPES = "openid email profile"
 PROVIDER_TIMEOUT = 10
 WELL_KNOWN = "/.well-known/openid-configuration"
 
-UNVERIFIED = (
+UNVERIFIED = _(
     "Your company's sign-in could not be verified, so you are not signed in. Start again "
     "from the sign-in page; if it keeps failing, ask your organization's admin to check "
     "the single sign-on settings."
 )
-STALE_STATE = (
+STALE_STATE = _(
     "This sign-in did not start here or was already used. Start again from the sign-in page."
 )
-DENIED = (
+DENIED = _(
     "Your company's sign-in page did not let you in. Ask your organization's admin to give "
     "you access to Micromastery there."
 )
-UNREACHABLE = (
+UNREACHABLE = _(
     "Your company's sign-in page cannot be reached right now. Try again in a minute; if it "
     "keeps failing, ask your organization's admin to check the single sign-on settings."
 )

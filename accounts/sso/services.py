@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from accounts import services as accounts_services
 from accounts.models import Team, User, normalize_email
@@ -38,28 +39,39 @@ def sso_person_sign_in(*, single_sign_on: SingleSignOn, claims: Mapping[str, Any
     email = normalize_email(str(claims.get("email") or ""))
     if not email:
         raise ApplicationError(
-            "Your company's sign-in did not tell us your email address. Ask your "
-            "organization's admin to release the email claim to Micromastery."
+            gettext(
+                "Your company's sign-in did not tell us your email address. Ask your "
+                "organization's admin to release the email claim to Micromastery."
+            )
         )
     if claims.get("email_verified") is False:
         raise ApplicationError(
-            f"Your company's sign-in has not verified {email}. Verify it there and try again."
+            gettext(
+                "Your company's sign-in has not verified %(email)s. Verify it there and try again."
+            )
+            % {"email": email}
         )
     if not single_sign_on.allows_email(email):
         raise ApplicationError(
-            f"{email} is not an address of {organization}, so it cannot sign in through its "
-            "single sign-on. Sign in with your work email, or ask your organization's admin "
-            "to add its domain."
+            gettext(
+                "%(email)s is not an address of %(organization)s, so it cannot sign in through "
+                "its single sign-on. Sign in with your work email, or ask your organization's "
+                "admin to add its domain."
+            )
+            % {"email": email, "organization": organization}
         )
     person = User.objects.select_for_update().filter(email=email).first()
     if person is not None and person.organization_id != organization.pk:
         raise ApplicationError(
-            f"{email} already has an account with another organization, so it cannot sign in "
-            f"through {organization}'s single sign-on. Ask your organization's admin."
+            gettext(
+                "%(email)s already has an account with another organization, so it cannot sign "
+                "in through the single sign-on of %(organization)s. Ask your organization's admin."
+            )
+            % {"email": email, "organization": organization}
         )
     if person is not None and not person.is_active:
         raise ApplicationError(
-            "This account is deactivated. Ask your organization's admin to reactivate it."
+            gettext("This account is deactivated. Ask your organization's admin to reactivate it.")
         )
     if person is None:
         name = str(claims.get("name") or "").strip() or email.split("@")[0]

@@ -10,6 +10,7 @@ from django.contrib.admin.views.main import ERROR_FLAG, SEARCH_VAR
 from django.core.exceptions import BadRequest, PermissionDenied
 from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.utils.translation import gettext
 
 from micromastery.common.models import MAX_ROW_ID
 
@@ -113,7 +114,7 @@ class OrganizationScopedAdmin(admin.ModelAdmin[Any]):
     ) -> Any:
         obj = super().get_object(request, object_id, from_field)
         if obj is None:
-            raise Http404("No such record in your organization.")
+            raise Http404(gettext("No such record in your organization."))
         return obj
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
@@ -192,7 +193,7 @@ class ForwardRelationAutocompleteJsonView(AutocompleteJsonView):
         if not source_field.concrete:
             raise PermissionDenied
         if "\x00" in term:
-            raise BadRequest("The search term contains a NUL character.")
+            raise BadRequest(gettext("The search term contains a NUL character."))
         return term, model_admin, source_field, to_field_name
 
 

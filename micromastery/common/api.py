@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils.translation import gettext
 from rest_framework import exceptions, serializers
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
@@ -36,7 +37,7 @@ class Pagination(PageNumberPagination):
             self.page_size_query_param,
             raw,
             maximum=self.max_page_size,
-            message=f"Give a page size from 1 to {self.max_page_size}.",
+            message=gettext("Give a page size from 1 to %(most)d.") % {"most": self.max_page_size},
         )
 
     def paginate_queryset(
@@ -45,14 +46,14 @@ class Pagination(PageNumberPagination):
         page = _whole_number(
             self.page_query_param,
             request.query_params.get(self.page_query_param, "1"),
-            message="Give a page number from 1.",
+            message=gettext("Give a page number from 1."),
         )
         try:
             return super().paginate_queryset(queryset, request, view)
         except exceptions.NotFound:
             # A well-formed page number past the end: that page does not exist.
             raise exceptions.NotFound(
-                f"There is no page {page}: this list has fewer pages."
+                gettext("There is no page %(page)d: this list has fewer pages.") % {"page": page}
             ) from None
 
     def get_schema_operation_parameters(self, view: APIView) -> list[dict[str, Any]]:
@@ -87,15 +88,15 @@ def _type_problem(field: serializers.Field[Any, Any, Any, Any], value: Any) -> s
         return None
     if isinstance(field, serializers.ListField | serializers.ManyRelatedField):
         if not isinstance(value, list):
-            return "Give a list here."
+            return gettext("Give a list here.")
         child = field.child if isinstance(field, serializers.ListField) else field.child_relation
         problems = (_type_problem(child, item) for item in value)
         return next((problem for problem in problems if problem), None)
     if isinstance(field, serializers.BooleanField):
-        return None if isinstance(value, bool) else "Give true or false here."
+        return None if isinstance(value, bool) else gettext("Give true or false here.")
     if isinstance(field, serializers.IntegerField | serializers.PrimaryKeyRelatedField):
         is_number = isinstance(value, int) and not isinstance(value, bool)
-        return None if is_number else "Give a whole number here."
+        return None if is_number else gettext("Give a whole number here.")
     if isinstance(
         field,
         serializers.CharField
@@ -104,7 +105,7 @@ def _type_problem(field: serializers.Field[Any, Any, Any, Any], value: Any) -> s
         | serializers.TimeField
         | serializers.UUIDField,
     ):
-        return None if isinstance(value, str) else "Give text here, in quotes."
+        return None if isinstance(value, str) else gettext("Give text here, in quotes.")
     return None
 
 
@@ -119,7 +120,7 @@ class StrictFieldsMixin:
         if isinstance(data, Mapping):
             writable = {name: field for name, field in self.fields.items() if not field.read_only}
             refused = {
-                str(name): ["Unknown field: remove it or check its spelling."]
+                str(name): [gettext("Unknown field: remove it or check its spelling.")]
                 for name in data
                 if name not in writable
             }
@@ -226,7 +227,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             )
         body = {
             "code": "invalid",
-            "message": message or "The request is not valid.",
+            "message": message or gettext("The request is not valid."),
             "fields": fields,
         }
     else:

@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CommonConfig(AppConfig):
     name = "micromastery.common"
     label = "common"
-    verbose_name = "Platform"
+    verbose_name = _("Platform")

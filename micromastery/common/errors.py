@@ -1,10 +1,11 @@
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import Model
+from django_stubs_ext import StrOrPromise
 
 
 class ApplicationError(Exception):
@@ -14,10 +15,17 @@ class ApplicationError(Exception):
     message next to the field it is about.
     """
 
-    def __init__(self, message: str, *, fields: dict[str, list[str]] | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.fields = fields or {}
+    def __init__(
+        self, message: StrOrPromise, *, fields: Mapping[str, Sequence[StrOrPromise]] | None = None
+    ) -> None:
+        # Said in the language active where it is raised: the reader's, on a page or in the API.
+        text = str(message)
+        super().__init__(text)
+        self.message = text
+        self.fields = {
+            name: [str(problem) for problem in problems]
+            for name, problems in (fields or {}).items()
+        }
 
     @classmethod
     def from_validation_error(cls, error: ValidationError, prefix: str = "") -> ApplicationError:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from django.utils.formats import number_format
+from django.utils.translation import gettext
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
 from rest_framework.utils import json
@@ -35,7 +37,7 @@ class JSONLimitError(ValueError):
 def _position(text: str, offset: int) -> str:
     line = text.count("\n", 0, offset) + 1
     column = offset - (text.rfind("\n", 0, offset) + 1) + 1
-    return f"line {line}, column {column}"
+    return gettext("line %(line)d, column %(column)d") % {"line": line, "column": column}
 
 
 def json_limits_check(
@@ -52,24 +54,41 @@ def json_limits_check(
                 depth += 1
                 if depth > max_depth:
                     raise JSONLimitError(
-                        f"It is nested more than {max_depth} levels deep "
-                        f"({_position(text, token.start())})."
+                        gettext("It is nested more than %(depth)d levels deep (%(position)s).")
+                        % {"depth": max_depth, "position": _position(text, token.start())}
                     )
             else:
                 depth -= 1
         elif number and number.lstrip("-").isdigit():
             digits = number.lstrip("-")
             problem = None
+            limit: dict[str, Any] = {}
             if max_digits is not None and len(digits) > max_digits:
-                problem = f"is too long: whole numbers here have at most {max_digits} digits"
+                problem = gettext(
+                    "The number %(number)s is too long: whole numbers here have at most "
+                    "%(digits)d digits (%(position)s)."
+                )
+                limit = {"digits": max_digits}
             elif max_integer is not None and (
                 len(digits) > len(str(max_integer)) or int(digits) > max_integer
             ):
-                problem = f"is too large: whole numbers here go up to {max_integer:,}"
+                problem = gettext(
+                    "The number %(number)s is too large: whole numbers here go up to "
+                    "%(largest)s (%(position)s)."
+                )
+                limit = {"largest": number_format(max_integer, force_grouping=True)}
             if problem:
-                shown = number if len(number) <= 20 else f"{number[:12]}… ({len(digits):,} digits)"
+                shown = (
+                    number
+                    if len(number) <= 20
+                    else gettext("%(start)s… (%(count)s digits)")
+                    % {
+                        "start": number[:12],
+                        "count": number_format(len(digits), force_grouping=True),
+                    }
+                )
                 raise JSONLimitError(
-                    f"The number {shown} {problem} ({_position(text, token.start())})."
+                    problem % {"number": shown, "position": _position(text, token.start()), **limit}
                 )
 
 
@@ -97,7 +116,9 @@ class BoundedJSONParser(parsers.JSONParser):
         try:
             text = stream.read().decode(encoding)
         except UnicodeDecodeError as error:
-            raise ParseError(f"The body is not {encoding} text.") from error
+            raise ParseError(
+                gettext("The body is not %(encoding)s text.") % {"encoding": encoding}
+            ) from error
         try:
             return json_loads_bounded(
                 text,
@@ -106,6 +127,10 @@ class BoundedJSONParser(parsers.JSONParser):
                 parse_constant=json.strict_constant if self.strict else None,
             )
         except JSONLimitError as error:
-            raise ParseError(f"The JSON body was refused. {error}") from error
+            raise ParseError(
+                gettext("The JSON body was refused. %(reason)s") % {"reason": error}
+            ) from error
         except ValueError as error:
-            raise ParseError(f"JSON parse error - {error}") from error
+            raise ParseError(
+                gettext("JSON parse error - %(reason)s") % {"reason": error}
+            ) from error

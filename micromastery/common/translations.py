@@ -159,6 +159,16 @@ def catalogue_gaps(root: Path, language: str, messages: Iterable[Message]) -> li
     return gaps
 
 
+def _entry_key(entry: polib.POEntry | polib.MOEntry) -> tuple[str, str]:
+    return (entry.msgctxt or "", entry.msgid)
+
+
+def _entry_translation(entry: polib.POEntry | polib.MOEntry) -> object:
+    if entry.msgid_plural:
+        return tuple(value for _form, value in sorted(entry.msgstr_plural.items()))
+    return entry.msgstr
+
+
 def stale_compiled_catalogues(root: Path) -> list[str]:
     """Languages whose compiled catalogue (.mo, what Django reads) differs from the .po."""
     stale = []
@@ -170,17 +180,17 @@ def stale_compiled_catalogues(root: Path) -> list[str]:
             stale.append(f"{mo_path} is missing: run `make messages`")
             continue
 
-        def translated(catalogue: polib._BaseFile) -> dict[tuple[str, str], object]:
-            return {
-                (entry.msgctxt or "", entry.msgid): (
-                    entry.msgstr,
-                    tuple(sorted(entry.msgstr_plural.items())),
-                )
-                for entry in catalogue
-                if entry.translated() and not entry.obsolete
-            }
-
-        if translated(polib.pofile(str(po_path))) != translated(polib.mofile(str(mo_path))):
+        source = {
+            _entry_key(entry): _entry_translation(entry)
+            for entry in polib.pofile(str(po_path))
+            if entry.msgid and entry.translated() and not entry.obsolete
+        }
+        compiled = {
+            _entry_key(entry): _entry_translation(entry)
+            for entry in polib.mofile(str(mo_path))
+            if entry.msgid
+        }
+        if source != compiled:
             stale.append(f"{mo_path} is older than its .po: run `make messages`")
     return stale
 
@@ -201,8 +211,8 @@ _BLOCK_OPENERS = {
 
 
 def _is_text(text: str) -> bool:
-    text = _ENTITY.sub(" ", text).strip()
-    return bool(_LETTER.search(text)) and text not in UNTRANSLATED_WORDS
+    words = [word for word in _ENTITY.sub(" ", text).split() if word not in UNTRANSLATED_WORDS]
+    return bool(_LETTER.search(" ".join(words)))
 
 
 class _MarkupScanner:
@@ -214,7 +224,8 @@ class _MarkupScanner:
         self.raw_element = ""  # inside <script> or <style>: code, not text
         self.in_comment = False
 
-    def texts(self, chunk: str) -> Iterator[str]:
+    def texts(self, chunk: str) -> Iterator[tuple[int, str]]:
+        """(offset in ``chunk``, text) of each piece of interface text."""
         position = 0
         while position < len(chunk):
             if self.in_comment:
@@ -231,13 +242,13 @@ class _MarkupScanner:
                 end = chunk.find(">", position)
                 attributes = chunk[position : end if end >= 0 else len(chunk)]
                 for match in _TAG_ATTRIBUTE.finditer(attributes):
-                    yield match.group(2)
+                    yield position + match.start(2), match.group(2)
                 if end < 0:
                     return
                 self.in_tag, position = False, end + 1
             else:
                 start = chunk.find("<", position)
-                yield chunk[position : start if start >= 0 else len(chunk)]
+                yield position, chunk[position : start if start >= 0 else len(chunk)]
                 if start < 0:
                     return
                 if chunk.startswith("<!--", start):
@@ -269,14 +280,17 @@ def unmarked_template_text(path: Path, root: Path) -> Iterator[Finding]:
             elif name in _BLOCK_OPENERS:
                 closing = _BLOCK_OPENERS[name]
             continue
-        if closing or token.token_type != TokenType.TEXT or token.lineno in ignored_lines:
+        if closing or token.token_type != TokenType.TEXT:
             continue
-        texts = [token.contents] if plain_text else scanner.texts(token.contents)
-        for text in texts:
+        contents = token.contents
+        texts = [(0, contents)] if plain_text else scanner.texts(contents)
+        for offset, text in texts:
             if _is_text(text):
-                yield Finding(
-                    str(path.relative_to(root)), token.lineno or 0, " ".join(text.split())
-                )
+                offset += len(text) - len(text.lstrip())
+                line = (token.lineno or 0) + contents.count("\n", 0, offset)
+                if line in ignored_lines:
+                    continue
+                yield Finding(str(path.relative_to(root)), line, " ".join(text.split()))
 
 
 # Python: interface text passed where people will read it.
@@ -302,6 +316,13 @@ _MESSAGE_CALLS = {
     "info": 1,
     "warning": 1,
     "error": 1,
+}
+# Class attributes people read: model and inline names, admin column titles.
+_TEXT_ATTRIBUTES = {
+    "verbose_name",
+    "verbose_name_plural",
+    "short_description",
+    "empty_value_display",
 }
 _RELATION_FIELDS = {"ForeignKey", "OneToOneField", "ManyToManyField"}
 _CHOICES_BASES = {"TextChoices", "IntegerChoices", "Choices"}
@@ -386,8 +407,13 @@ class _PythonTextVisitor(ast.NodeVisitor):
 
     def visit_Assign(self, node: ast.Assign) -> None:
         for target in node.targets:
-            if isinstance(target, ast.Attribute) and target.attr == "short_description":
+            name = getattr(target, "attr", getattr(target, "id", ""))
+            if name in _TEXT_ATTRIBUTES:
                 self.found.extend(_literal_texts(node.value))
+            elif name == "fieldsets" and isinstance(node.value, ast.List | ast.Tuple):
+                for fieldset in node.value.elts:
+                    if isinstance(fieldset, ast.Tuple) and fieldset.elts:
+                        self.found.extend(_literal_texts(fieldset.elts[0]))
         self.generic_visit(node)
 
 
@@ -395,7 +421,7 @@ def unmarked_python_text(path: Path, root: Path) -> Iterator[Finding]:
     source = path.read_text()
     lines = source.splitlines()
     relative = path.relative_to(root)
-    visitor = _PythonTextVisitor(in_api="api" in relative.parts)
+    visitor = _PythonTextVisitor(in_api="api" in relative.parts or relative.stem == "api")
     visitor.visit(ast.parse(source))
     for node in visitor.found:
         line = getattr(node, "lineno", 0)

@@ -44,7 +44,9 @@ class NudgePreferencesForm(ProfileForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Name and language are the account page's.
         del self.fields["display_name"]
+        del self.fields["language"]
 
 
 class TeamWebhookAdminForm(forms.ModelForm[TeamWebhook]):

@@ -52,6 +52,12 @@
     }
   }
 
+  // Messages in the reader's language, given by the page (base.html); English otherwise.
+  function text(name, english) {
+    var status = document.querySelector("[data-sync-status]");
+    return (status && status.dataset[name]) || english;
+  }
+
   function queue(form, submitter) {
     var data = new FormData(form);
     if (submitter && submitter.name) {
@@ -67,7 +73,7 @@
       Array.prototype.forEach.call(form.querySelectorAll("button"), function (button) {
         button.disabled = true;
       });
-      say(form, "Saved on this device: your rep will be sent as soon as you are back online.");
+      say(form, text("queued", "Saved on this device: your rep will be sent as soon as you are back online."));
     });
   }
 
@@ -96,13 +102,13 @@
               return withStore("readwrite", function (store) { return store.delete(item.key); })
                 .then(function () {
                   say(null, response.ok
-                    ? "Synced: the rep you logged offline is saved."
-                    : "A rep logged offline could not be saved: open the step to log it again.");
+                    ? text("synced", "Synced: the rep you logged offline is saved.")
+                    : text("syncRefused", "A rep logged offline could not be saved: open the step to log it again."));
                   document.querySelectorAll("[data-offline-status]").forEach(function (status) {
                     if (status.textContent) {
                       status.textContent = response.ok
-                        ? "Synced: your rep is saved."
-                        : "This rep could not be saved: open the step to log it again.";
+                        ? text("repSynced", "Synced: your rep is saved.")
+                        : text("repRefused", "This rep could not be saved: open the step to log it again.");
                     }
                   });
                 });
@@ -121,7 +127,7 @@
     }
     event.preventDefault();
     queue(form, event.submitter).catch(function () {
-      say(form, "You are offline and this browser cannot keep the rep: try again when online.");
+      say(form, text("cannotQueue", "You are offline and this browser cannot keep the rep: try again when online."));
     });
   });
   window.addEventListener("online", sync);

@@ -58,7 +58,9 @@ def test_admin_revoke_stops_the_token(client, org_admin, scim_token, scim):
         {"action": "revoke", "_selected_action": [token.pk]},
         follow=True,
     )
-    assert "Revoked 1 token(s)" in response.content.decode()
+    assert "Revoked 1 token: the directory can no longer provision with it." in (
+        response.content.decode()
+    )
     assert scim.get("Users").status_code == 401
     token.refresh_from_db()
     assert token.revoked_at is not None

@@ -24,7 +24,7 @@ def signed_in_email(client):
 
 def refusal(response):
     assert response.status_code == 400
-    message = response.context["sign_in_error"]
+    message = str(response.context["sign_in_error"])
     assert message in response.content.decode().replace("&#x27;", "'")
     return message
 
