@@ -20,6 +20,8 @@ class DemoPerson:
     time_zone: str
     team: str | None = None
     role: str = "learner"
+    # The language they chose on their account page; empty follows their browser.
+    language: str = ""
 
 
 DEMO_PEOPLE = [
@@ -27,16 +29,22 @@ DEMO_PEOPLE = [
     DemoPerson("marcus.reed@acme.example", "Marcus Reed", "Europe/London", role="manager"),
     DemoPerson("priya.nair@acme.example", "Priya Nair", "Europe/London", role="org_admin"),
     DemoPerson("ana.costa@acme.example", "Ana Costa", "Europe/Lisbon", "Dispatch"),
-    DemoPerson("tom.becker@acme.example", "Tom Becker", "Europe/Berlin", "Dispatch"),
+    DemoPerson("tom.becker@acme.example", "Tom Becker", "Europe/Berlin", "Dispatch", language="de"),
     DemoPerson("kenji.sato@acme.example", "Kenji Sato", "Asia/Tokyo", "Dispatch"),
     DemoPerson("grace.okafor@acme.example", "Grace Okafor", "Africa/Lagos", "Dispatch"),
     DemoPerson("liam.walsh@acme.example", "Liam Walsh", "Europe/Dublin", "Dispatch"),
     DemoPerson("sofia.rossi@acme.example", "Sofia Rossi", "Europe/Rome", "Dispatch"),
     DemoPerson("maya.patel@acme.example", "Maya Patel", "America/New_York", "Customer Care"),
     DemoPerson(
-        "diego.hernandez@acme.example", "Diego Hernández", "America/Los_Angeles", "Customer Care"
+        "diego.hernandez@acme.example",
+        "Diego Hernández",
+        "America/Los_Angeles",
+        "Customer Care",
+        language="es",
     ),
-    DemoPerson("chloe.martin@acme.example", "Chloé Martin", "Europe/Paris", "Customer Care"),
+    DemoPerson(
+        "chloe.martin@acme.example", "Chloé Martin", "Europe/Paris", "Customer Care", language="fr"
+    ),
     DemoPerson("noah.kim@acme.example", "Noah Kim", "America/Chicago", "Customer Care"),
     DemoPerson("fatima.zahra@acme.example", "Fatima Zahra", "Africa/Casablanca", "Customer Care"),
     DemoPerson("oliver.smith@acme.example", "Oliver Smith", "Australia/Sydney", "Customer Care"),
@@ -62,6 +70,7 @@ def seed_people() -> Organization:
             is_author=person.role == "author",
             is_org_admin=person.role == "org_admin",
             password=DEMO_PASSWORD,
+            language=person.language,
         )
     managers = [people[p.email] for p in DEMO_PEOPLE if p.role == "manager"]
     for team in DEMO_TEAMS:
@@ -81,4 +90,6 @@ def demo_logins() -> list[tuple[str, str]]:
         ("author (L&D)", "lena.fischer@acme.example"),
         ("manager of both teams", "marcus.reed@acme.example"),
         ("org admin", "priya.nair@acme.example"),
+        ("learner who reads German", "tom.becker@acme.example"),
+        ("learner who reads French", "chloe.martin@acme.example"),
     ]

@@ -82,6 +82,7 @@ def user_upsert(
     is_author: bool = False,
     is_org_admin: bool = False,
     password: str | None = None,
+    language: str | None = None,
 ) -> User:
     """Create the person, or update them when the email is already known in this org.
 
@@ -102,6 +103,8 @@ def user_upsert(
     user.time_zone = time_zone
     user.is_author = is_author
     user.is_org_admin = is_org_admin
+    if language is not None:
+        user.language = language
     if password is not None:
         user.set_password(password)
     elif not user.pk:

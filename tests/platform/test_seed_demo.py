@@ -232,3 +232,15 @@ def test_seed_demo_is_refused_in_production():
     with pytest.raises(CommandError, match="refused in production"):
         call_command("seed_demo")
     assert User.objects.count() == 0
+
+
+def test_seed_demo_has_people_who_read_german_and_french(client):
+    call_command("seed_demo")
+    client.force_login(User.objects.get(email="tom.becker@acme.example"))
+    german = client.get("/", HTTP_ACCEPT_LANGUAGE="en")
+    assert german["Content-Language"] == "de"
+    assert "Abmelden" in german.content.decode()
+    client.force_login(User.objects.get(email="chloe.martin@acme.example"))
+    french = client.get("/", HTTP_ACCEPT_LANGUAGE="en")
+    assert french["Content-Language"] == "fr"
+    assert "Se déconnecter" in french.content.decode()
