@@ -59,6 +59,15 @@ def person_language(person: User) -> str:
     )
 
 
+def remember_browser_language(*, person: User, request: HttpRequest) -> None:
+    """Keep the browser's language of a person signing in, so that messages reach people who
+    chose none in the language their pages were in. Written only when it changed."""
+    seen = browser_language(request)
+    if seen and seen != person.browser_language:
+        person.browser_language = seen
+        type(person).objects.filter(pk=person.pk).update(browser_language=seen)
+
+
 def request_language(request: HttpRequest, person: User | None) -> str:
     """The language of the page answering ``request``, read by ``person`` when signed in."""
     if person is None:

@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils import timezone, translation
 from django.utils.cache import patch_vary_headers
 
-from accounts.languages import browser_language, request_language
+from accounts.languages import request_language
 from accounts.models import User
 
 
@@ -29,11 +29,7 @@ class UserTimezoneMiddleware:
 
 
 class UserLanguageMiddleware:
-    """Speak each person's language (accounts.languages), and remember their browser's.
-
-    The browser's language is kept so that messages reach people who chose none in the
-    language their pages were in; it is written only when it changes.
-    """
+    """Speak each person's language (accounts.languages) on every page."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -41,11 +37,6 @@ class UserLanguageMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
         person = user if isinstance(user, User) and user.is_authenticated else None
-        if person is not None:
-            seen = browser_language(request)
-            if seen and seen != person.browser_language:
-                User.objects.filter(pk=person.pk).update(browser_language=seen)
-                person.browser_language = seen
         language = request_language(request, person)
         translation.activate(language)
         request.LANGUAGE_CODE = language
