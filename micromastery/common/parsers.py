@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from django.utils.formats import number_format
+from django.utils.translation import gettext
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
 from rest_framework.utils import json
@@ -32,10 +34,10 @@ class JSONLimitError(ValueError):
     """The text goes beyond what is accepted; the message says what and where."""
 
 
-def _position(text: str, offset: int) -> str:
+def _position(text: str, offset: int) -> dict[str, int]:
     line = text.count("\n", 0, offset) + 1
     column = offset - (text.rfind("\n", 0, offset) + 1) + 1
-    return f"line {line}, column {column}"
+    return {"line": line, "column": column}
 
 
 def json_limits_check(
@@ -52,8 +54,11 @@ def json_limits_check(
                 depth += 1
                 if depth > max_depth:
                     raise JSONLimitError(
-                        f"It is nested more than {max_depth} levels deep "
-                        f"({_position(text, token.start())})."
+                        gettext(
+                            "It is nested more than %(limit)s levels deep (line %(line)s, "
+                            "column %(column)s)."
+                        )
+                        % {"limit": max_depth, **_position(text, token.start())}
                     )
             else:
                 depth -= 1
@@ -61,15 +66,31 @@ def json_limits_check(
             digits = number.lstrip("-")
             problem = None
             if max_digits is not None and len(digits) > max_digits:
-                problem = f"is too long: whole numbers here have at most {max_digits} digits"
+                problem = gettext(
+                    "The number %(number)s is too long: whole numbers here have at most "
+                    "%(limit)s digits (line %(line)s, column %(column)s)."
+                )
+                limit = str(max_digits)
             elif max_integer is not None and (
                 len(digits) > len(str(max_integer)) or int(digits) > max_integer
             ):
-                problem = f"is too large: whole numbers here go up to {max_integer:,}"
+                problem = gettext(
+                    "The number %(number)s is too large: whole numbers here go up to "
+                    "%(limit)s (line %(line)s, column %(column)s)."
+                )
+                limit = number_format(max_integer, force_grouping=True)
             if problem:
-                shown = number if len(number) <= 20 else f"{number[:12]}… ({len(digits):,} digits)"
+                shown = (
+                    number
+                    if len(number) <= 20
+                    else gettext("%(start)s… (%(count)s digits)")
+                    % {
+                        "start": number[:12],
+                        "count": number_format(len(digits), force_grouping=True),
+                    }
+                )
                 raise JSONLimitError(
-                    f"The number {shown} {problem} ({_position(text, token.start())})."
+                    problem % {"number": shown, "limit": limit, **_position(text, token.start())}
                 )
 
 
@@ -97,7 +118,9 @@ class BoundedJSONParser(parsers.JSONParser):
         try:
             text = stream.read().decode(encoding)
         except UnicodeDecodeError as error:
-            raise ParseError(f"The body is not {encoding} text.") from error
+            raise ParseError(
+                gettext("The body is not %(encoding)s text.") % {"encoding": encoding}
+            ) from error
         try:
             return json_loads_bounded(
                 text,
@@ -106,6 +129,11 @@ class BoundedJSONParser(parsers.JSONParser):
                 parse_constant=json.strict_constant if self.strict else None,
             )
         except JSONLimitError as error:
-            raise ParseError(f"The JSON body was refused. {error}") from error
+            raise ParseError(
+                gettext("The JSON body was refused. %(problem)s") % {"problem": error}
+            ) from error
         except ValueError as error:
-            raise ParseError(f"JSON parse error - {error}") from error
+            # The decoder's own words stay in English: they name JSON's syntax.
+            raise ParseError(
+                gettext("JSON parse error - %(problem)s") % {"problem": error}
+            ) from error
