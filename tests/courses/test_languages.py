@@ -47,6 +47,7 @@ def test_studio_speaks_german_to_a_german_author(client, author):
     )
     assert "<strong>Gezieltes Üben: eine Routine, die Lernende bei der Arbeit wiederholen." in html
     assert "Was Lernende sehen werden" in html
+    assert "Micromastery – Erstellung" in html  # the admin's own header
     assert "Sichern und veröffentlichen" in html
     assert "Version 1 ist ein Entwurf. Lernende sehen ihn, sobald du ihn veröffentlichst" in html
     # Field labels and help come from the model, in German too.
