@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
+from django.utils.translation import gettext
 
 from accounts import policies
 from accounts.models import Organization, User
@@ -70,7 +71,7 @@ def micromastery_get(*, viewer: User, micromastery_id: int) -> MicromasteryVersi
         .first()
     )
     if version is None:
-        raise Http404("No published micromastery with this id.")
+        raise Http404(gettext("No published micromastery with this id."))
     return version
 
 
@@ -78,7 +79,7 @@ def authored_micromastery_get(*, viewer: User, micromastery_id: int) -> Micromas
     """A micromastery of the author's organization, whatever the state of its versions."""
     micromastery = policies.micromasteries_authorable_by(viewer).filter(pk=micromastery_id).first()
     if micromastery is None:
-        raise Http404("No micromastery with this id.")
+        raise Http404(gettext("No micromastery with this id."))
     return micromastery
 
 
@@ -104,7 +105,7 @@ def version_get(*, micromastery: Micromastery, number: int | None = None) -> Mic
     else:
         version = versions.published().first() or versions.order_by("-number").first()
     if version is None:
-        raise Http404("No such version.")
+        raise Http404(gettext("No such version."))
     return version
 
 
@@ -139,7 +140,7 @@ def course_list(*, viewer: User) -> QuerySet[Course]:
 def course_get(*, viewer: User, course_id: int) -> Course:
     course = _published_courses(viewer).filter(pk=course_id).first()
     if course is None:
-        raise Http404("No published course with this id.")
+        raise Http404(gettext("No published course with this id."))
     return course
 
 
@@ -173,33 +174,37 @@ def _sentences(text: str) -> int:
 
 
 def version_quality_hints(version: MicromasteryVersion) -> dict[str, list[str]]:
-    """Advice per element (by the page's section title) that does not stop publishing."""
-    hints: dict[str, list[str]] = {
-        "1. Context": [],
-        "2. The Way In": [],
-        "3. Purposeful Practice": [],
-        "4. Payoff": [],
-    }
+    """Advice per element ("context", "way_in", "practice", "payoff") that does not stop
+    publishing."""
+    hints: dict[str, list[str]] = {"context": [], "way_in": [], "practice": [], "payoff": []}
     sentences = _sentences(version.way_in_insight)
     if sentences > WAY_IN_SENTENCES:
-        hints["2. The Way In"].append(
-            f"The key insight runs to {sentences} sentences: an “aha!” fits in "
-            f"{WAY_IN_SENTENCES} or fewer. Move the explanation to the missing link."
+        hints["way_in"].append(
+            gettext(
+                "The key insight runs to %(count)s sentences: an “aha!” fits in %(limit)s or "
+                "fewer. Move the explanation to the missing link."
+            )
+            % {"count": sentences, "limit": WAY_IN_SENTENCES}
         )
     for index, step in enumerate(version.steps.all(), start=1):
         if not step.feedback_how.strip():
-            hints["3. Purposeful Practice"].append(
-                f"Step {index} “{step.title}” has no way to get feedback: without it, "
-                "practice is only repetition."
+            hints["practice"].append(
+                gettext(
+                    "Step %(number)s “%(title)s” has no way to get feedback: without it, "
+                    "practice is only repetition."
+                )
+                % {"number": index, "title": step.title}
             )
     for metric in version.payoff_metrics.all():
         if not metric.unit.strip():
-            hints["4. Payoff"].append(
-                f"“{metric.name}” has no unit: say what a number means (minutes, calls, %)."
+            hints["payoff"].append(
+                gettext("“%(name)s” has no unit: say what a number means (minutes, calls, %%).")
+                % {"name": metric.name}
             )
         if not metric.direction:
-            hints["4. Payoff"].append(
-                f"“{metric.name}” does not say whether higher or lower is better."
+            hints["payoff"].append(
+                gettext("“%(name)s” does not say whether higher or lower is better.")
+                % {"name": metric.name}
             )
     return hints
 

@@ -13,7 +13,11 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.text import slugify
+from django.utils.formats import number_format
+from django.utils.text import format_lazy, slugify
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from accounts.models import Organization, User
 from courses.models import (
@@ -79,8 +83,11 @@ METRIC_FIELDS = [
 def _require_editable(version: MicromasteryVersion) -> None:
     if not version.is_editable:
         raise ApplicationError(
-            f"Version {version.number} is {version.get_status_display().lower()} and cannot "
-            "change: learners may be practising it. Make a new version to edit it."
+            gettext(
+                "Version %(number)s is %(status)s and cannot change: learners may be "
+                "practising it. Make a new version to edit it."
+            )
+            % {"number": version.number, "status": version.status_word}
         )
 
 
@@ -143,14 +150,16 @@ def _resolve_topics(organization: Organization, topics: Iterable[Topic | str]) -
         for topic in topics
     ]
     if any(topic.organization_id != organization.pk for topic in resolved):
-        raise ApplicationError("Topics must belong to the micromastery's organization.")
+        raise ApplicationError(gettext("Topics must belong to the micromastery's organization."))
     return resolved
 
 
 def _apply_content(version: MicromasteryVersion, content: Mapping[str, Any]) -> None:
     unknown = set(content) - set(VERSION_CONTENT_FIELDS)
     if unknown:
-        raise ApplicationError(f"Unknown fields: {', '.join(sorted(unknown))}.")
+        raise ApplicationError(
+            gettext("Unknown fields: %(fields)s.") % {"fields": ", ".join(sorted(unknown))}
+        )
     for field, value in content.items():
         setattr(version, field, value)
     try:
@@ -191,10 +200,12 @@ def version_replace_parts(
         )
     if steps is not None:
         version.steps.all().delete()
-        _save_parts(version, PracticeStep, STEP_FIELDS, steps, "Practice step", "title")
+        _save_parts(version, PracticeStep, STEP_FIELDS, steps, _("Practice step"), "title")
     if payoff_metrics is not None:
         version.payoff_metrics.all().delete()
-        _save_parts(version, PayoffMetric, METRIC_FIELDS, payoff_metrics, "Payoff metric", "name")
+        _save_parts(
+            version, PayoffMetric, METRIC_FIELDS, payoff_metrics, _("Payoff metric"), "name"
+        )
     return version
 
 
@@ -209,12 +220,16 @@ def version_part_count_errors(
     errors: dict[str, list[str]] = {}
     if steps is not None and len(steps) > MAX_STEPS_PER_VERSION:
         errors["steps"] = [
-            f"A micromastery has at most {MAX_STEPS_PER_VERSION} practice steps: split it into two."
+            gettext("A micromastery has at most %(count)s practice steps: split it into two.")
+            % {"count": MAX_STEPS_PER_VERSION}
         ]
     if payoff_metrics is not None and len(payoff_metrics) > MAX_METRICS_PER_VERSION:
         errors["payoff_metrics"] = [
-            f"A micromastery has at most {MAX_METRICS_PER_VERSION} payoff metrics: "
-            "keep the ones that show the payoff best."
+            gettext(
+                "A micromastery has at most %(count)s payoff metrics: keep the ones that "
+                "show the payoff best."
+            )
+            % {"count": MAX_METRICS_PER_VERSION}
         ]
     return errors
 
@@ -224,12 +239,16 @@ def _save_parts(
     model: type[Any],
     fields: list[str],
     items: Iterable[Mapping[str, Any]],
-    label: str,
+    label: StrOrPromise,
     name_field: str,
 ) -> None:
+    def prefix(index: int) -> str:
+        # "Practice step 2: " before each of that row's messages.
+        return gettext("%(part)s %(number)s: ") % {"part": label, "number": index}
+
     parts = []
     for index, data in enumerate(items, start=1):
-        part = _build_part(model, fields, data, f"{label} {index}: ")
+        part = _build_part(model, fields, data, prefix(index))
         part.version = version
         part.order = data.get("order") or index
         parts.append(part)
@@ -241,9 +260,9 @@ def _save_parts(
         if not part.key or part.key in used:
             part.key = _unique_key(taken, part.key or getattr(part, name_field))
         used.add(part.key)
-        _clean_part(part, f"{label} {index}: ")
+        _clean_part(part, prefix(index))
         if isinstance(part, PayoffMetric):
-            _check_checkin_days(part.checkin_days, f"{label} {index}: ")
+            _check_checkin_days(part.checkin_days, prefix(index))
         part.save()
 
 
@@ -267,8 +286,11 @@ def version_delete_draft(*, version: MicromasteryVersion) -> None:
     version = MicromasteryVersion.objects.select_for_update().get(pk=version.pk)
     if version.status != PublicationStatus.DRAFT:
         raise ApplicationError(
-            f"Version {version.number} is {version.get_status_display().lower()}: only a draft "
-            "can be deleted. Archive the micromastery to take it out of the catalog."
+            gettext(
+                "Version %(number)s is %(status)s: only a draft can be deleted. Archive the "
+                "micromastery to take it out of the catalog."
+            )
+            % {"number": version.number, "status": version.status_word}
         )
     micromastery = version.micromastery
     version.delete()
@@ -280,7 +302,7 @@ def version_delete_draft(*, version: MicromasteryVersion) -> None:
 def micromastery_set_topics(*, micromastery: Micromastery, topics: Iterable[Topic]) -> Micromastery:
     topics = list(topics)
     if any(topic.organization_id != micromastery.organization_id for topic in topics):
-        raise ApplicationError("Topics must belong to the micromastery's organization.")
+        raise ApplicationError(gettext("Topics must belong to the micromastery's organization."))
     micromastery.topics.set(topics)
     return micromastery
 
@@ -288,7 +310,9 @@ def micromastery_set_topics(*, micromastery: Micromastery, topics: Iterable[Topi
 def _build_part(model: type[Any], fields: list[str], data: Mapping[str, Any], prefix: str) -> Any:
     unknown = set(data) - set(fields) - {"id"}
     if unknown:
-        raise ApplicationError(f"{prefix}unknown fields: {', '.join(sorted(unknown))}.")
+        raise ApplicationError(
+            prefix + gettext("unknown fields: %(fields)s.") % {"fields": ", ".join(sorted(unknown))}
+        )
     return model(**{field: value for field, value in data.items() if field in fields})
 
 
@@ -320,9 +344,12 @@ def version_edit(
     return version_replace_parts(version=version, steps=steps, payoff_metrics=payoff_metrics)
 
 
-TOO_MANY_CHECKIN_DAYS = (
-    f"Ask for at most {MAX_CHECKIN_DAYS} check-ins, such as [14, 30, 60, 90]: "
-    "learners stop answering long before that."
+TOO_MANY_CHECKIN_DAYS = format_lazy(
+    _(
+        "Ask for at most {count} check-ins, such as [14, 30, 60, 90]: learners stop "
+        "answering long before that."
+    ),
+    count=MAX_CHECKIN_DAYS,
 )
 
 
@@ -342,14 +369,18 @@ def _check_checkin_days(checkin_days: Any, prefix: str) -> None:
         for day in checkin_days
     ):
         raise ApplicationError(
-            f"{prefix}check-in days must be a list of whole days after completion, "
-            "such as [14, 30, 60, 90].",
-            fields={"checkin_days": ["Use a list of whole days, such as [14, 30, 60, 90]."]},
+            prefix
+            + gettext(
+                "check-in days must be a list of whole days after completion, "
+                "such as [14, 30, 60, 90]."
+            ),
+            fields={
+                "checkin_days": [gettext("Use a list of whole days, such as [14, 30, 60, 90].")]
+            },
         )
     if len(checkin_days) > MAX_CHECKIN_DAYS:
-        raise ApplicationError(
-            f"{prefix}{TOO_MANY_CHECKIN_DAYS}", fields={"checkin_days": [TOO_MANY_CHECKIN_DAYS]}
-        )
+        too_many = str(TOO_MANY_CHECKIN_DAYS)
+        raise ApplicationError(prefix + too_many, fields={"checkin_days": [too_many]})
 
 
 # --- Publishing ---------------------------------------------------------------------------
@@ -373,48 +404,71 @@ def version_publish_problem_list(version: MicromasteryVersion) -> list[PublishPr
         problems.append(PublishProblem(field, message))
 
     if not version.title.strip():
-        problem("title", "Title is empty.")
+        problem("title", gettext("Title is empty."))
     if not version.context_challenge.strip():
-        problem("context_challenge", "Context: the challenge is empty.")
+        problem("context_challenge", gettext("Context: the challenge is empty."))
     if not version.context_audience.strip():
-        problem("context_audience", "Context: who it is for is empty.")
+        problem("context_audience", gettext("Context: who it is for is empty."))
     if not version.context_why_it_matters.strip():
-        problem("context_why_it_matters", "Context: why it matters is empty.")
+        problem("context_why_it_matters", gettext("Context: why it matters is empty."))
     if not version.way_in_insight.strip():
-        problem("way_in_insight", "Way In: the key insight is empty.")
+        problem("way_in_insight", gettext("Way In: the key insight is empty."))
     steps = list(version.steps.all())
     if not steps:
-        problem("steps-0-title", "Practice: add at least one step.")
+        problem("steps-0-title", gettext("Practice: add at least one step."))
     for index, step in enumerate(steps, start=1):
-        label = f"Practice: step {index} “{step.title}”"
+        names: dict[str, Any] = {"number": index, "title": step.title}
         row = f"steps-{index - 1}"
         if not step.action.strip():
-            problem(f"{row}-action", f"{label} has no action.")
+            problem(
+                f"{row}-action",
+                gettext("Practice: step %(number)s “%(title)s” has no action.") % names,
+            )
         elif len(step.action) > STEP_ACTION_MAX_CHARS:
             problem(
                 f"{row}-action",
-                f"{label}: the action is {len(step.action):,} characters; keep it under "
-                f"{STEP_ACTION_MAX_CHARS:,} and move explanations to the Way In.",
+                gettext(
+                    "Practice: step %(number)s “%(title)s”: the action is %(length)s "
+                    "characters; keep it under %(limit)s and move explanations to the Way In."
+                )
+                % {
+                    **names,
+                    "length": number_format(len(step.action), force_grouping=True),
+                    "limit": number_format(STEP_ACTION_MAX_CHARS, force_grouping=True),
+                },
             )
         if not step.feedback_how.strip():
-            problem(f"{row}-feedback_how", f"{label} does not say how to get feedback.")
+            problem(
+                f"{row}-feedback_how",
+                gettext("Practice: step %(number)s “%(title)s” does not say how to get feedback.")
+                % names,
+            )
         if not step.tweak_prompt.strip():
-            problem(f"{row}-tweak_prompt", f"{label} has no tweak prompt.")
+            problem(
+                f"{row}-tweak_prompt",
+                gettext("Practice: step %(number)s “%(title)s” has no tweak prompt.") % names,
+            )
     metrics = list(version.payoff_metrics.all())
     if not any(metric.unit.strip() for metric in metrics):
         problem(
             "payoff_metrics-0-unit" if metrics else "payoff_metrics-0-name",
-            "Payoff: add at least one metric with a unit.",
+            gettext("Payoff: add at least one metric with a unit."),
         )
     for index, metric in enumerate(metrics):
-        label = f"Payoff: metric “{metric.name}”"
+        name = {"name": metric.name}
         row = f"payoff_metrics-{index}"
         if metrics and not metric.unit.strip():
-            problem(f"{row}-unit", f"{label} has no unit.")
+            problem(f"{row}-unit", gettext("Payoff: metric “%(name)s” has no unit.") % name)
         if not metric.how_to_measure.strip():
-            problem(f"{row}-how_to_measure", f"{label} does not say how to measure it.")
+            problem(
+                f"{row}-how_to_measure",
+                gettext("Payoff: metric “%(name)s” does not say how to measure it.") % name,
+            )
         if not metric.checkin_days:
-            problem(f"{row}-checkin_days", f"{label} has no check-in days.")
+            problem(
+                f"{row}-checkin_days",
+                gettext("Payoff: metric “%(name)s” has no check-in days.") % name,
+            )
     return problems
 
 
@@ -430,13 +484,13 @@ def version_publish(*, version: MicromasteryVersion, by: User | None) -> Microma
     version = MicromasteryVersion.objects.select_for_update().get(pk=version.pk)
     if version.status != PublicationStatus.DRAFT:
         raise ApplicationError(
-            f"Version {version.number} is {version.get_status_display().lower()}; only a draft "
-            "can be published."
+            gettext("Version %(number)s is %(status)s; only a draft can be published.")
+            % {"number": version.number, "status": version.status_word}
         )
     problems = version_publish_problems(version)
     if problems:
         raise ApplicationError(
-            "Not published yet. " + " ".join(problems), fields={"publish": problems}
+            " ".join([gettext("Not published yet."), *problems]), fields={"publish": problems}
         )
     MicromasteryVersion.objects.filter(
         micromastery_id=version.micromastery_id, status=PublicationStatus.PUBLISHED
@@ -500,7 +554,8 @@ def version_create_draft(*, version: MicromasteryVersion, by: User | None) -> Mi
     existing = micromastery.versions.filter(status=PublicationStatus.DRAFT).first()
     if existing is not None:
         raise ApplicationError(
-            f"Version {existing.number} is already a draft: edit that one, or publish it first."
+            gettext("Version %(number)s is already a draft: edit that one, or publish it first.")
+            % {"number": existing.number}
         )
     latest = micromastery.versions.order_by("-number").values_list("number", flat=True).first()
     return _copy_version(version, micromastery=micromastery, number=(latest or 0) + 1, by=by)
@@ -510,7 +565,7 @@ def version_create_draft(*, version: MicromasteryVersion, by: User | None) -> Mi
 def micromastery_duplicate(*, version: MicromasteryVersion, by: User | None) -> MicromasteryVersion:
     """A new micromastery whose first draft copies ``version``."""
     source = version.micromastery
-    title = f"Copy of {version.title}"[:120]
+    title = (gettext("Copy of %(title)s") % {"title": version.title})[:120]
     micromastery = Micromastery.objects.create(
         organization_id=source.organization_id,
         slug=_unique_slug(source.organization, f"{source.slug}-copy"),
@@ -527,7 +582,7 @@ def micromastery_archive(*, micromastery: Micromastery, by: User | None) -> Micr
         micromastery=micromastery, status=PublicationStatus.PUBLISHED
     ).update(status=PublicationStatus.ARCHIVED, updated_at=timezone.now())
     if not changed:
-        raise ApplicationError("Only a published micromastery can be archived.")
+        raise ApplicationError(gettext("Only a published micromastery can be archived."))
     return micromastery
 
 
@@ -568,9 +623,8 @@ def topic_rename(*, topic: Topic, name: str) -> Topic:
     """Rename a topic; its slug stays, so links and filters keep working."""
     name = name.strip()
     if not name:
-        raise ApplicationError(
-            "Give the topic a name.", fields={"name": ["Give the topic a name."]}
-        )
+        message = gettext("Give the topic a name.")
+        raise ApplicationError(message, fields={"name": [message]})
     topic.name = name
     refuse_invalid_fields(topic, ["name"])
     topic.save(update_fields=["name", "updated_at"])
@@ -594,7 +648,9 @@ def course_upsert(
 ) -> Course:
     micromasteries = list(micromasteries)
     if any(item.organization_id != organization.pk for item in micromasteries):
-        raise ApplicationError("A course can only contain its organization's micromasteries.")
+        raise ApplicationError(
+            gettext("A course can only contain its organization's micromasteries.")
+        )
     refuse_invalid_fields(
         Course(organization=organization, slug=slug, title=title, summary=summary),
         ["slug", "title", "summary"],
@@ -614,7 +670,9 @@ def course_upsert(
 def course_publish(*, course: Course) -> Course:
     items = list(course.items.select_related("micromastery"))
     if not items:
-        raise ApplicationError("Add at least one micromastery before publishing the course.")
+        raise ApplicationError(
+            gettext("Add at least one micromastery before publishing the course.")
+        )
     unpublished = [
         item.micromastery.slug
         for item in items
@@ -622,7 +680,12 @@ def course_publish(*, course: Course) -> Course:
     ]
     if unpublished:
         raise ApplicationError(
-            "Publish these micromasteries first: " + ", ".join(unpublished) + "."
+            ngettext(
+                "Publish this micromastery first: %(slugs)s.",
+                "Publish these micromasteries first: %(slugs)s.",
+                len(unpublished),
+            )
+            % {"slugs": ", ".join(unpublished)}
         )
     course.status = PublicationStatus.PUBLISHED
     course.save(update_fields=["status", "updated_at"])

@@ -16,6 +16,8 @@ from typing import Any, Literal
 
 import yaml
 from django.db import transaction
+from django.utils.formats import number_format
+from django.utils.translation import gettext
 from rest_framework import serializers
 from rest_framework.settings import api_settings
 
@@ -132,7 +134,9 @@ def version_export(*, version: MicromasteryVersion, file_format: TransferFormat 
             default_flow_style=False,
             width=88,
         )
-    raise ApplicationError(f"Unknown format “{file_format}”: use json or yaml.")
+    raise ApplicationError(
+        gettext("Unknown format “%(format)s”: use json or yaml.") % {"format": file_format}
+    )
 
 
 # --- Import ---------------------------------------------------------------------------------
@@ -154,16 +158,22 @@ class _BoundedYAMLLoader(yaml.SafeLoader):
         line = event.start_mark.line + 1
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
             raise ApplicationError(
-                f"The file uses a YAML anchor or alias (“&” or “*”, line {line}). Write "
-                "each value out in full: an exported file never uses them."
+                gettext(
+                    "The file uses a YAML anchor or alias (“&” or “*”, line %(line)s). Write "
+                    "each value out in full: an exported file never uses them."
+                )
+                % {"line": line}
             )
         nests = isinstance(event, yaml.CollectionStartEvent)
         if nests:
             self._depth += 1
             if self._depth > MAX_IMPORT_DEPTH:
                 raise ApplicationError(
-                    f"The file is nested more than {MAX_IMPORT_DEPTH} levels deep (line "
-                    f"{line}); a micromastery needs four."
+                    gettext(
+                        "The file is nested more than %(limit)s levels deep (line %(line)s); "
+                        "a micromastery needs four."
+                    )
+                    % {"limit": MAX_IMPORT_DEPTH, "line": line}
                 )
         try:
             return super().compose_node(parent, index)
@@ -178,8 +188,14 @@ class _BoundedYAMLLoader(yaml.SafeLoader):
         value = None if too_long else super().construct_yaml_int(node)
         if value is None or abs(value) > MAX_IMPORT_INTEGER:
             raise ApplicationError(
-                f"The number on line {node.start_mark.line + 1} is too large: whole numbers "
-                f"in a micromastery file go up to {MAX_IMPORT_INTEGER:,}."
+                gettext(
+                    "The number on line %(line)s is too large: whole numbers in a "
+                    "micromastery file go up to %(limit)s."
+                )
+                % {
+                    "line": node.start_mark.line + 1,
+                    "limit": number_format(MAX_IMPORT_INTEGER, force_grouping=True),
+                }
             )
         return value
 
@@ -197,17 +213,29 @@ def _parse(text: str, file_format: TransferFormat | None) -> Any:
             )
         return yaml.load(text, Loader=_BoundedYAMLLoader)  # noqa: S506 (a SafeLoader)
     except JSONLimitError as error:
-        raise ApplicationError(f"The file was not imported. {error}") from error
-    except json.JSONDecodeError as error:
         raise ApplicationError(
-            f"This is not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})."
+            gettext("The file was not imported. %(problem)s") % {"problem": error}
+        ) from error
+    except json.JSONDecodeError as error:
+        # The parser's own words (error.msg) stay in English: they name JSON's syntax.
+        raise ApplicationError(
+            gettext("This is not valid JSON: %(problem)s (line %(line)s, column %(column)s).")
+            % {"problem": error.msg, "line": error.lineno, "column": error.colno}
         ) from error
     except yaml.MarkedYAMLError as error:
-        where = f" (line {error.problem_mark.line + 1})" if error.problem_mark else ""
-        problem = error.problem or "it cannot be read"
-        raise ApplicationError(f"This is not valid YAML: {problem}{where}.") from error
+        problem = error.problem or gettext("it cannot be read")
+        if error.problem_mark:
+            message = gettext("This is not valid YAML: %(problem)s (line %(line)s).") % {
+                "problem": problem,
+                "line": error.problem_mark.line + 1,
+            }
+        else:
+            message = gettext("This is not valid YAML: %(problem)s.") % {"problem": problem}
+        raise ApplicationError(message) from error
     except (yaml.YAMLError, RecursionError) as error:
-        raise ApplicationError(f"This is not valid {file_format.upper()}.") from error
+        raise ApplicationError(
+            gettext("This is not valid %(format)s.") % {"format": file_format.upper()}
+        ) from error
 
 
 def _line_of(text: str, path: list[str]) -> int | None:
@@ -251,9 +279,14 @@ def _invalid_file(text: str, detail: Any) -> ApplicationError:
     lines = []
     for name, messages in fields.items():
         line = _line_of(text, name.split("."))
-        where = f" (line {line})" if line else ""
-        lines.append(f"{name}{where}: {' '.join(messages)}")
-    return ApplicationError("The file was not imported. " + " ".join(lines), fields=fields)
+        names = {"field": name, "line": line, "problem": " ".join(messages)}
+        if line:
+            lines.append(gettext("%(field)s (line %(line)s): %(problem)s") % names)
+        else:
+            lines.append(gettext("%(field)s: %(problem)s") % names)
+    return ApplicationError(
+        " ".join([gettext("The file was not imported."), *lines]), fields=fields
+    )
 
 
 def import_file_read(
@@ -262,21 +295,29 @@ def import_file_read(
     """The validated fields of an exported file (refused with the field and line at fault)."""
     if len(content) > MAX_IMPORT_BYTES:
         raise ApplicationError(
-            f"The file is larger than {MAX_IMPORT_BYTES:,} bytes, far more than a "
-            "micromastery needs. Is this the right file?"
+            gettext(
+                "The file is larger than %(limit)s bytes, far more than a micromastery "
+                "needs. Is this the right file?"
+            )
+            % {"limit": number_format(MAX_IMPORT_BYTES, force_grouping=True)}
         )
     if isinstance(content, bytes):
         try:
             content = content.decode("utf-8-sig")
         except UnicodeDecodeError as error:
             raise ApplicationError(
-                "This is not a text file: export a micromastery as JSON or YAML and import that."
+                gettext(
+                    "This is not a text file: export a micromastery as JSON or YAML and "
+                    "import that."
+                )
             ) from error
     document = _parse(content, file_format)
     if not isinstance(document, Mapping):
         raise ApplicationError(
-            "The file must hold one micromastery: a mapping with title, context, way_in, "
-            "steps and payoff_metrics at the top level."
+            gettext(
+                "The file must hold one micromastery: a mapping with title, context, way_in, "
+                "steps and payoff_metrics at the top level."
+            )
         )
     parsed = MicromasteryFileSerializer(data=document)
     if not parsed.is_valid():
@@ -307,10 +348,10 @@ def micromastery_import(
     slug = fields.pop("slug", "")
     if as_version_of is not None:
         if as_version_of.organization_id != organization.pk:
-            raise ApplicationError("That micromastery is not in your organization.")
+            raise ApplicationError(gettext("That micromastery is not in your organization."))
         latest = as_version_of.versions.order_by("-number").first()
         if latest is None:
-            raise ApplicationError("That micromastery has no version to follow.")
+            raise ApplicationError(gettext("That micromastery has no version to follow."))
         draft = services.version_create_draft(version=latest, by=by)
         return services.version_edit(version=draft, **fields)
     if slug and Micromastery.objects.for_organization(organization).filter(slug=slug).exists():

@@ -6,6 +6,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import policies
@@ -29,10 +31,10 @@ def version_preview(request: HttpRequest, version_id: int) -> HttpResponse:
     assert isinstance(user, User)
     version = version_get_for_preview(viewer=user, version_id=version_id)
     if version is None:
-        raise Http404("No such micromastery version in your organization.")
+        raise Http404(gettext("No such micromastery version in your organization."))
     if request.method == "POST":
         if not policies.is_author(user):
-            raise PermissionDenied("Only authors can preview their edits.")
+            raise PermissionDenied(gettext("Only authors can preview their edits."))
         preview = version_preview_from_form(version=version, data=request.POST)
         return render(request, "courses/_studio_preview.html", {"version": preview})
     return render(request, "courses/version_preview.html", {"version": version})
@@ -48,7 +50,9 @@ def markdown_preview(request: HttpRequest) -> HttpResponse:
     user = request.user
     assert isinstance(user, User)
     if not policies.is_author(user):
-        raise PermissionDenied("Only authors can preview Markdown.")
+        raise PermissionDenied(gettext("Only authors can preview Markdown."))
     text = request.POST.get("text", "")[:MARKDOWN_PREVIEW_MAX_CHARS]
-    html = render_markdown(text) or '<p class="muted">Nothing to preview yet.</p>'
+    html = render_markdown(text) or format_html(
+        '<p class="muted">{}</p>', gettext("Nothing to preview yet.")
+    )
     return HttpResponse(html, content_type="text/html; charset=utf-8")

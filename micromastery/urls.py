@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts.forms import AdminSignInForm, PasswordLinkForm
@@ -8,9 +9,9 @@ from accounts.sso import views as sso_views
 from micromastery import views
 from micromastery.common.api import NotFoundApi
 
-admin.site.site_header = "Micromastery authoring"
+admin.site.site_header = _("Micromastery authoring")
 admin.site.site_title = "Micromastery"
-admin.site.index_title = "Your organization"
+admin.site.index_title = _("Your organization")
 admin.site.login_form = AdminSignInForm
 
 auth_patterns = [

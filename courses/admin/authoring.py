@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext
 
 from micromastery.common.errors import ApplicationError
 
@@ -48,7 +49,7 @@ class ServiceSavedAdminMixin:
     the author on the same page instead of a server error."""
 
     def refusal_text(self, error: ApplicationError) -> str:
-        return refusal_message(error, "Nothing was saved.")
+        return refusal_message(error, gettext("Nothing was saved."))
 
     def construct_change_message(
         self, request: HttpRequest, form: Any, formsets: Any, add: bool = False
@@ -75,8 +76,9 @@ def refusal_message(error: ApplicationError, intro: str) -> SafeString:
     problems = error.fields.get("publish")
     if problems:
         return format_html(
-            "{} What is missing: <ul>{}</ul>",
+            "{} {} <ul>{}</ul>",
             intro,
+            gettext("What is missing:"),
             format_html_join("", "<li>{}</li>", ((problem,) for problem in problems)),
         )
     return format_html("{} {}", intro, error.message)
@@ -113,6 +115,13 @@ class MarkdownPreviewMixin:
                 attrs={
                     "rows": 4,
                     "data-markdown-preview-url": reverse("authoring:markdown_preview"),
+                    # The script's words, in the author's language.
+                    "data-markdown-preview-button": gettext("Preview"),
+                    # {field} is the field's label, filled in by the script.
+                    "data-markdown-preview-aria-label": gettext("Preview {field}"),
+                    "data-markdown-preview-unavailable": gettext(
+                        "The preview is not available right now; your text is safe."
+                    ),
                 }
             )
         return super().formfield_for_dbfield(db_field, request, **kwargs)  # type: ignore[misc]

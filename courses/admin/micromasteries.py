@@ -12,6 +12,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts import policies
 from accounts.models import Organization
@@ -42,8 +44,8 @@ class VersionHistoryInline(OrganizationScopedInlineMixin, admin.TabularInline[An
     ordering = ["-number"]
     extra = 0
     can_delete = False
-    verbose_name = "version"
-    verbose_name_plural = "version history"
+    verbose_name = _("version")
+    verbose_name_plural = _("version history")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return super().get_queryset(request).select_related("created_by")
@@ -57,27 +59,30 @@ class VersionHistoryInline(OrganizationScopedInlineMixin, admin.TabularInline[An
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    @admin.display(description="Version")
+    @admin.display(description=_("Version"))
     def version_link(self, version: MicromasteryVersion) -> str:
         return format_html(
-            '<a href="{}">v{}: {}</a>',
+            '<a href="{}">{}</a>',
             reverse("admin:courses_micromasteryversion_change", args=[version.pk]),
-            version.number,
-            version.title,
+            gettext("v%(number)s: %(title)s") % {"number": version.number, "title": version.title},
         )
 
 
 class MicromasteryStartForm(forms.Form):
     title = forms.CharField(
+        label=_("Title"),
         max_length=120,
-        help_text="Name the skill as a doable action, e.g. “Run a 15-minute stand-up”. You "
-        "can change it later.",
+        help_text=_(
+            "Name the skill as a doable action, e.g. “Run a 15-minute stand-up”. You "
+            "can change it later."
+        ),
     )
     topics = forms.ModelMultipleChoiceField(
+        label=_("Topics"),
         queryset=Topic.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="Optional: where learners find it in the catalog.",
+        help_text=_("Optional: where learners find it in the catalog."),
     )
 
     def __init__(self, *args: Any, request: HttpRequest, **kwargs: Any) -> None:
@@ -87,7 +92,7 @@ class MicromasteryStartForm(forms.Form):
         user: Any = request.user
         if user.is_superuser:
             self.fields["organization"] = forms.ModelChoiceField(
-                queryset=Organization.objects.all()
+                label=_("Organization"), queryset=Organization.objects.all()
             )
 
 
@@ -110,19 +115,21 @@ class MicromasteryAdmin(ServiceSavedAdminMixin, OrganizationScopedAdmin):
         # learners' history attached.
         return False
 
-    @admin.display(description="Title")
+    @admin.display(description=_("Title"))
     def latest_title(self, micromastery: Micromastery) -> str:
         versions = sorted(micromastery.versions.all(), key=lambda version: version.number)
         return versions[-1].title if versions else ""
 
-    @admin.display(description="Versions")
+    @admin.display(description=_("Versions"))
     def version_statuses(self, micromastery: Micromastery) -> str:
         versions = sorted(micromastery.versions.all(), key=lambda version: version.number)
         return ", ".join(
-            f"v{version.number} {version.get_status_display().lower()}" for version in versions
+            gettext("v%(number)s %(status)s")
+            % {"number": version.number, "status": version.status_word}
+            for version in versions
         )
 
-    @admin.display(description="Topics")
+    @admin.display(description=_("Topics"))
     def topic_names(self, micromastery: Micromastery) -> str:
         return ", ".join(topic.name for topic in micromastery.topics.all())
 
@@ -149,7 +156,8 @@ class MicromasteryAdmin(ServiceSavedAdminMixin, OrganizationScopedAdmin):
                 self.log_addition(request, draft.micromastery, [{"added": {}}])
                 self.message_user(
                     request,
-                    f"“{draft.title}” is started. Fill in the four elements, then publish.",
+                    gettext("“%(title)s” is started. Fill in the four elements, then publish.")
+                    % {"title": draft.title},
                     messages.SUCCESS,
                 )
                 return HttpResponseRedirect(
@@ -157,7 +165,7 @@ class MicromasteryAdmin(ServiceSavedAdminMixin, OrganizationScopedAdmin):
                 )
         context = {
             **self.admin_site.each_context(request),
-            "title": "Start a micromastery",
+            "title": gettext("Start a micromastery"),
             "opts": self.opts,
             "form": form,
             **(extra_context or {}),

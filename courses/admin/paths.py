@@ -11,6 +11,8 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import URLPattern, path, reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from courses import services
 from courses.admin.authoring import (
@@ -36,14 +38,22 @@ class LabelledRowsFormSet(CustomInlineFormSet):
 
     def add_fields(self, form: Any, index: int | None) -> None:
         super().add_fields(form, index)
-        row = "new row" if index is None else f"row {index + 1}"
         for name, field in form.fields.items():
             if name == "DELETE":
-                field.widget.attrs["aria-label"] = f"Remove {row}"
+                field.widget.attrs["aria-label"] = (
+                    gettext("Remove new row")
+                    if index is None
+                    else gettext("Remove row %(number)s") % {"number": index + 1}
+                )
             elif not field.widget.is_hidden:
                 # The admin wraps a foreign key's select (with "add" links): label the select.
                 widget = getattr(field.widget, "widget", field.widget)
-                widget.attrs["aria-label"] = f"{field.label or name}, {row}"
+                names = {"field": field.label or name, "number": (index or 0) + 1}
+                widget.attrs["aria-label"] = (
+                    gettext("%(field)s, new row") % names
+                    if index is None
+                    else gettext("%(field)s, row %(number)s") % names
+                )
 
 
 class CourseItemInline(OrganizationScopedInlineMixin, SortableTabularInline):
@@ -51,8 +61,8 @@ class CourseItemInline(OrganizationScopedInlineMixin, SortableTabularInline):
     formset = LabelledRowsFormSet
     roles = AUTHOR_ROLES
     fields = ["micromastery"]
-    verbose_name = "micromastery"
-    verbose_name_plural = "micromasteries, in the order learners take them"
+    verbose_name = _("micromastery")
+    verbose_name_plural = _("micromasteries, in the order learners take them")
 
     def get_extra(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> int:
         return 0 if obj is not None and obj.items.exists() else 1
@@ -72,7 +82,7 @@ class CourseAdmin(ServiceSavedAdminMixin, SortableAdminBase, OrganizationScopedA
     def get_queryset(self, request: HttpRequest) -> QuerySet[Course]:
         return super().get_queryset(request).annotate(item_total=Count("items", distinct=True))
 
-    @admin.display(description="Micromasteries", ordering="item_total")
+    @admin.display(description=_("Micromasteries"), ordering="item_total")
     def micromastery_count(self, course: Any) -> int:
         return int(course.item_total)
 
@@ -138,12 +148,23 @@ class CourseAdmin(ServiceSavedAdminMixin, SortableAdminBase, OrganizationScopedA
             services.course_publish(course=course)
         except ApplicationError as error:
             self.message_user(
-                request, f"“{course.title}” is not published yet. {error.message}", messages.ERROR
+                request,
+                " ".join(
+                    [
+                        gettext("“%(title)s” is not published yet.") % {"title": course.title},
+                        error.message,
+                    ]
+                ),
+                messages.ERROR,
             )
         else:
-            self.message_user(request, f"“{course.title}” is published.", messages.SUCCESS)
+            self.message_user(
+                request,
+                gettext("“%(title)s” is published.") % {"title": course.title},
+                messages.SUCCESS,
+            )
 
-    @admin.action(description="Publish the selected courses")
+    @admin.action(description=_("Publish the selected courses"))
     def publish_selected(self, request: HttpRequest, queryset: QuerySet[Course]) -> None:
         for course in queryset:
             self._publish(request, course)

@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib import admin
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from courses import services
 from courses.admin.authoring import (
@@ -35,7 +36,7 @@ class TopicAdmin(OrganizationScopedAdmin):
             .annotate(micromastery_total=Count("micromasteries", distinct=True))
         )
 
-    @admin.display(description="Micromasteries", ordering="micromastery_total")
+    @admin.display(description=_("Micromasteries"), ordering="micromastery_total")
     def micromastery_count(self, topic: Any) -> int:
         return int(topic.micromastery_total)
 

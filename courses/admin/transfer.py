@@ -11,6 +11,9 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
+from django.utils.formats import number_format
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization, User
 from courses.models import Micromastery, MicromasteryVersion
@@ -31,13 +34,14 @@ PENDING_IMPORT_KEY = "courses_pending_import"
 
 class ImportForm(forms.Form):
     file = forms.FileField(
-        label="Micromastery file",
-        help_text="A .json or .yaml file exported from Micromastery. It becomes a new draft.",
+        label=_("Micromastery file"),
+        help_text=_("A .json or .yaml file exported from Micromastery. It becomes a new draft."),
     )
     organization = forms.ModelChoiceField(
+        label=_("Organization"),
         queryset=Organization.objects.all(),
         required=False,
-        help_text="Platform superusers choose the organization that receives the draft.",
+        help_text=_("Platform superusers choose the organization that receives the draft."),
     )
 
 
@@ -54,7 +58,7 @@ class VersionTransferMixin:
         if len(versions) != 1:
             admin_self: Any = self
             admin_self.message_user(
-                request, "Select exactly one version to export.", messages.WARNING
+                request, gettext("Select exactly one version to export."), messages.WARNING
             )
             return None
         version = versions[0]
@@ -66,13 +70,13 @@ class VersionTransferMixin:
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
 
-    @admin.action(description="Export as a JSON file")
+    @admin.action(description=_("Export as a JSON file"))
     def export_json(
         self, request: HttpRequest, queryset: QuerySet[MicromasteryVersion]
     ) -> HttpResponse | None:
         return self._export(request, queryset, "json")
 
-    @admin.action(description="Export as a YAML file")
+    @admin.action(description=_("Export as a YAML file"))
     def export_yaml(
         self, request: HttpRequest, queryset: QuerySet[MicromasteryVersion]
     ) -> HttpResponse | None:
@@ -106,9 +110,15 @@ class VersionTransferMixin:
                 form.cleaned_data.get("organization") if user.is_superuser else user.organization
             )
             if organization is None:
-                form.add_error("organization", "Choose the organization that receives the draft.")
+                form.add_error(
+                    "organization", gettext("Choose the organization that receives the draft.")
+                )
             elif upload.size > MAX_IMPORT_BYTES:
-                form.add_error("file", f"The file is larger than {MAX_IMPORT_BYTES:,} bytes.")
+                form.add_error(
+                    "file",
+                    gettext("The file is larger than %(limit)s bytes.")
+                    % {"limit": number_format(MAX_IMPORT_BYTES, force_grouping=True)},
+                )
             else:
                 name = (upload.name or "").lower()
                 file_format: TransferFormat | None = None
@@ -141,7 +151,7 @@ class VersionTransferMixin:
         context = {
             **admin_self.admin_site.each_context(request),
             "opts": admin_self.model._meta,
-            "title": "Import a micromastery",
+            "title": gettext("Import a micromastery"),
             **extra,
         }
         template = (
@@ -174,7 +184,7 @@ class VersionTransferMixin:
         as_version_of = next((item for item in same_title if str(item.pk) == target), None)
         if target != "new" and as_version_of is None:
             return self._import_question(
-                request, pending["title"], same_title, "Choose what this file is."
+                request, pending["title"], same_title, gettext("Choose what this file is.")
             )
         return self._import_run(
             request, user, organization, pending["content"], pending["format"], as_version_of
@@ -206,13 +216,15 @@ class VersionTransferMixin:
             form.add_error(None, error.message)
             return self._import_page(request, {"form": form})
         request.session.pop(PENDING_IMPORT_KEY, None)
-        what = (
-            f"is imported as version {draft.number} of the existing micromastery, a draft"
-            if as_version_of is not None
-            else "is imported as a new draft"
-        )
+        if as_version_of is not None:
+            imported = gettext(
+                "“%(title)s” is imported as version %(number)s of the existing micromastery, "
+                "a draft. Check it, then publish."
+            )
+        else:
+            imported = gettext("“%(title)s” is imported as a new draft. Check it, then publish.")
         admin_self.message_user(
-            request, f"“{draft.title}” {what}. Check it, then publish.", messages.SUCCESS
+            request, imported % {"title": draft.title, "number": draft.number}, messages.SUCCESS
         )
         return HttpResponseRedirect(
             reverse("admin:courses_micromasteryversion_change", args=[draft.pk])

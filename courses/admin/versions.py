@@ -16,6 +16,9 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts import policies
 from accounts.models import User
@@ -72,35 +75,54 @@ METRIC_FORM_FIELDS = [
     "value_basis",
 ]
 
+# The four elements' headings on the page (fieldsets and inlines), which the quality
+# hints are placed under.
+ELEMENT_HEADINGS = {
+    "context": _("1. Context"),
+    "way_in": _("2. The Way In"),
+    "practice": _("3. Purposeful Practice"),
+    "payoff": _("4. Payoff"),
+}
+
 # Our own words for authors, with each element's heading in bold.
-CONTEXT_TEACHING = format_html(
-    "<strong>{}</strong> {}",
-    "Context: the problem with the status quo that this skill solves.",
-    "Start from the learner's working day: what goes wrong today, for whom, and what it "
-    "costs. A learner who recognises the problem wants the skill.",
+CONTEXT_TEACHING = (
+    _("Context: the problem with the status quo that this skill solves."),
+    _(
+        "Start from the learner's working day: what goes wrong today, for whom, and what it "
+        "costs. A learner who recognises the problem wants the skill."
+    ),
 )
-WAY_IN_TEACHING = format_html(
-    "<strong>{}</strong> {}",
-    "The Way In: the key that unlocks the skill.",
-    "What do those in the know know that others miss? One “aha!” idea, said plainly, and "
-    "the missing link that makes it click. Put explanations here, so that practice steps "
-    "stay short.",
+WAY_IN_TEACHING = (
+    _("The Way In: the key that unlocks the skill."),
+    _(
+        "What do those in the know know that others miss? One “aha!” idea, said plainly, and "
+        "the missing link that makes it click. Put explanations here, so that practice steps "
+        "stay short."
+    ),
 )
-PRACTICE_TEACHING = format_html(
-    "<strong>{}</strong> {}",
-    "Purposeful Practice: a routine the learner repeats at work.",
-    "Each step is one action taken on purpose, a way to get feedback, and a question to "
-    "tweak the next attempt. Keep each action short, like a text message; set how many "
-    "repetitions make it stick and how far apart. Drag the steps into the order learners "
-    "follow.",
+PRACTICE_TEACHING = (
+    _("Purposeful Practice: a routine the learner repeats at work."),
+    _(
+        "Each step is one action taken on purpose, a way to get feedback, and a question to "
+        "tweak the next attempt. Keep each action short, like a text message; set how many "
+        "repetitions make it stick and how far apart. Drag the steps into the order learners "
+        "follow."
+    ),
 )
-PAYOFF_TEACHING = format_html(
-    "<strong>{}</strong> {}",
-    "Payoff: what success looks like, and how it is measured.",
-    "Pick one or two numbers the learner (or their manager) can report before and after, "
-    "with a unit and the direction that is better, e.g. “stand-up length, minutes, lower "
-    "is better”.",
+PAYOFF_TEACHING = (
+    _("Payoff: what success looks like, and how it is measured."),
+    _(
+        "Pick one or two numbers the learner (or their manager) can report before and after, "
+        "with a unit and the direction that is better, e.g. “stand-up length, minutes, lower "
+        "is better”."
+    ),
 )
+
+
+def teaching_html(teaching: tuple[Any, Any]) -> SafeString:
+    """An element's teaching text, its first sentence in bold, in the reader's language."""
+    heading, body = teaching
+    return format_html("<strong>{}</strong> {}", heading, body)
 
 
 STUDIO_MEDIA = forms.Media(js=["courses/studio_preview.js"])
@@ -114,8 +136,8 @@ class CheckinDaysField(forms.CharField):
         kwargs.pop("decoder", None)
         kwargs["max_length"] = 200
         kwargs.setdefault("required", False)
-        kwargs["label"] = "Check-in days"
-        kwargs["help_text"] = (
+        kwargs["label"] = _("Check-in days")
+        kwargs["help_text"] = _(
             "Days after completing when the learner reports again, separated by commas: "
             "14, 30, 60, 90."
         )
@@ -133,7 +155,10 @@ class CheckinDaysField(forms.CharField):
         parts = [part for part in re.split(r"[\s,;]+", text.strip().strip("[]")) if part]
         if any(not part.isdigit() for part in parts):
             raise forms.ValidationError(
-                "Write whole days after completing, separated by commas, such as 14, 30, 60, 90."
+                gettext(
+                    "Write whole days after completing, separated by commas, such as "
+                    "14, 30, 60, 90."
+                )
             )
         return [int(part) for part in parts]
 
@@ -155,8 +180,16 @@ class DraftPartInline(OrganizationScopedInlineMixin, MarkdownPreviewMixin):
     """Steps and payoff metrics: editable while their version is a draft."""
 
     roles = AUTHOR_ROLES
-    teaching = ""
-    element_heading = ""
+    element = ""
+    teaching_text: tuple[Any, Any] | None = None
+
+    @property
+    def element_heading(self) -> str:
+        return str(ELEMENT_HEADINGS[self.element]) if self.element else ""
+
+    @property
+    def teaching(self) -> str:
+        return teaching_html(self.teaching_text) if self.teaching_text else ""
 
     def _parent_editable(self, obj: Any) -> bool:
         return obj is None or obj.is_editable
@@ -174,10 +207,10 @@ class DraftPartInline(OrganizationScopedInlineMixin, MarkdownPreviewMixin):
 class PracticeStepInline(DraftPartInline, SortableStackedInline):
     model = PracticeStep
     fields = STEP_FORM_FIELDS
-    verbose_name = "practice step"
-    verbose_name_plural = "practice steps"
-    element_heading = "3. Purposeful Practice"
-    teaching = PRACTICE_TEACHING
+    verbose_name = _("practice step")
+    verbose_name_plural = _("practice steps")
+    element = "practice"
+    teaching_text = PRACTICE_TEACHING
     # The page offers no more rows than the service accepts (which refuses more, too).
     max_num = MAX_STEPS_PER_VERSION
 
@@ -189,10 +222,10 @@ class PracticeStepInline(DraftPartInline, SortableStackedInline):
 class PayoffMetricInline(DraftPartInline, SortableStackedInline):
     model = PayoffMetric
     fields = METRIC_FORM_FIELDS
-    verbose_name = "payoff metric"
-    verbose_name_plural = "payoff metrics"
-    element_heading = "4. Payoff"
-    teaching = PAYOFF_TEACHING
+    verbose_name = _("payoff metric")
+    verbose_name_plural = _("payoff metrics")
+    element = "payoff"
+    teaching_text = PAYOFF_TEACHING
     max_num = MAX_METRICS_PER_VERSION
 
     def get_extra(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> int:
@@ -209,7 +242,7 @@ class PayoffMetricInline(DraftPartInline, SortableStackedInline):
 class TopicListFilter(admin.SimpleListFilter):
     """Topics of the viewer's organization only: the built-in filter would list them all."""
 
-    title = "topic"
+    title = _("topic")
     parameter_name = "topic"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
@@ -251,20 +284,23 @@ def _archive(request: HttpRequest, version: MicromasteryVersion) -> Micromastery
     return version
 
 
-VERSION_ACTION_MESSAGES: dict[str, tuple[str, str]] = {
+VERSION_ACTION_MESSAGES: dict[str, tuple[Any, Any]] = {
     # name: (success, refusal intro), formatted with the version before and the result.
-    "publish": ("“{title}” version {number} is published.", "“{title}” is not published yet."),
+    "publish": (
+        _("“%(title)s” version %(number)s is published."),
+        _("“%(title)s” is not published yet."),
+    ),
     "new_version": (
-        "Version {result_number} of “{title}” is a new draft: edit it here.",
-        "No new version of “{title}”.",
+        _("Version %(result_number)s of “%(title)s” is a new draft: edit it here."),
+        _("No new version of “%(title)s”."),
     ),
     "duplicate": (
-        "“{result_title}” is a new micromastery, drafted from “{title}”.",
-        "“{title}” was not duplicated.",
+        _("“%(result_title)s” is a new micromastery, drafted from “%(title)s”."),
+        _("“%(title)s” was not duplicated."),
     ),
     "archive": (
-        "“{title}” is archived: out of the catalog, while learners on it keep practising.",
-        "“{title}” was not archived.",
+        _("“%(title)s” is archived: out of the catalog, while learners on it keep practising."),
+        _("“%(title)s” was not archived."),
     ),
 }
 
@@ -311,40 +347,45 @@ class MicromasteryVersionAdmin(
         "published_by",
         "published_at",
     ]
-    fieldsets = [
-        (
-            "The skill",
-            {
-                "fields": ["title", "summary", "estimated_minutes"],
-                "description": "Name the skill as something a person can do this week, and "
-                "say in a sentence what it gets them.",
-            },
-        ),
-        (
-            "1. Context",
-            {
-                "fields": ["context_challenge", "context_audience", "context_why_it_matters"],
-                "description": CONTEXT_TEACHING,
-            },
-        ),
-        (
-            "2. The Way In",
-            {
-                "fields": ["way_in_insight", "way_in_missing_link", "way_in_media_url"],
-                "description": WAY_IN_TEACHING,
-            },
-        ),
-        (
-            "About this version",
-            {
-                "fields": [
-                    ("micromastery", "number", "status"),
-                    ("created_by", "published_by", "published_at"),
-                ],
-                "classes": ["collapse"],
-            },
-        ),
-    ]
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        # Built per request: the teaching texts are HTML in the author's language.
+        return [
+            (
+                _("The skill"),
+                {
+                    "fields": ["title", "summary", "estimated_minutes"],
+                    "description": _(
+                        "Name the skill as something a person can do this week, and "
+                        "say in a sentence what it gets them."
+                    ),
+                },
+            ),
+            (
+                ELEMENT_HEADINGS["context"],
+                {
+                    "fields": ["context_challenge", "context_audience", "context_why_it_matters"],
+                    "description": teaching_html(CONTEXT_TEACHING),
+                },
+            ),
+            (
+                ELEMENT_HEADINGS["way_in"],
+                {
+                    "fields": ["way_in_insight", "way_in_missing_link", "way_in_media_url"],
+                    "description": teaching_html(WAY_IN_TEACHING),
+                },
+            ),
+            (
+                _("About this version"),
+                {
+                    "fields": [
+                        ("micromastery", "number", "status"),
+                        ("created_by", "published_by", "published_at"),
+                    ],
+                    "classes": ["collapse"],
+                },
+            ),
+        ]
 
     @property
     def media(self) -> forms.Media:
@@ -353,11 +394,11 @@ class MicromasteryVersionAdmin(
     def get_queryset(self, request: HttpRequest) -> QuerySet[MicromasteryVersion]:
         return super().get_queryset(request).prefetch_related("micromastery__topics")
 
-    @admin.display(description="Author", ordering="created_by__display_name")
+    @admin.display(description=_("Author"), ordering="created_by__display_name")
     def author(self, version: MicromasteryVersion) -> str:
         return str(version.created_by) if version.created_by else ""
 
-    @admin.display(description="Topics")
+    @admin.display(description=_("Topics"))
     def topic_names(self, version: MicromasteryVersion) -> str:
         return ", ".join(topic.name for topic in version.micromastery.topics.all())
 
@@ -426,7 +467,11 @@ class MicromasteryVersionAdmin(
         """The studio around the form: hints per element, the live preview's address and,
         after a refused publish, what is missing with a link to each field."""
         context: dict[str, Any] = {
-            "quality_hints": version_quality_hints(version),
+            # By the heading of the element they are about, as the page shows it.
+            "quality_hints": {
+                str(ELEMENT_HEADINGS[element]): hints
+                for element, hints in version_quality_hints(version).items()
+            },
             "studio_preview_url": reverse("authoring:version_preview", args=[version.pk]),
         }
         if (
@@ -443,8 +488,11 @@ class MicromasteryVersionAdmin(
                 # Saved, not published: the page lists what is missing above the form.
                 self.message_user(
                     request,
-                    f"“{obj.title}” is not published yet: your edits are saved, and what is "
-                    "missing is listed above the form.",
+                    gettext(
+                        "“%(title)s” is not published yet: your edits are saved, and what is "
+                        "missing is listed above the form."
+                    )
+                    % {"title": obj.title},
                     messages.ERROR,
                 )
                 return HttpResponseRedirect(
@@ -486,16 +534,14 @@ class MicromasteryVersionAdmin(
         self, request: HttpRequest, name: str, version: MicromasteryVersion
     ) -> MicromasteryVersion | None:
         success, refusal = VERSION_ACTION_MESSAGES[name]
-        names = {"title": version.title, "number": version.number}
+        names: dict[str, Any] = {"title": version.title, "number": version.number}
         try:
             result = VERSION_ACTIONS[name](request, version)
         except ApplicationError as error:
-            self.message_user(
-                request, refusal_message(error, refusal.format(**names)), messages.ERROR
-            )
+            self.message_user(request, refusal_message(error, refusal % names), messages.ERROR)
             return None
         names.update(result_number=result.number, result_title=result.title)
-        self.message_user(request, success.format(**names), messages.SUCCESS)
+        self.message_user(request, success % names, messages.SUCCESS)
         return result
 
     def _run_on_selection(
@@ -514,25 +560,25 @@ class MicromasteryVersionAdmin(
     def _change_url(self, version: MicromasteryVersion) -> str:
         return reverse("admin:courses_micromasteryversion_change", args=[version.pk])
 
-    @admin.action(description="Publish the selected drafts")
+    @admin.action(description=_("Publish the selected drafts"))
     def publish_selected(
         self, request: HttpRequest, queryset: QuerySet[MicromasteryVersion]
     ) -> HttpResponse | None:
         return self._run_on_selection(request, queryset, "publish")
 
-    @admin.action(description="Start a new version of the selected ones")
+    @admin.action(description=_("Start a new version of the selected ones"))
     def new_version_selected(
         self, request: HttpRequest, queryset: QuerySet[MicromasteryVersion]
     ) -> HttpResponse | None:
         return self._run_on_selection(request, queryset, "new_version")
 
-    @admin.action(description="Duplicate as new micromasteries")
+    @admin.action(description=_("Duplicate as new micromasteries"))
     def duplicate_selected(
         self, request: HttpRequest, queryset: QuerySet[MicromasteryVersion]
     ) -> HttpResponse | None:
         return self._run_on_selection(request, queryset, "duplicate")
 
-    @admin.action(description="Archive (take out of the catalog)")
+    @admin.action(description=_("Archive (take out of the catalog)"))
     def archive_selected(
         self, request: HttpRequest, queryset: QuerySet[MicromasteryVersion]
     ) -> HttpResponse | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -168,9 +169,9 @@ class PayoffMetricOutputSerializer(PayoffMetricSerializer):
 
 
 class MicromasterySummaryOutputSerializer(serializers.ModelSerializer[MicromasteryVersion]):
-    id = serializers.IntegerField(source="micromastery_id", help_text="The micromastery's id.")
+    id = serializers.IntegerField(source="micromastery_id", help_text=_("The micromastery's id."))
     slug = serializers.CharField(source="micromastery.slug")
-    version = serializers.IntegerField(source="number", help_text="The version number.")
+    version = serializers.IntegerField(source="number", help_text=_("The version number."))
 
     class Meta:
         model = MicromasteryVersion
@@ -211,7 +212,7 @@ class VersionOutputSerializer(serializers.ModelSerializer[MicromasteryVersion]):
 
 class CourseOutputSerializer(serializers.ModelSerializer[Course]):
     micromasteries = serializers.SerializerMethodField(
-        help_text="The course's micromasteries that can be started now, in order."
+        help_text=_("The course's micromasteries that can be started now, in order.")
     )
 
     class Meta:
@@ -230,11 +231,11 @@ class CourseOutputSerializer(serializers.ModelSerializer[Course]):
 class MicromasteryFilterSerializer(serializers.Serializer[Any]):
     # An empty parameter (a form's "any" choice) filters nothing, as DRF reads it.
     topic = serializers.SlugField(
-        required=False, allow_blank=True, help_text="A topic's slug; empty for every topic."
+        required=False, allow_blank=True, help_text=_("A topic's slug; empty for every topic.")
     )
     search = serializers.CharField(
         required=False,
         allow_blank=True,
         max_length=200,
-        help_text="Words in the title or summary; empty for everything.",
+        help_text=_("Words in the title or summary; empty for everything."),
     )

@@ -10,6 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.exceptions import NotFound
@@ -34,7 +36,7 @@ from micromastery.common.errors import ApplicationError
 
 
 class IsAuthor(BasePermission):
-    message = "Only authors of this organization can create or change micromasteries."
+    message = _("Only authors of this organization can create or change micromasteries.")
 
     def has_permission(self, request: Request, view: APIView) -> bool:
         user = request.user
@@ -153,8 +155,8 @@ class MicromasteryDraftApi(APIView):
         micromastery = _authored(request, micromastery_id)
         if not micromastery.versions.drafts().exists():
             raise NotFound(
-                "This micromastery has no draft. Start one with POST "
-                f"/api/v1/micromasteries/{micromastery_id}/versions/."
+                gettext("This micromastery has no draft. Start one with POST %(url)s.")
+                % {"url": f"/api/v1/micromasteries/{micromastery_id}/versions/"}
             )
         return micromastery
 
@@ -176,7 +178,9 @@ class MicromasteryPublishApi(APIView):
         draft = selectors.version_draft_get(micromastery=micromastery)
         if draft is None:
             raise ApplicationError(
-                "There is no draft to publish. Start a new version, change it, then publish it."
+                gettext(
+                    "There is no draft to publish. Start a new version, change it, then publish it."
+                )
             )
         services.version_publish(version=draft, by=_viewer(request))
         published = selectors.micromastery_get(

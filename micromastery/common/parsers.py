@@ -34,10 +34,10 @@ class JSONLimitError(ValueError):
     """The text goes beyond what is accepted; the message says what and where."""
 
 
-def _position(text: str, offset: int) -> str:
+def _position(text: str, offset: int) -> dict[str, int]:
     line = text.count("\n", 0, offset) + 1
     column = offset - (text.rfind("\n", 0, offset) + 1) + 1
-    return gettext("line %(line)d, column %(column)d") % {"line": line, "column": column}
+    return {"line": line, "column": column}
 
 
 def json_limits_check(
@@ -54,29 +54,31 @@ def json_limits_check(
                 depth += 1
                 if depth > max_depth:
                     raise JSONLimitError(
-                        gettext("It is nested more than %(depth)d levels deep (%(position)s).")
-                        % {"depth": max_depth, "position": _position(text, token.start())}
+                        gettext(
+                            "It is nested more than %(limit)s levels deep (line %(line)s, "
+                            "column %(column)s)."
+                        )
+                        % {"limit": max_depth, **_position(text, token.start())}
                     )
             else:
                 depth -= 1
         elif number and number.lstrip("-").isdigit():
             digits = number.lstrip("-")
             problem = None
-            limit: dict[str, Any] = {}
             if max_digits is not None and len(digits) > max_digits:
                 problem = gettext(
                     "The number %(number)s is too long: whole numbers here have at most "
-                    "%(digits)d digits (%(position)s)."
+                    "%(limit)s digits (line %(line)s, column %(column)s)."
                 )
-                limit = {"digits": max_digits}
+                limit = str(max_digits)
             elif max_integer is not None and (
                 len(digits) > len(str(max_integer)) or int(digits) > max_integer
             ):
                 problem = gettext(
                     "The number %(number)s is too large: whole numbers here go up to "
-                    "%(largest)s (%(position)s)."
+                    "%(limit)s (line %(line)s, column %(column)s)."
                 )
-                limit = {"largest": number_format(max_integer, force_grouping=True)}
+                limit = number_format(max_integer, force_grouping=True)
             if problem:
                 shown = (
                     number
@@ -88,7 +90,7 @@ def json_limits_check(
                     }
                 )
                 raise JSONLimitError(
-                    problem % {"number": shown, "position": _position(text, token.start()), **limit}
+                    problem % {"number": shown, "limit": limit, **_position(text, token.start())}
                 )
 
 
@@ -128,9 +130,10 @@ class BoundedJSONParser(parsers.JSONParser):
             )
         except JSONLimitError as error:
             raise ParseError(
-                gettext("The JSON body was refused. %(reason)s") % {"reason": error}
+                gettext("The JSON body was refused. %(problem)s") % {"problem": error}
             ) from error
         except ValueError as error:
+            # The decoder's own words stay in English: they name JSON's syntax.
             raise ParseError(
-                gettext("JSON parse error - %(reason)s") % {"reason": error}
+                gettext("JSON parse error - %(problem)s") % {"problem": error}
             ) from error

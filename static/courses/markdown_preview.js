@@ -27,7 +27,7 @@
     var button = document.createElement("button");
     button.type = "button";
     button.className = "markdown-preview-button";
-    button.textContent = "Preview";
+    button.textContent = textarea.dataset.markdownPreviewButton || "Preview";
     var output = document.createElement("div");
     output.className = "markdown-preview-output";
     output.id = textarea.id + "_preview";
@@ -36,7 +36,11 @@
     button.setAttribute("aria-controls", output.id);
     var label = document.querySelector("label[for='" + textarea.id + "']");
     if (label) {
-      button.setAttribute("aria-label", "Preview " + label.textContent.replace(/:\s*$/, ""));
+      var ariaLabel = textarea.dataset.markdownPreviewAriaLabel || "Preview {field}";
+      button.setAttribute(
+        "aria-label",
+        ariaLabel.replace("{field}", label.textContent.replace(/:\s*$/, ""))
+      );
     }
     box.appendChild(button);
     box.appendChild(output);
@@ -62,7 +66,9 @@
           output.innerHTML = html;
         })
         .catch(function () {
-          output.textContent = "The preview is not available right now; your text is safe.";
+          output.textContent =
+            textarea.dataset.markdownPreviewUnavailable ||
+            "The preview is not available right now; your text is safe.";
         })
         .finally(function () {
           output.hidden = false;

@@ -35,11 +35,11 @@
           // Rendered by our server from sanitized Markdown and auto-escaped text.
           panel.innerHTML = html;
           panel.dataset.state = "fresh";
-          status.textContent = "Follows your edits as you type; nothing is saved until you save.";
+          status.textContent = status.dataset.freshText;
         })
         .catch(function () {
           panel.dataset.state = "stale";
-          status.textContent = "The preview could not follow this edit; your edits are still in the form.";
+          status.textContent = status.dataset.staleText;
         });
     }
 

@@ -101,7 +101,7 @@ def test_course_publish_button_refuses_unpublished_micromasteries(client, author
     course.items.create(micromastery=draft.micromastery, order=1)
     client.force_login(author)
     response = client.post(reverse("admin:courses_course_publish", args=[course.pk]), follow=True)
-    assert "Publish these micromasteries first" in response.content.decode()
+    assert "Publish this micromastery first" in response.content.decode()
     course.refresh_from_db()
     assert course.status == "draft"
 
