@@ -26,7 +26,7 @@ SAID = {
         "practise_today": "À pratiquer aujourd’hui",
         "title": f"Étape 1{NB}: Step 1",
         "log_heading": "Noter votre pratique",
-        "what_i_did": "Ce que j'ai fait",
+        "what_i_did": "Ce que j’ai fait",
         "log_button": "Noter cette pratique",
         "counted": f"Noté{NB}: celle-ci compte comme une répétition.",
         "one_more": f"1 sur 2 répétitions{NB}: encore une et cette étape est acquise.",

@@ -40,7 +40,7 @@ SAID = {
         "practise_today": "À pratiquer aujourd’hui",
         "due_meta": "étape 1, répétition 1 sur 2 · à faire maintenant",
         "log_heading": "Noter votre pratique",
-        "what_i_did": "Ce que j&#x27;ai fait",
+        "what_i_did": "Ce que j’ai fait",
         "counted": f"Noté{NB}: celle-ci compte comme une répétition.",
         "one_more": f"1 sur 2 répétitions{NB}: encore une et cette étape est acquise.",
         "history_date": "lun 2 mars, 09:30",
