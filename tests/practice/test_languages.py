@@ -10,6 +10,7 @@ from django.utils import translation
 
 from accounts.models import User
 from practice import services
+from practice.models import PracticeAttempt
 from practice.nudge_sources import PracticeNudgeSource
 from practice.quick_log import quick_log_path
 from tests.factories import UserFactory, published_version
@@ -34,6 +35,7 @@ SAID = {
         "done_it": "Erledigt? Tippe an, wie sicher du dich jetzt fühlst",
         "start_nudge": "Bereit für deinen ersten Versuch? Schritt 1: Step 1.",
         "api_blank": "Schreib kurz, was du gemacht hast.",
+        "quick_log_what_i_did": "Den Schritt wie beschrieben geübt.",
         "future": "Der Zeitpunkt deines Übens kann nicht in der Zukunft liegen.",
     },
     "fr": {
@@ -49,6 +51,7 @@ SAID = {
         "done_it": f"C’est fait{NB}? Touchez votre niveau de confiance actuel",
         "start_nudge": f"Prêt pour un premier essai{NB}? Étape 1{NB}: Step 1.",
         "api_blank": "Dites ce que vous avez fait.",
+        "quick_log_what_i_did": "Étape pratiquée comme décrit.",
         "future": "Le moment de votre pratique ne peut pas être dans le futur.",
     },
 }
@@ -152,6 +155,9 @@ def test_quick_log_link_signed_out_speaks_the_learners_language_not_the_browsers
     content = logged.content.decode()
     assert SAID[language]["counted"] in content
     assert SAID[language]["one_more"] in content
+    # What the one tap stands for is written in the learner's words too, as they read it.
+    attempt = PracticeAttempt.objects.get(enrollment=enrollment)
+    assert attempt.what_i_did == SAID[language]["quick_log_what_i_did"]
 
 
 def test_quick_log_link_opened_by_someone_else_answers_in_their_own_language(
