@@ -23,6 +23,7 @@ from typing import Any, Protocol
 from django import forms
 from django.db import models
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from accounts.models import User
@@ -128,14 +129,14 @@ class LearningEventKind(models.TextChoices):
     """What a learner did that counts as a learning record (xAPI statements are made
     from these)."""
 
-    ENROLLED = "enrolled", "Enrolled"
-    PRACTISED = "practised", "Practised a step"
-    STEP_COMPLETED = "step_completed", "Completed a step"
-    PRACTICE_COMPLETED = "practice_completed", "Completed the practice"
-    TAUGHT_BACK = "taught_back", "Taught back"
-    FEEDBACK_GIVEN = "feedback_given", "Gave teach-back feedback"
-    MASTERED = "mastered", "Mastered"
-    CHECKED_IN = "checked_in", "Payoff check-in"
+    ENROLLED = "enrolled", _("Enrolled")
+    PRACTISED = "practised", _("Practised a step")
+    STEP_COMPLETED = "step_completed", _("Completed a step")
+    PRACTICE_COMPLETED = "practice_completed", _("Completed the practice")
+    TAUGHT_BACK = "taught_back", _("Taught back")
+    FEEDBACK_GIVEN = "feedback_given", _("Gave teach-back feedback")
+    MASTERED = "mastered", _("Mastered")
+    CHECKED_IN = "checked_in", _("Payoff check-in")
 
 
 @dataclass(frozen=True)

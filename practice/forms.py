@@ -5,6 +5,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from micromastery.common.models import max_length_of
 from practice.models import Enrollment, PracticeAttempt
@@ -19,44 +20,48 @@ CONFIDENCE_CHOICES = [
 
 
 class CatalogFilterForm(forms.Form):
-    q = forms.CharField(label="Search", required=False, max_length=100)
-    topic = forms.ChoiceField(label="Topic", required=False)
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    topic = forms.ChoiceField(label=_("Topic"), required=False)
 
     def __init__(self, *args: Any, topics: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["topic"]
         assert isinstance(field, forms.ChoiceField)
-        field.choices = [("", "All topics"), *topics]
+        field.choices = [("", _("All topics")), *topics]
 
 
 class PersonalPayoffForm(forms.Form):
     personal_payoff = forms.CharField(
-        label="What success looks like for me",
+        label=_("What success looks like for me"),
         required=False,
         max_length=max_length_of(Enrollment, "personal_payoff"),
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="In your own words: an easier week, a shorter meeting, a calmer customer. "
-        "Reading it again keeps you going when practice gets hard.",
+        help_text=_(
+            "In your own words: an easier week, a shorter meeting, a calmer customer. "
+            "Reading it again keeps you going when practice gets hard."
+        ),
     )
 
 
 EVIDENCE_FIELDS: dict[str, Callable[[], forms.Field]] = {
     "number": lambda: forms.DecimalField(
-        label="The number",
+        label=_("The number"),
         required=False,
         max_digits=14,
         decimal_places=4,
-        help_text="The measure this step asks you to note.",
+        help_text=_("The measure this step asks you to note."),
         widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "any"}),
     ),
     "link": lambda: forms.URLField(
-        label="Link to what you made",
+        label=_("Link to what you made"),
         required=False,
         assume_scheme="https",
         max_length=max_length_of(PracticeAttempt, "evidence"),
-        help_text="A document, a message or a recording: whatever shows the result.",
+        help_text=_("A document, a message or a recording: whatever shows the result."),
     ),
-    "checkbox": lambda: forms.BooleanField(label="I did it as the step describes", required=False),
+    "checkbox": lambda: forms.BooleanField(
+        label=_("I did it as the step describes"), required=False
+    ),
 }
 
 
@@ -88,22 +93,22 @@ class QuickLogForm(EvidenceFormMixin, forms.Form):
     """
 
     confidence = forms.TypedChoiceField(
-        label="How confident do I feel now?",
+        label=_("How confident do I feel now?"),
         choices=CONFIDENCE_CHOICES,
         coerce=int,
         error_messages={
-            "required": "Tap how confident you feel, from 1 to 5.",
-            "invalid_choice": "Tap how confident you feel, from 1 to 5.",
+            "required": _("Tap how confident you feel, from 1 to 5."),
+            "invalid_choice": _("Tap how confident you feel, from 1 to 5."),
         },
     )
     what_happened = forms.CharField(
-        label="What happened",
+        label=_("What happened"),
         required=False,
         max_length=max_length_of(PracticeAttempt, "what_happened"),
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     what_i_will_tweak = forms.CharField(
-        label="What I will tweak next time",
+        label=_("What I will tweak next time"),
         required=False,
         max_length=max_length_of(PracticeAttempt, "what_i_will_tweak"),
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -122,51 +127,51 @@ class AttemptForm(EvidenceFormMixin, forms.Form):
     """One practice attempt. The rules (spacing, locks, future times) live in the service."""
 
     what_i_did = forms.CharField(
-        label="What I did",
+        label=_("What I did"),
         max_length=max_length_of(PracticeAttempt, "what_i_did"),
         widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": "Say what you did, in a few words."},
+        error_messages={"required": _("Say what you did, in a few words.")},
     )
     what_happened = forms.CharField(
-        label="What happened, and the feedback I got",
+        label=_("What happened, and the feedback I got"),
         required=False,
         max_length=max_length_of(PracticeAttempt, "what_happened"),
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     feedback_from = forms.CharField(
-        label="Feedback from",
+        label=_("Feedback from"),
         required=False,
         max_length=max_length_of(PracticeAttempt, "feedback_from"),
-        help_text="A colleague, a customer, the numbers, yourself.",
+        help_text=_("A colleague, a customer, the numbers, yourself."),
     )
     what_i_will_tweak = forms.CharField(
-        label="What I will tweak next time",
+        label=_("What I will tweak next time"),
         required=False,
         max_length=max_length_of(PracticeAttempt, "what_i_will_tweak"),
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     confidence = forms.TypedChoiceField(
-        label="How confident do I feel now?",
+        label=_("How confident do I feel now?"),
         choices=CONFIDENCE_CHOICES,
         coerce=int,
         widget=forms.RadioSelect,
-        help_text="1 is “not yet”, 5 is “I could teach it”.",
+        help_text=_("1 is “not yet”, 5 is “I could teach it”."),
         error_messages={
-            "required": "Choose how confident you feel, from 1 to 5.",
-            "invalid_choice": "Choose how confident you feel, from 1 to 5.",
+            "required": _("Choose how confident you feel, from 1 to 5."),
+            "invalid_choice": _("Choose how confident you feel, from 1 to 5."),
         },
     )
     minutes = forms.IntegerField(
-        label="Minutes it took",
+        label=_("Minutes it took"),
         min_value=1,
         max_value=600,
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
     practiced_at = forms.DateTimeField(
-        label="When I practised",
+        label=_("When I practised"),
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        help_text="Leave it empty if you practised just now.",
+        help_text=_("Leave it empty if you practised just now."),
     )
     # Generated when the form is shown: sending the same form twice logs one attempt.
     submission_key = forms.UUIDField(required=False, widget=forms.HiddenInput)

@@ -10,6 +10,7 @@ import uuid
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from accounts import policies
 from accounts.models import User
@@ -18,10 +19,10 @@ from micromastery.common.models import BaseModel, BoundedTextField
 
 
 class EnrollmentStatus(models.TextChoices):
-    ACTIVE = "active", "Practising"
-    PAUSED = "paused", "Paused"
-    COMPLETED = "completed", "Completed"
-    DROPPED = "dropped", "Dropped"
+    ACTIVE = "active", _("Practising")
+    PAUSED = "paused", _("Paused")
+    COMPLETED = "completed", _("Completed")
+    DROPPED = "dropped", _("Dropped")
 
 
 class EnrollmentQuerySet(models.QuerySet["Enrollment"]):
@@ -50,9 +51,9 @@ class Enrollment(BaseModel):
         max_length=10, choices=EnrollmentStatus.choices, default=EnrollmentStatus.ACTIVE
     )
     personal_payoff = BoundedTextField(
-        max_length=1000, blank=True, help_text="What success looks like for me, in my own words."
+        max_length=1000, blank=True, help_text=_("What success looks like for me, in my own words.")
     )
-    started_at = models.DateTimeField(null=True, blank=True, help_text="First attempt.")
+    started_at = models.DateTimeField(null=True, blank=True, help_text=_("First attempt."))
     completed_at = models.DateTimeField(null=True, blank=True)
     mastered_at = models.DateTimeField(null=True, blank=True)
     paused_at = models.DateTimeField(null=True, blank=True)
@@ -84,7 +85,7 @@ class Enrollment(BaseModel):
             models.UniqueConstraint(
                 fields=["learner", "micromastery"],
                 name="practice_one_enrollment_per_micromastery",
-                violation_error_message="You are already enrolled in this micromastery.",
+                violation_error_message=_("You are already enrolled in this micromastery."),
             )
         ]
 

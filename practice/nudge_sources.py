@@ -9,8 +9,11 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from django.db.models import Q
+from django.db.models import Q, prefetch_related_objects
+from django.utils import translation
+from django.utils.translation import gettext, ngettext
 
+from accounts.languages import person_language
 from accounts.models import User
 from accounts.working_hours import work_window
 from practice.models import Enrollment, EnrollmentStatus
@@ -51,19 +54,29 @@ class PracticeNudgeSource:
         )
         for enrollment in enrollments:
             by_learner[enrollment.learner_id].append(enrollment)
+        # Whoever chose no language reads their organization's: one query for the batch.
+        prefetch_related_objects(list(learners), "organization")
         result: dict[int, list[DueItem]] = {}
         for learner in learners:
-            items: list[DueItem] = []
-            for enrollment in by_learner.get(learner.pk, []):
-                item = self._item(enrollment, enrollment_progress_of(enrollment), now)
-                if item is not None:
-                    items.append(item)
-            streak = self._streak_item(learner, by_learner.get(learner.pk, []), now)
-            if streak is not None:
-                items.append(streak)
+            # The texts are stored with the nudge: written in the learner's language.
+            with translation.override(person_language(learner)):
+                items = self._learner_items(learner, by_learner.get(learner.pk, []), now)
             if items:
                 result[learner.pk] = items
         return result
+
+    def _learner_items(
+        self, learner: User, enrollments: list[Enrollment], now: datetime
+    ) -> list[DueItem]:
+        items: list[DueItem] = []
+        for enrollment in enrollments:
+            item = self._item(enrollment, enrollment_progress_of(enrollment), now)
+            if item is not None:
+                items.append(item)
+        streak = self._streak_item(learner, enrollments, now)
+        if streak is not None:
+            items.append(streak)
+        return items
 
     def _item(self, enrollment: Enrollment, progress: Progress, now: datetime) -> DueItem | None:
         title = enrollment.version.title
@@ -77,7 +90,8 @@ class PracticeNudgeSource:
                     kind=NudgeKind.START,
                     subject_ref=f"enrollment:{enrollment.pk}:start",
                     title=title,
-                    text=f"Ready for your first try? Step 1: {current.step.title}.",
+                    text=gettext("Ready for your first try? Step 1: %(title)s.")
+                    % {"title": current.step.title},
                     path=step_path(
                         learner_id=enrollment.learner_id,
                         enrollment_id=enrollment.pk,
@@ -89,9 +103,21 @@ class PracticeNudgeSource:
             if current.is_due(now):
                 done, required = current.repetitions_done, current.repetitions_required
                 left = required - done
-                text = f"{done} of {required} reps of “{current.step.title}”: " + (
-                    "one more and this step is yours." if left == 1 else f"{left} to go."
-                )
+                reps = {"done": done, "required": required, "title": current.step.title}
+                if left == 1:
+                    text = (
+                        gettext(
+                            "%(done)s of %(required)s reps of “%(title)s”: "
+                            "one more and this step is yours."
+                        )
+                        % reps
+                    )
+                else:
+                    text = ngettext(
+                        "%(done)s of %(required)s reps of “%(title)s”: %(left)s to go.",
+                        "%(done)s of %(required)s reps of “%(title)s”: %(left)s to go.",
+                        left,
+                    ) % {**reps, "left": left}
                 return DueItem(
                     kind=NudgeKind.PRACTICE_DUE,
                     subject_ref=f"enrollment:{enrollment.pk}:step:{current.step.pk}:{done}",
@@ -113,7 +139,8 @@ class PracticeNudgeSource:
                 kind=NudgeKind.REFRESHER_DUE,
                 subject_ref=f"enrollment:{enrollment.pk}:refresher:{progress.refreshers_done}",
                 title=title,
-                text=f"Learn long: a quick refresher of “{refresher.step.title}” keeps it yours.",
+                text=gettext("Learn long: a quick refresher of “%(title)s” keeps it yours.")
+                % {"title": refresher.step.title},
                 path=step_path(
                     learner_id=enrollment.learner_id,
                     enrollment_id=enrollment.pk,
@@ -160,8 +187,11 @@ class PracticeNudgeSource:
         return DueItem(
             kind=NudgeKind.STREAK_AT_RISK,
             subject_ref=f"streak:{today.isoformat()}",
-            title=f"{streak} working days in a row",
-            text="A few minutes of practice today keeps your streak going.",
+            title=ngettext(
+                "%(days)s working day in a row", "%(days)s working days in a row", streak
+            )
+            % {"days": streak},
+            text=gettext("A few minutes of practice today keeps your streak going."),
             path=path,
             due_at=midday,
         )

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core import signing
 from django.urls import reverse
+from django.utils.translation import gettext, ngettext
 
 QUICK_LOG_SALT = "practice.quick_log"
 
@@ -45,14 +46,23 @@ def quick_log_claims(token: str) -> QuickLogClaims:
     try:
         value = signing.loads(token, salt=QUICK_LOG_SALT, max_age=max_age)
     except signing.SignatureExpired as error:
+        hours = settings.QUICK_LOG_LINK_HOURS
         raise QuickLogLinkError(
-            f"This link was for {settings.QUICK_LOG_LINK_HOURS} hours and has expired. "
-            "Sign in to log your practice from the step itself."
+            ngettext(
+                "This link was for %(hours)d hour and has expired. "
+                "Sign in to log your practice from the step itself.",
+                "This link was for %(hours)d hours and has expired. "
+                "Sign in to log your practice from the step itself.",
+                hours,
+            )
+            % {"hours": hours}
         ) from error
     except signing.BadSignature as error:
         raise QuickLogLinkError(
-            "This link is not complete or was changed. Open it again from the message, "
-            "or sign in to log your practice."
+            gettext(
+                "This link is not complete or was changed. Open it again from the message, "
+                "or sign in to log your practice."
+            )
         ) from error
     try:
         return QuickLogClaims(
@@ -63,7 +73,7 @@ def quick_log_claims(token: str) -> QuickLogClaims:
         )
     except (KeyError, TypeError, ValueError) as error:
         raise QuickLogLinkError(
-            "This link is not complete. Sign in to log your practice."
+            gettext("This link is not complete. Sign in to log your practice.")
         ) from error
 
 

@@ -9,10 +9,12 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from accounts.languages import person_language
 from accounts.models import User
 from micromastery.common.errors import ApplicationError
 from micromastery.common.forms import form_add_application_error
@@ -106,24 +108,40 @@ def quick_log_by_link(request: HttpRequest, token: str) -> HttpResponse:
         return _refused(request, error.message, status=400)
     learner = selectors.quick_log_learner_get(learner_id=claims.learner_id)
     if learner is None:
-        return _refused(request, "This link no longer works: the account is closed.", status=403)
+        return _refused(
+            request, gettext("This link no longer works: the account is closed."), status=403
+        )
     if request.user.is_authenticated and request.user.pk != learner.pk:
         return _refused(
             request,
-            "This link was sent to someone else, so it cannot log your practice. "
-            "Open your own practice from the home page.",
+            gettext(
+                "This link was sent to someone else, so it cannot log your practice. "
+                "Open your own practice from the home page."
+            ),
             status=403,
         )
-    try:
-        return _quick_log(
-            request,
-            learner=learner,
-            enrollment_id=claims.enrollment_id,
-            step_id=claims.step_id,
-            link_key=claims.nonce,
-        )
-    except Http404:
-        return _refused(request, "This link does not lead to a step of yours any more.", status=403)
+    # Opened without signing in (from an email or a chat message, maybe on a shared
+    # computer), the page speaks the learner's language rather than the browser's.
+    language = (
+        translation.get_language() if request.user.is_authenticated else person_language(learner)
+    )
+    with translation.override(language):
+        try:
+            response = _quick_log(
+                request,
+                learner=learner,
+                enrollment_id=claims.enrollment_id,
+                step_id=claims.step_id,
+                link_key=claims.nonce,
+            )
+        except Http404:
+            response = _refused(
+                request,
+                gettext("This link does not lead to a step of yours any more."),
+                status=403,
+            )
+    response.headers["Content-Language"] = language
+    return response
 
 
 @login_required

@@ -10,6 +10,7 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import STREAK_HORIZON_DAYS, User
 from courses.models import (
@@ -96,7 +97,7 @@ def enrollment_get(*, learner: User, enrollment_id: int) -> EnrollmentWithProgre
         .first()
     )
     if enrollment is None:
-        raise Http404("No such enrolment.")
+        raise Http404(gettext("No such enrolment."))
     return EnrollmentWithProgress(enrollment, enrollment_progress_of(enrollment))
 
 
@@ -298,7 +299,7 @@ def course_page_get(*, viewer: User, course_id: int) -> CoursePage:
         .first()
     )
     if course is None:
-        raise Http404("No such course.")
+        raise Http404(gettext("No such course."))
     micromastery_ids = list(
         CourseItem.objects.filter(course=course)
         .order_by("order", "pk")
@@ -350,7 +351,7 @@ def micromastery_page_get(*, viewer: User, micromastery_id: int) -> Micromastery
         .first()
     )
     if micromastery is None:
-        raise Http404("No such micromastery.")
+        raise Http404(gettext("No such micromastery."))
     enrollment = (
         enrollments_with_progress_prefetch(Enrollment.objects.for_learner(viewer))
         .filter(micromastery=micromastery)
@@ -366,7 +367,7 @@ def micromastery_page_get(*, viewer: User, micromastery_id: int) -> Micromastery
             .first()
         )
     if version_id is None:
-        raise Http404("This micromastery is not published.")
+        raise Http404(gettext("This micromastery is not published."))
     version = _with_elements(MicromasteryVersion.objects.filter(pk=version_id)).get()
     return MicromasteryPage(
         micromastery,
@@ -387,7 +388,7 @@ def micromastery_enrollable_get(*, viewer: User, micromastery_id: int) -> Microm
         .first()
     )
     if version is None:
-        raise Http404("No such micromastery open for enrolment.")
+        raise Http404(gettext("No such micromastery open for enrolment."))
     return version
 
 
@@ -418,7 +419,7 @@ def step_page_get(*, learner: User, enrollment_id: int, step_id: int) -> StepPag
     row = enrollment_get(learner=learner, enrollment_id=enrollment_id)
     step = row.progress.step_by_id(step_id)
     if step is None:
-        raise Http404("This step is not part of your version of the micromastery.")
+        raise Http404(gettext("This step is not part of your version of the micromastery."))
     history = list(
         PracticeAttempt.objects.filter(enrollment=row.enrollment, step_id=step_id).order_by(
             "-practiced_at", "-pk"
@@ -466,7 +467,7 @@ def micromastery_offered_get(*, learner: User, micromastery_id: int) -> Micromas
         .first()
     )
     if micromastery is None:
-        raise Http404("No such micromastery.")
+        raise Http404(gettext("No such micromastery."))
     return micromastery
 
 
@@ -496,7 +497,7 @@ def enrollment_without_progress_get(*, learner: User, enrollment_id: int) -> Enr
         .first()
     )
     if enrollment is None:
-        raise Http404("No such enrolment.")
+        raise Http404(gettext("No such enrolment."))
     return enrollment
 
 
@@ -515,6 +516,6 @@ def enrollment_step_get(*, enrollment: Enrollment, step_id: int) -> PracticeStep
     way whether the step exists elsewhere or not."""
     step = enrollment.version.steps.filter(pk=step_id).first()
     if step is None:
-        message = "This step is not part of your version of the micromastery."
+        message = gettext("This step is not part of your version of the micromastery.")
         raise ApplicationError(message, fields={"step": [message]})
     return step

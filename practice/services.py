@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop, ngettext
 
 from accounts import policies
 from accounts.models import User
@@ -83,7 +84,7 @@ def enrollment_create(
     nudges) when ``draw`` falls below the micromastery's holdout share.
     """
     if micromastery.organization_id != learner.organization_id:
-        raise ApplicationError("This micromastery is not offered in your organization.")
+        raise ApplicationError(gettext("This micromastery is not offered in your organization."))
     version = (
         MicromasteryVersion.objects.filter(
             micromastery=micromastery, status=PublicationStatus.PUBLISHED
@@ -98,17 +99,15 @@ def enrollment_create(
     )
     if existing is not None:
         if existing.status != EnrollmentStatus.DROPPED:
-            raise ApplicationError(
-                "You are already enrolled in this micromastery.",
-                fields={"micromastery": ["You are already enrolled in this micromastery."]},
-            )
+            message = gettext("You are already enrolled in this micromastery.")
+            raise ApplicationError(message, fields={"micromastery": [message]})
         existing.personal_payoff = personal_payoff.strip() or existing.personal_payoff
         refuse_invalid_fields(existing, ["personal_payoff"])
         return _resume(existing)
     if version is None:
         raise ApplicationError(
-            "This micromastery is not published, so it is not open for enrolment.",
-            fields={"micromastery": ["This micromastery is not open for enrolment."]},
+            gettext("This micromastery is not published, so it is not open for enrolment."),
+            fields={"micromastery": [gettext("This micromastery is not open for enrolment.")]},
         )
     enrollment = Enrollment(
         learner=learner,
@@ -124,10 +123,8 @@ def enrollment_create(
         with transaction.atomic():
             enrollment.save()
     except IntegrityError as error:
-        raise ApplicationError(
-            "You are already enrolled in this micromastery.",
-            fields={"micromastery": ["You are already enrolled in this micromastery."]},
-        ) from error
+        message = gettext("You are already enrolled in this micromastery.")
+        raise ApplicationError(message, fields={"micromastery": [message]}) from error
     learning_event_record(LearningEventKind.ENROLLED, enrollment)
     return enrollment
 
@@ -160,7 +157,7 @@ def enrollment_extensions_save(
 ) -> Enrollment:
     """Save the extensions' forms (baselines added later) for the learner's enrolment."""
     if not policies.can_practise(by, enrollment):
-        raise ApplicationError("Only the learner adds to their own enrolment.")
+        raise ApplicationError(gettext("Only the learner adds to their own enrolment."))
     for extension, form in extension_forms:
         extension.enrollment_save(form=form, enrollment=enrollment, by=by)
     return enrollment
@@ -188,7 +185,7 @@ def _lock(enrollment: Enrollment) -> Enrollment:
 def enrollment_pause(*, enrollment: Enrollment) -> Enrollment:
     enrollment = _lock(enrollment)
     if enrollment.status != EnrollmentStatus.ACTIVE:
-        raise ApplicationError("Only a micromastery you are practising can be paused.")
+        raise ApplicationError(gettext("Only a micromastery you are practising can be paused."))
     enrollment.status = EnrollmentStatus.PAUSED
     enrollment.paused_at = timezone.now()
     enrollment.save(update_fields=["status", "paused_at", "updated_at"])
@@ -210,7 +207,7 @@ def enrollment_drop(*, enrollment: Enrollment) -> Enrollment:
 def enrollment_resume(*, enrollment: Enrollment) -> Enrollment:
     enrollment = _lock(enrollment)
     if enrollment.status not in (EnrollmentStatus.PAUSED, EnrollmentStatus.DROPPED):
-        raise ApplicationError("This micromastery is not paused or dropped.")
+        raise ApplicationError(gettext("This micromastery is not paused or dropped."))
     return _resume(enrollment)
 
 
@@ -236,16 +233,16 @@ def evidence_problem(*, step: PracticeStep, evidence: str) -> str | None:
         try:
             number = Decimal(evidence)
         except InvalidOperation:
-            return "Enter the number this step asks for, such as 12 or 4.5."
+            return gettext("Enter the number this step asks for, such as 12 or 4.5.")
         if not number.is_finite():
-            return "Enter the number this step asks for, such as 12 or 4.5."
+            return gettext("Enter the number this step asks for, such as 12 or 4.5.")
     elif step.evidence_kind == EvidenceKind.LINK:
         try:
             URLValidator(schemes=["http", "https"])(evidence)
         except ValidationError:
-            return "Enter a web address starting with https://."
+            return gettext("Enter a web address starting with https://.")
     elif step.evidence_kind == EvidenceKind.CHECKBOX and evidence != "yes":
-        return "Tick the box if you did it."
+        return gettext("Tick the box if you did it.")
     return None
 
 
@@ -277,20 +274,22 @@ def attempt_log(
             return AttemptLogged(duplicate, enrollment_progress(enrollment), False, False)
 
     if enrollment.status == EnrollmentStatus.DROPPED:
-        raise ApplicationError("You dropped this micromastery. Resume it to practise again.")
-    if step.version_id != enrollment.version_id:
         raise ApplicationError(
-            "This step is not part of your version of the micromastery.",
-            fields={"step": ["This step is not part of your version of the micromastery."]},
+            gettext("You dropped this micromastery. Resume it to practise again.")
         )
+    if step.version_id != enrollment.version_id:
+        message = gettext("This step is not part of your version of the micromastery.")
+        raise ApplicationError(message, fields={"step": [message]})
     practiced_at = practiced_at or now
     if practiced_at > now + FUTURE_TOLERANCE:
-        raise ApplicationError(
-            "When you practised cannot be in the future.",
-            fields={"practiced_at": ["When you practised cannot be in the future."]},
-        )
+        message = gettext("When you practised cannot be in the future.")
+        raise ApplicationError(message, fields={"practiced_at": [message]})
     if practiced_at < now - PAST_LIMIT:
-        message = f"Log practice within {PAST_LIMIT.days} days of doing it."
+        message = ngettext(
+            "Log practice within %(days)d day of doing it.",
+            "Log practice within %(days)d days of doing it.",
+            PAST_LIMIT.days,
+        ) % {"days": PAST_LIMIT.days}
         raise ApplicationError(message, fields={"practiced_at": [message]})
 
     problem = evidence_problem(step=step, evidence=evidence)
@@ -302,11 +301,13 @@ def attempt_log(
     assert step_progress is not None
     if not step_progress.unlocked:
         current = progress.current_step
-        waiting = f"step {current.number}, “{current.step.title}”" if current else "earlier steps"
-        raise ApplicationError(
-            f"This step unlocks when you have finished {waiting}.",
-            fields={"step": [f"This step unlocks when you have finished {waiting}."]},
-        )
+        if current is not None:
+            message = gettext(
+                "This step unlocks when you have finished step %(number)s, “%(title)s”."
+            ) % {"number": current.number, "title": current.step.title}
+        else:
+            message = gettext("This step unlocks when you have finished the earlier steps.")
+        raise ApplicationError(message, fields={"step": [message]})
     counts = step_progress.counts_as_repetition(practiced_at)
     is_refresher = progress.is_refresher_due(practiced_at)
 
@@ -330,7 +331,8 @@ def attempt_log(
     except ValidationError as error:
         raise ApplicationError.from_validation_error(error) from error
     if not attempt.what_i_did:
-        raise ApplicationError("Say what you did.", fields={"what_i_did": ["Say what you did."]})
+        message = gettext("Say what you did.")
+        raise ApplicationError(message, fields={"what_i_did": [message]})
     attempt.save()
 
     updated_fields = []
@@ -362,7 +364,8 @@ def attempt_log(
 
 
 # A quick log asks for no typing (one tap from a nudge): the step itself says what was done.
-QUICK_LOG_WHAT_I_DID = "Practised the step as described."
+# Stored in the learner's language of the moment, like anything they type.
+QUICK_LOG_WHAT_I_DID = gettext_noop("Practised the step as described.")
 
 
 def attempt_quick_log(
@@ -383,7 +386,7 @@ def attempt_quick_log(
     return attempt_log(
         enrollment=enrollment,
         step=step,
-        what_i_did=QUICK_LOG_WHAT_I_DID,
+        what_i_did=gettext(QUICK_LOG_WHAT_I_DID),
         confidence=confidence,
         minutes=enrollment.version.estimated_minutes,
         what_happened=what_happened,

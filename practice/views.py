@@ -10,6 +10,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.middleware import HtmxDetails
 
@@ -96,7 +98,7 @@ def enrol(request: HttpRequest, micromastery_id: int) -> HttpResponse:
     learner = _learner(request)
     page = selectors.micromastery_page_get(viewer=learner, micromastery_id=micromastery_id)
     if page.is_enrolled and page.enrollment is not None:
-        messages.info(request, "You are already enrolled: here is where you are.")
+        messages.info(request, gettext("You are already enrolled: here is where you are."))
         return redirect("practice:enrollment", page.enrollment.enrollment.pk)
     version = selectors.micromastery_enrollable_get(viewer=learner, micromastery_id=micromastery_id)
     data = request.POST if request.method == "POST" else None
@@ -118,7 +120,9 @@ def enrol(request: HttpRequest, micromastery_id: int) -> HttpResponse:
             form_add_application_error(payoff_form, error)
         else:
             messages.success(
-                request, f"You are enrolled in “{version.title}”. Here is your first step."
+                request,
+                gettext("You are enrolled in “%(title)s”. Here is your first step.")
+                % {"title": version.title},
             )
             row = selectors.enrollment_get(learner=learner, enrollment_id=enrollment.pk)
             return redirect(_next_step_url(enrollment.pk, row.progress))
@@ -180,7 +184,7 @@ def enrollment_personal_payoff(request: HttpRequest, enrollment_id: int) -> Http
         services.enrollment_update_personal_payoff(
             enrollment=row.enrollment, personal_payoff=form.cleaned_data["personal_payoff"]
         )
-        messages.success(request, "Your personal payoff is saved.")
+        messages.success(request, gettext("Your personal payoff is saved."))
         return redirect("practice:enrollment", enrollment_id)
     return _render_enrollment(request, row, payoff_form=form)
 
@@ -199,17 +203,17 @@ def enrollment_baselines(request: HttpRequest, enrollment_id: int) -> HttpRespon
         except ApplicationError as error:
             form_add_application_error(extension_forms[0][1], error)
         else:
-            messages.success(request, "Your starting point is saved.")
+            messages.success(request, gettext("Your starting point is saved."))
             return redirect("practice:enrollment", enrollment_id)
     return _render_enrollment(request, row, extension_forms=extension_forms)
 
 
 ENROLLMENT_ACTIONS = {
-    "pause": (services.enrollment_pause, "Paused. No reminders until you resume."),
-    "resume": (services.enrollment_resume, "Welcome back: pick up where you left off."),
+    "pause": (services.enrollment_pause, _("Paused. No reminders until you resume.")),
+    "resume": (services.enrollment_resume, _("Welcome back: pick up where you left off.")),
     "drop": (
         services.enrollment_drop,
-        "Dropped. Your practice log is kept if you ever enrol again.",
+        _("Dropped. Your practice log is kept if you ever enrol again."),
     ),
 }
 
@@ -259,15 +263,19 @@ def step_practice(request: HttpRequest, enrollment_id: int, step_id: int) -> Htt
         else:
             if logged.completed_now:
                 messages.success(
-                    request, f"You have completed “{enrollment.version.title}”. Well done!"
+                    request,
+                    gettext("You have completed “%(title)s”. Well done!")
+                    % {"title": enrollment.version.title},
                 )
             elif logged.attempt.counts_as_repetition:
-                messages.success(request, "Logged: that one counts as a rep.")
+                messages.success(request, gettext("Logged: that one counts as a rep."))
             else:
                 messages.success(
                     request,
-                    "Logged as extra practice: it is in your log, and the next rep counts "
-                    "once the spacing below has passed.",
+                    gettext(
+                        "Logged as extra practice: it is in your log, and the next rep counts "
+                        "once the spacing below has passed."
+                    ),
                 )
             return redirect(_step_url(enrollment_id, step_id))
     context = {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from micromastery.common.api import StrictFieldsMixin
@@ -17,7 +18,7 @@ def id_field(**kwargs: Any) -> serializers.IntegerField:
     return serializers.IntegerField(
         min_value=1,
         max_value=MAX_ROW_ID,
-        error_messages={"min_value": "This is not an id.", "max_value": "This is not an id."},
+        error_messages={"min_value": _("This is not an id."), "max_value": _("This is not an id.")},
         **kwargs,
     )
 
@@ -130,7 +131,7 @@ class AttemptCreateInputSerializer(StrictFieldsMixin, serializers.Serializer[Any
     step = id_field()
     what_i_did = serializers.CharField(
         max_length=max_length_of(PracticeAttempt, "what_i_did"),
-        error_messages={"blank": "Say what you did.", "required": "Say what you did."},
+        error_messages={"blank": _("Say what you did."), "required": _("Say what you did.")},
     )
     what_happened = serializers.CharField(
         required=False,
@@ -154,8 +155,8 @@ class AttemptCreateInputSerializer(StrictFieldsMixin, serializers.Serializer[Any
         min_value=1,
         max_value=5,
         error_messages={
-            "min_value": "Pick a confidence from 1 to 5.",
-            "max_value": "Pick a confidence from 1 to 5.",
+            "min_value": _("Pick a confidence from 1 to 5."),
+            "max_value": _("Pick a confidence from 1 to 5."),
         },
     )
     minutes = serializers.IntegerField(min_value=1, max_value=600)

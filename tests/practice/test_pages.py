@@ -655,11 +655,13 @@ def test_learner_pages_query_counts_do_not_grow(
         # assigned work, teach-backs (2), payoff metrics and measurements (3).
         with django_assert_num_queries(15):
             assert client.get(reverse("home")).status_code == 200
-        # Session, user, topics, versions + their topics, my enrolments.
-        with django_assert_num_queries(7):
-            assert client.get(reverse("practice:catalog")).status_code == 200
-        # Session, user, enrolment + steps + attempts, this step's history, payoff metrics.
+        # Session, user, organization (its default language), topics, versions + their
+        # topics, my enrolments.
         with django_assert_num_queries(8):
+            assert client.get(reverse("practice:catalog")).status_code == 200
+        # Session, user, organization, enrolment + steps + attempts, this step's history,
+        # payoff metrics.
+        with django_assert_num_queries(9):
             assert client.get(step_url(enrollment, step)).status_code == 200
 
 
