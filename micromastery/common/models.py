@@ -4,6 +4,7 @@ from typing import Any
 
 from django.core.validators import MaxLengthValidator
 from django.db import models
+from django_stubs_ext import StrOrPromise
 
 # Row ids are 64-bit; a larger number is not an id, and the database would choke on it.
 MAX_ROW_ID = 2**63 - 1
@@ -17,7 +18,9 @@ class BoundedTextField(models.TextField):
     services refuse over-long text from the admin, import and demo data alike.
     """
 
-    def __init__(self, verbose_name: str | None = None, *, max_length: int, **kwargs: Any) -> None:
+    def __init__(
+        self, verbose_name: StrOrPromise | None = None, *, max_length: int, **kwargs: Any
+    ) -> None:
         super().__init__(verbose_name, max_length=max_length, **kwargs)
         self.validators.append(MaxLengthValidator(max_length))
 
