@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class TeachBackConfig(AppConfig):
     name = "practice.teachback"
     label = "teachback"
-    verbose_name = "Teach-back"
+    verbose_name = _("Teach-back")
 
     def ready(self) -> None:
         from practice.extensions import completion_hooks

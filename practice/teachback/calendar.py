@@ -3,6 +3,8 @@
 Times are written in UTC, which every calendar converts to its owner's zone; the UID
 stays the same for the life of a session and SEQUENCE grows with every change sent, so
 calendars update or cancel the event they already have instead of adding a new one.
+The summary and description are in the active language, which they name (LANGUAGE): each
+invitee's copy is rendered in theirs.
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext, ngettext
 from icalendar import Calendar, Event, vCalAddress, vText
 
 from accounts.models import User
@@ -50,12 +53,18 @@ def session_ics(
     event.add("dtstamp", (now or timezone.now()).astimezone(UTC))
     event.add("dtstart", session.starts_at.astimezone(UTC))
     event.add("dtend", session.ends_at.astimezone(UTC))
-    event.add("summary", f"Teach-back: {title}")
-    event.add(
-        "description",
-        f"{session.teacher.display_name} teaches “{title}” in {session.duration_minutes} "
-        "minutes, then asks for your feedback.",
-    )
+    language = {"LANGUAGE": translation.get_language() or settings.LANGUAGE_CODE}
+    event.add("summary", gettext("Teach-back: %(title)s") % {"title": title}, parameters=language)
+    description = ngettext(
+        "%(teacher)s teaches “%(title)s” in %(minutes)d minute, then asks for your feedback.",
+        "%(teacher)s teaches “%(title)s” in %(minutes)d minutes, then asks for your feedback.",
+        session.duration_minutes,
+    ) % {
+        "teacher": session.teacher.display_name,
+        "title": title,
+        "minutes": session.duration_minutes,
+    }
+    event.add("description", description, parameters=language)
     where = " · ".join(part for part in [session.location, session.video_url] if part)
     if where:
         event.add("location", where)

@@ -6,6 +6,8 @@ from datetime import datetime
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from micromastery.common.models import max_length_of
@@ -13,11 +15,11 @@ from practice.teachback.models import TeachBackInvite, TeachBackSession
 
 OTHER_TIME = "other"
 CLARITY_CHOICES = [
-    (1, "1 · Lost me"),
+    (1, _("1 · Lost me")),
     (2, "2"),
     (3, "3"),
     (4, "4"),
-    (5, "5 · Crystal clear"),
+    (5, _("5 · Crystal clear")),
 ]
 
 
@@ -28,6 +30,10 @@ class LocalDateTimeInput(forms.DateTimeInput):
 
     def __init__(self, attrs: dict[str, Any] | None = None) -> None:
         super().__init__(attrs=attrs, format="%Y-%m-%dT%H:%M")
+
+
+def _zone_help(zone_name: str) -> str:
+    return gettext("In your time zone, %(zone)s.") % {"zone": zone_name}
 
 
 def _colleagues(teacher: User) -> Any:
@@ -51,21 +57,21 @@ class AudienceForm(forms.Form):
         field = self.fields["audience"]
         assert isinstance(field, forms.ModelMultipleChoiceField)
         field.queryset = _colleagues(teacher)
-        field.error_messages["invalid_choice"] = "Pick colleagues of your organization."
+        field.error_messages["invalid_choice"] = gettext("Pick colleagues of your organization.")
 
 
 class ScheduleFields(forms.Form):
     location = forms.CharField(
-        label="Place",
+        label=_("Place"),
         max_length=max_length_of(TeachBackSession, "location"),
         required=False,
-        help_text="A meeting room, a desk area, a café: where people come to.",
+        help_text=_("A meeting room, a desk area, a café: where people come to."),
     )
     video_url = forms.CharField(
-        label="Video link",
+        label=_("Video link"),
         max_length=max_length_of(TeachBackSession, "video_url"),
         required=False,
-        help_text="For colleagues who join remotely. A place, a link, or both.",
+        help_text=_("For colleagues who join remotely. A place, a link, or both."),
         widget=forms.URLInput,
     )
 
@@ -74,15 +80,15 @@ class ConfirmForm(ScheduleFields):
     """Pick one of the candidate slots or set a time by hand (in the teacher's zone)."""
 
     slot = forms.ChoiceField(
-        label="When", widget=forms.RadioSelect, required=False, choices=[(OTHER_TIME, "")]
+        label=_("When"), widget=forms.RadioSelect, required=False, choices=[(OTHER_TIME, "")]
     )
     starts_at = forms.DateTimeField(
-        label="Another time",
+        label=_("Another time"),
         required=False,
         widget=LocalDateTimeInput,
     )
     duration_minutes = forms.IntegerField(
-        label="Length in minutes", min_value=10, max_value=180, initial=30
+        label=_("Length in minutes"), min_value=10, max_value=180, initial=30
     )
 
     field_order = ["slot", "starts_at", "duration_minutes", "location", "video_url"]
@@ -99,9 +105,9 @@ class ConfirmForm(ScheduleFields):
         slot = self.fields["slot"]
         assert isinstance(slot, forms.ChoiceField)
         slot.choices = [(value, value) for value in session.proposed_slots] + [
-            (OTHER_TIME, "Another time")
+            (OTHER_TIME, gettext("Another time"))
         ]
-        self.fields["starts_at"].help_text = f"In your time zone, {zone_name}."
+        self.fields["starts_at"].help_text = _zone_help(zone_name)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -111,18 +117,18 @@ class ConfirmForm(ScheduleFields):
         elif cleaned.get("starts_at"):
             cleaned["when"] = cleaned["starts_at"]
         elif "starts_at" not in self.errors:
-            self.add_error("starts_at", "Pick one of the times or set another time.")
+            self.add_error("starts_at", gettext("Pick one of the times or set another time."))
         return cleaned
 
 
 class RescheduleForm(ScheduleFields):
-    starts_at = forms.DateTimeField(label="New time", widget=LocalDateTimeInput)
+    starts_at = forms.DateTimeField(label=_("New time"), widget=LocalDateTimeInput)
 
     field_order = ["starts_at", "location", "video_url"]
 
     def __init__(self, *args: Any, zone_name: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["starts_at"].help_text = f"In your time zone, {zone_name}."
+        self.fields["starts_at"].help_text = _zone_help(zone_name)
 
 
 class AttendanceForm(forms.Form):
@@ -133,22 +139,22 @@ class AttendanceForm(forms.Form):
         field = self.fields["attended"]
         assert isinstance(field, forms.ModelMultipleChoiceField)
         field.queryset = User.objects.filter(teachback_invites__session=session)
-        field.error_messages["invalid_choice"] = "Only invited colleagues can be marked."
+        field.error_messages["invalid_choice"] = gettext("Only invited colleagues can be marked.")
 
 
 class FeedbackForm(forms.Form):
     clarity = forms.TypedChoiceField(
-        label="How clear was it?",
+        label=_("How clear was it?"),
         choices=CLARITY_CHOICES,
         coerce=int,
         widget=forms.RadioSelect,
-        error_messages={"required": "Tap how clear it was, from 1 to 5."},
+        error_messages={"required": _("Tap how clear it was, from 1 to 5.")},
     )
-    will_try = forms.BooleanField(label="I will try this at work", required=False)
+    will_try = forms.BooleanField(label=_("I will try this at work"), required=False)
     comment = forms.CharField(
-        label="Anything to add?",
+        label=_("Anything to add?"),
         required=False,
         max_length=max_length_of(TeachBackInvite, "feedback_comment"),
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="What helped, what was unclear. Your teacher sees it with your name.",
+        help_text=_("What helped, what was unclear. Your teacher sees it with your name."),
     )

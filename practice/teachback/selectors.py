@@ -18,11 +18,15 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts import policies
 from accounts.models import Organization, Team, User
 from courses.models import Micromastery
 from practice.models import Enrollment, EnrollmentStatus
+from practice.teachback.dates import moment_format
 from practice.teachback.models import Rsvp, SessionStatus, TeachBackInvite, TeachBackSession
 from practice.teachback.tokens import InviteTokenError, invite_token_read
 
@@ -52,7 +56,7 @@ def teachback_get(*, viewer: User, session_id: int) -> TeachBackSession:
         .first()
     )
     if session is None:
-        raise Http404("No such teach-back among yours.")
+        raise Http404(_("No such teach-back among yours."))
     return session
 
 
@@ -60,7 +64,7 @@ def teachback_get_as_teacher(*, viewer: User, session_id: int) -> TeachBackSessi
     """The viewer's own session to change; an invitee is refused (403), others get 404."""
     session = teachback_get(viewer=viewer, session_id=session_id)
     if not policies.can_change_teachback(viewer, session):
-        raise PermissionDenied("Only the teacher can change this teach-back.")
+        raise PermissionDenied(_("Only the teacher can change this teach-back."))
     return session
 
 
@@ -151,12 +155,12 @@ def session_list_starting(
 # --- The proposal page: who is invited, who else could be, and when everyone can meet ----
 
 
-STATUS_NOTES = {
-    None: "has not started this micromastery",
-    EnrollmentStatus.ACTIVE: "is practising it",
-    EnrollmentStatus.PAUSED: "paused it",
-    EnrollmentStatus.COMPLETED: "already completed it",
-    EnrollmentStatus.DROPPED: "dropped it",
+STATUS_NOTES: dict[str | None, Promise] = {
+    None: gettext_lazy("has not started this micromastery"),
+    EnrollmentStatus.ACTIVE: gettext_lazy("is practising it"),
+    EnrollmentStatus.PAUSED: gettext_lazy("paused it"),
+    EnrollmentStatus.COMPLETED: gettext_lazy("already completed it"),
+    EnrollmentStatus.DROPPED: gettext_lazy("dropped it"),
 }
 
 
@@ -164,7 +168,7 @@ STATUS_NOTES = {
 class AudienceMember:
     person: User
     invited: bool
-    note: str
+    note: str | Promise
     has_not_done_it: bool
 
 
@@ -265,7 +269,7 @@ def slot_views(
 ) -> list[SlotView]:
     """Each candidate slot in the teacher's zone first, then once per other zone of the
     audience ("14:00 London · 09:00 New York · 15:00 Berlin"), with the weekday where
-    a zone is on another date than the teacher."""
+    a zone is on another date than the teacher; days and weekdays in the active language."""
     zone_names = [teacher.time_zone]
     for person in audience:
         if person.time_zone not in zone_names:
@@ -277,15 +281,15 @@ def slot_views(
         zones = []
         for zone_name in zone_names:
             local = starts_at.astimezone(ZoneInfo(zone_name))
-            text = f"{local:%H:%M}"
+            text = moment_format(local, "time")
             if local.date() != teacher_local.date():
-                text = f"{text} ({local:%a})"
+                text = f"{text} ({moment_format(local, 'weekday')})"
             zones.append(ZoneTime(label=_zone_label(zone_name), text=text))
         views.append(
             SlotView(
                 starts_at=starts_at,
                 value=starts_at.isoformat(),
-                teacher_day=f"{teacher_local:%a} {teacher_local.day} {teacher_local:%b}",
+                teacher_day=moment_format(teacher_local, "day"),
                 zones=zones,
             )
         )
@@ -504,17 +508,17 @@ def spread_for_micromastery(*, viewer: User, micromastery_id: int) -> tuple[str,
     """Org admins and authors see the whole organization; a manager sees the teaching
     done by members of the teams they manage; anyone else is refused (403)."""
     if viewer.organization_id is None:
-        raise Http404("No such micromastery in your organization.")
+        raise Http404(_("No such micromastery in your organization."))
     micromastery = Micromastery.objects.filter(
         pk=micromastery_id, organization_id=viewer.organization_id
     ).first()
     if micromastery is None:
-        raise Http404("No such micromastery in your organization.")
+        raise Http404(_("No such micromastery in your organization."))
     team_ids: list[int] | None = None
     if not policies.sees_whole_organization(viewer):
         team_ids = list(policies.teams_visible_to(viewer).values_list("pk", flat=True))
         if not team_ids:
-            raise PermissionDenied("The spread of a skill is for managers, admins and authors.")
+            raise PermissionDenied(_("The spread of a skill is for managers, admins and authors."))
     spread = spread_compute(
         viewer.organization_id, micromastery_ids=[micromastery.pk], team_ids=team_ids
     )
@@ -524,12 +528,12 @@ def spread_for_micromastery(*, viewer: User, micromastery_id: int) -> tuple[str,
 def spread_for_team(*, viewer: User, team_id: int) -> tuple[Team, Spread]:
     """The team's managers, and the organization's admins and authors; 403 otherwise."""
     if viewer.organization_id is None:
-        raise Http404("No such team in your organization.")
+        raise Http404(_("No such team in your organization."))
     team = Team.objects.filter(pk=team_id, organization_id=viewer.organization_id).first()
     if team is None:
-        raise Http404("No such team in your organization.")
+        raise Http404(_("No such team in your organization."))
     if not policies.can_view_team(viewer, team):
-        raise PermissionDenied("The spread in a team is for its managers, admins and authors.")
+        raise PermissionDenied(_("The spread in a team is for its managers, admins and authors."))
     return team, spread_compute(viewer.organization_id, team_ids=[team.pk])
 
 
@@ -550,12 +554,14 @@ def invite_by_token(token: str, *, viewer: Any) -> TeachBackInvite:
     )
     if invite is None:
         raise InviteTokenError(
-            "This invitation no longer exists: the teacher changed who is invited."
+            _("This invitation no longer exists: the teacher changed who is invited.")
         )
     if viewer.is_authenticated and viewer.pk != invitee_id:
         raise InviteTokenError(
-            "This link was sent to someone else. Sign out first if it is yours, "
-            "or ask the teacher to invite you.",
+            _(
+                "This link was sent to someone else. Sign out first if it is yours, "
+                "or ask the teacher to invite you."
+            ),
             status=403,
         )
     return invite

@@ -8,11 +8,14 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts import policies
+from accounts.languages import person_language
 from accounts.models import Team, User
 from micromastery.common.dates import PLANNING_HORIZON, PLANNING_HORIZON_YEARS
 from micromastery.common.errors import ApplicationError, refuse_invalid_fields
@@ -21,6 +24,7 @@ from practice.models import Enrollment, EnrollmentStatus
 from practice.nudges.services import NotificationDraft, notifications_create
 from practice.services import enrollment_create
 from practice.teachback import emails
+from practice.teachback.dates import moment_format
 from practice.teachback.models import Rsvp, SessionStatus, TeachBackInvite, TeachBackSession
 from practice.teachback.slots import Availability, largest_group_with_a_slot, slots_find
 
@@ -202,7 +206,7 @@ def teachback_propose(*, enrollment: Enrollment, now: datetime | None = None) ->
         Enrollment.objects.select_for_update().select_related("learner").get(pk=enrollment.pk)
     )
     if enrollment.completed_at is None:
-        raise ApplicationError("A teach-back follows the practice: complete every step first.")
+        raise ApplicationError(_("A teach-back follows the practice: complete every step first."))
     existing = TeachBackSession.objects.filter(
         enrollment=enrollment, status=SessionStatus.PROPOSED
     ).first()
@@ -234,7 +238,7 @@ def teachback_audience_change(
     _require_teacher(session, by)
     if session.status != SessionStatus.PROPOSED:
         raise ApplicationError(
-            "This teach-back is already scheduled or cancelled: its invitations went out."
+            _("This teach-back is already scheduled or cancelled: its invitations went out.")
         )
     audience = _audience_validate(audience, by=by)
     session.invites.exclude(invitee__in=audience).delete()
@@ -258,22 +262,33 @@ def teachback_audience_change(
 def _audience_validate(audience: Iterable[User], *, by: User) -> list[User]:
     people = list({person.pk: person for person in audience}.values())
     if not people:
-        raise ApplicationError(
-            "Invite at least one colleague.",
-            fields={"audience": ["Invite at least one colleague."]},
-        )
+        message = _("Invite at least one colleague.")
+        raise ApplicationError(message, fields={"audience": [message]})
     if len(people) > AUDIENCE_LIMIT:
+        limit = {"limit": AUDIENCE_LIMIT}
         raise ApplicationError(
-            f"Invite at most {AUDIENCE_LIMIT} colleagues: a teach-back works in a small group.",
-            fields={"audience": [f"Invite at most {AUDIENCE_LIMIT} colleagues."]},
+            ngettext(
+                "Invite at most %(limit)d colleague: a teach-back works in a small group.",
+                "Invite at most %(limit)d colleagues: a teach-back works in a small group.",
+                AUDIENCE_LIMIT,
+            )
+            % limit,
+            fields={
+                "audience": [
+                    ngettext(
+                        "Invite at most %(limit)d colleague.",
+                        "Invite at most %(limit)d colleagues.",
+                        AUDIENCE_LIMIT,
+                    )
+                    % limit
+                ]
+            },
         )
     if any(
         p.organization_id != by.organization_id or p.pk == by.pk or not p.is_active for p in people
     ):
-        raise ApplicationError(
-            "Invite colleagues of your organization (not yourself).",
-            fields={"audience": ["Invite colleagues of your organization (not yourself)."]},
-        )
+        message = _("Invite colleagues of your organization (not yourself).")
+        raise ApplicationError(message, fields={"audience": [message]})
     return people
 
 
@@ -282,20 +297,27 @@ def _validate_schedule(
 ) -> None:
     fields: dict[str, list[str]] = {}
     if starts_at <= timezone.now():
-        fields["starts_at"] = ["Pick a time in the future."]
+        fields["starts_at"] = [_("Pick a time in the future.")]
     elif starts_at > timezone.now() + PLANNING_HORIZON:
-        fields["starts_at"] = [f"Pick a time within the next {PLANNING_HORIZON_YEARS} years."]
+        fields["starts_at"] = [
+            ngettext(
+                "Pick a time within the next %(years)d year.",
+                "Pick a time within the next %(years)d years.",
+                PLANNING_HORIZON_YEARS,
+            )
+            % {"years": PLANNING_HORIZON_YEARS}
+        ]
     if not (location.strip() or video_url.strip()):
-        fields["location"] = ["Add a place or a video link so people know where to go."]
+        fields["location"] = [_("Add a place or a video link so people know where to go.")]
     if video_url and not video_url.startswith(("https://", "http://")):
-        fields["video_url"] = ["Enter a web address starting with https://."]
+        fields["video_url"] = [_("Enter a web address starting with https://.")]
     if fields:
         raise ApplicationError(" ".join(m for ms in fields.values() for m in ms), fields=fields)
 
 
 def _require_teacher(session: TeachBackSession, by: User) -> None:
     if not policies.can_change_teachback(by, session):
-        raise ApplicationError("Only the teacher can change this teach-back.")
+        raise ApplicationError(_("Only the teacher can change this teach-back."))
 
 
 @transaction.atomic
@@ -313,7 +335,7 @@ def teachback_confirm(
     session = TeachBackSession.objects.select_for_update().get(pk=session.pk)
     _require_teacher(session, by)
     if session.status != SessionStatus.PROPOSED:
-        raise ApplicationError("This teach-back is already scheduled or cancelled.")
+        raise ApplicationError(_("This teach-back is already scheduled or cancelled."))
     audience = _audience_validate(audience, by=by)
     _validate_schedule(session, starts_at=starts_at, location=location, video_url=video_url)
     session.invites.exclude(invitee__in=audience).delete()
@@ -338,33 +360,42 @@ def teachback_confirm(
 
 
 def when_for(person: User, moment: datetime) -> str:
-    """A session's start as the person reads it: their own time zone, named."""
-    local = moment.astimezone(person.zone)
-    return f"{local:%a} {local.day} {local:%b}, {local:%H:%M} ({person.time_zone})"
+    """A session's start as the person reads it: their own time zone, named, in the active
+    language's order ("Tue 3 Mar, 14:00 (Europe/London)")."""
+    return f"{moment_format(moment, 'day_time', person.zone)} ({person.time_zone})"
 
 
 def _notify_invitees(session_id: int) -> None:
-    """The bell's copy of the invitation, for each invitee, linking to the session page."""
+    """The bell's copy of the invitation, for each invitee in their language, linking to
+    the session page."""
     session = (
         TeachBackSession.objects.select_related("teacher", "enrollment__version")
-        .prefetch_related("invites__invitee")
+        .prefetch_related(
+            Prefetch(
+                "invites",
+                queryset=TeachBackInvite.objects.select_related("invitee__organization"),
+            )
+        )
         .get(pk=session_id)
     )
     assert session.starts_at is not None
     title = session.enrollment.version.title
     url = reverse("teachback:session", args=[session.pk])
-    notifications_create(
-        drafts=[
-            NotificationDraft(
-                recipient=invite.invitee,
-                title=f"{session.teacher.display_name} invites you to a teach-back: {title}",
-                body=f"{when_for(invite.invitee, session.starts_at)}. Will you come?",
-                url=url,
-                key=f"teachback-invite:{session.uid}:{invite.invitee_id}",
+    drafts = []
+    for invite in session.invites.all():
+        with translation.override(person_language(invite.invitee)):
+            drafts.append(
+                NotificationDraft(
+                    recipient=invite.invitee,
+                    title=_("%(teacher)s invites you to a teach-back: %(title)s")
+                    % {"teacher": session.teacher.display_name, "title": title},
+                    body=_("%(when)s. Will you come?")
+                    % {"when": when_for(invite.invitee, session.starts_at)},
+                    url=url,
+                    key=f"teachback-invite:{session.uid}:{invite.invitee_id}",
+                )
             )
-            for invite in session.invites.all()
-        ]
-    )
+    notifications_create(drafts=drafts)
 
 
 @transaction.atomic
@@ -380,9 +411,9 @@ def teachback_reschedule(
     session = TeachBackSession.objects.select_for_update().get(pk=session.pk)
     _require_teacher(session, by)
     if session.status != SessionStatus.SCHEDULED:
-        raise ApplicationError("Only a scheduled teach-back can be moved.")
+        raise ApplicationError(_("Only a scheduled teach-back can be moved."))
     if session.starts_at and session.starts_at <= timezone.now():
-        raise ApplicationError("This teach-back has started; it can no longer be moved.")
+        raise ApplicationError(_("This teach-back has started; it can no longer be moved."))
     location = session.location if location is None else location
     video_url = session.video_url if video_url is None else video_url
     _validate_schedule(session, starts_at=starts_at, location=location, video_url=video_url)
@@ -418,9 +449,9 @@ def invite_respond(*, invite: TeachBackInvite, accept: bool) -> TeachBackInvite:
     invite = TeachBackInvite.objects.select_for_update().select_related("session").get(pk=invite.pk)
     session = invite.session
     if session.status != SessionStatus.SCHEDULED:
-        raise ApplicationError("This teach-back is not scheduled any more.")
+        raise ApplicationError(_("This teach-back is not scheduled any more."))
     if session.starts_at and session.starts_at <= timezone.now():
-        raise ApplicationError("This teach-back has already started.")
+        raise ApplicationError(_("This teach-back has already started."))
     answer = Rsvp.ACCEPTED if accept else Rsvp.DECLINED
     if invite.rsvp != answer:
         invite.rsvp = answer
@@ -437,16 +468,14 @@ def attendance_mark(
     session = TeachBackSession.objects.select_for_update().get(pk=session.pk)
     _require_teacher(session, by)
     if session.status != SessionStatus.SCHEDULED or session.starts_at is None:
-        raise ApplicationError("Only a scheduled teach-back has attendees.")
+        raise ApplicationError(_("Only a scheduled teach-back has attendees."))
     if session.starts_at > timezone.now():
-        raise ApplicationError("Mark who attended once the session has started.")
+        raise ApplicationError(_("Mark who attended once the session has started."))
     attended_ids = {person.pk for person in attended}
     invited = set(session.invites.values_list("invitee_id", flat=True))
     if attended_ids - invited:
-        raise ApplicationError(
-            "Only invited colleagues can be marked as attended.",
-            fields={"attended": ["Only invited colleagues can be marked as attended."]},
-        )
+        message = _("Only invited colleagues can be marked as attended.")
+        raise ApplicationError(message, fields={"attended": [message]})
     newly_attended = list(
         session.invites.filter(invitee_id__in=attended_ids)
         .exclude(attended=True)
@@ -462,27 +491,30 @@ def attendance_mark(
 
 
 def _request_feedback(session_id: int, invite_ids: list[int]) -> None:
-    """The feedback request by email, and in the bell (once per invite, whatever runs twice)."""
+    """The feedback request by email, and in the bell (once per invite, whatever runs twice),
+    each in the attendee's language."""
     session = TeachBackSession.objects.select_related("teacher", "enrollment__version").get(
         pk=session_id
     )
     emails.send_feedback_requests(session, invite_ids=invite_ids)
     title = session.enrollment.version.title
-    notifications_create(
-        drafts=[
-            NotificationDraft(
-                recipient=invite.invitee,
-                title=f"How clear was {session.teacher.display_name}'s teach-back?",
-                body=f"Two taps on “{title}” help them master it.",
-                # The session page, which has the feedback button: a signed link would expire.
-                url=reverse("teachback:session", args=[session.pk]),
-                key=f"teachback-feedback:{invite.pk}",
+    drafts = []
+    for invite in session.invites.filter(pk__in=invite_ids, attended=True).select_related(
+        "invitee__organization"
+    ):
+        with translation.override(person_language(invite.invitee)):
+            drafts.append(
+                NotificationDraft(
+                    recipient=invite.invitee,
+                    title=emails.feedback_question(session.teacher.display_name),
+                    body=_("Two taps on “%(title)s” help them master it.") % {"title": title},
+                    # The session page, which has the feedback button: a signed link would
+                    # expire.
+                    url=reverse("teachback:session", args=[session.pk]),
+                    key=f"teachback-feedback:{invite.pk}",
+                )
             )
-            for invite in session.invites.filter(pk__in=invite_ids, attended=True).select_related(
-                "invitee"
-            )
-        ]
-    )
+    notifications_create(drafts=drafts)
 
 
 @transaction.atomic
@@ -491,13 +523,12 @@ def feedback_give(
 ) -> TeachBackInvite:
     invite = TeachBackInvite.objects.select_for_update().select_related("session").get(pk=invite.pk)
     if invite.invitee_id != by.pk:
-        raise ApplicationError("Only the attendee can give their feedback.")
+        raise ApplicationError(_("Only the attendee can give their feedback."))
     if not invite.attended:
-        raise ApplicationError("Feedback opens once the teacher marks you as attended.")
+        raise ApplicationError(_("Feedback opens once the teacher marks you as attended."))
     if not 1 <= clarity <= 5:
-        raise ApplicationError(
-            "Rate clarity from 1 to 5.", fields={"clarity": ["Rate clarity from 1 to 5."]}
-        )
+        message = _("Rate clarity from 1 to 5.")
+        raise ApplicationError(message, fields={"clarity": [message]})
     invite.feedback_clarity = clarity
     invite.feedback_will_try = will_try
     invite.feedback_comment = comment.strip()
@@ -538,11 +569,11 @@ def enrollment_mastery_refresh(*, enrollment: Enrollment) -> Enrollment:
 def enroll_from_teachback(*, invite: TeachBackInvite, by: User) -> Enrollment:
     """An attendee starts the micromastery in one click; the enrolment records its teacher."""
     if invite.invitee_id != by.pk:
-        raise ApplicationError("Only the attendee can enrol from their invitation.")
+        raise ApplicationError(_("Only the attendee can enrol from their invitation."))
     session = invite.session
     if not invite.attended:
         raise ApplicationError(
-            "Starting from a teach-back opens once the teacher marks you as attended."
+            _("Starting from a teach-back opens once the teacher marks you as attended.")
         )
     # A second click (or a resent form) finds the enrolment the first one made.
     started_here = Enrollment.objects.filter(learner=by, taught_in=session).first()

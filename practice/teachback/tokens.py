@@ -10,6 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.core import signing
+from django.utils.translation import gettext as _
 
 SALT = "micromastery.teachback.invite"
 MAX_AGE = timedelta(days=30)
@@ -34,10 +35,10 @@ def invite_token_read(token: str) -> tuple[int, int]:
         payload = signing.loads(token, salt=SALT, max_age=MAX_AGE)
     except signing.SignatureExpired as error:
         raise InviteTokenError(
-            "This link has expired. Open the session from your home page."
+            _("This link has expired. Open the session from your home page.")
         ) from error
     except signing.BadSignature as error:
         raise InviteTokenError(
-            "This link is not valid. Open the session from your home page."
+            _("This link is not valid. Open the session from your home page.")
         ) from error
     return int(payload["i"]), int(payload["u"])

@@ -1,12 +1,15 @@
 """Teach-back pages: the teacher's proposal and session, the invitee's links, the spread.
 
 Links in emails (accept, decline, feedback) work without signing in: the signed token
-names the invitation. They show a page with a button on GET and only change something on
-POST, so that mail scanners that open every link never answer for anyone.
+names the invitation, and its pages speak to the invitee (their language and time zone).
+They show a page with a button on GET and only change something on POST, so that mail
+scanners that open every link never answer for anyone.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlencode
 
@@ -15,10 +18,12 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.languages import request_language
 from accounts.models import User
 from micromastery.common.errors import ApplicationError
 from micromastery.common.forms import form_add_application_error
@@ -134,7 +139,7 @@ def audience_candidates(request: HttpRequest, pk: int) -> HttpResponse:
     """The colleagues list of the proposal for a search (htmx), with the ticked ones kept."""
     session = selectors.teachback_get_as_teacher(viewer=_viewer(request), session_id=pk)
     if session.status != SessionStatus.PROPOSED:
-        raise Http404("This teach-back is no longer a proposal.")
+        raise Http404(_("This teach-back is no longer a proposal."))
     return render(
         request, "teachback/_audience_candidates.html", _audience_search(request, session)
     )
@@ -157,7 +162,7 @@ def audience_change(request: HttpRequest, pk: int) -> HttpResponse:
         except ApplicationError as error:
             form_add_application_error(form, error)
         else:
-            messages.success(request, "Audience saved; the times below fit everyone invited.")
+            messages.success(request, _("Audience saved; the times below fit everyone invited."))
             return redirect("teachback:session", pk=session.pk)
     return _proposal_page(request, session, audience_form=form, status=400)
 
@@ -188,7 +193,7 @@ def session_confirm(request: HttpRequest, pk: int) -> HttpResponse:
                 error.fields["slot"] = error.fields.pop("starts_at")
             form_add_application_error(form, error)
         else:
-            messages.success(request, "Confirmed. Your colleagues have their invitations.")
+            messages.success(request, _("Confirmed. Your colleagues have their invitations."))
             return redirect("teachback:session", pk=session.pk)
     return _proposal_page(request, session, confirm_form=form, status=400)
 
@@ -213,7 +218,7 @@ def session_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
         except ApplicationError as error:
             form_add_application_error(form, error)
         else:
-            messages.success(request, "Moved. Your colleagues have the updated invitation.")
+            messages.success(request, _("Moved. Your colleagues have the updated invitation."))
             return redirect("teachback:session", pk=session.pk)
     context = {"session": session, "title": _title(session), "form": form}
     status = 400 if request.method == "POST" else 200
@@ -230,9 +235,9 @@ def session_cancel(request: HttpRequest, pk: int) -> HttpResponse:
         services.teachback_cancel(session=session, by=viewer)
         messages.success(
             request,
-            "Cancelled. Your colleagues' calendars remove it."
+            _("Cancelled. Your colleagues' calendars remove it.")
             if was_scheduled
-            else "Proposal dismissed. Nobody was invited.",
+            else _("Proposal dismissed. Nobody was invited."),
         )
         return redirect("teachback:session", pk=session.pk)
     context = {"session": session, "title": _title(session)}
@@ -253,7 +258,7 @@ def attendance(request: HttpRequest, pk: int) -> HttpResponse:
         except ApplicationError as error:
             messages.error(request, error.message)
         else:
-            messages.success(request, "Attendance saved. Attendees are asked for feedback.")
+            messages.success(request, _("Attendance saved. Attendees are asked for feedback."))
     else:
         messages.error(request, " ".join(str(e) for e in form.errors.get("attended", [])))
     return redirect("teachback:session", pk=session.pk)
@@ -267,13 +272,13 @@ def rsvp(request: HttpRequest, pk: int) -> HttpResponse:
     invite = selectors.invite_of(session, viewer)
     answer = request.POST.get("answer")
     if invite is None or answer not in ("accept", "decline"):
-        raise Http404("No invitation to answer.")
+        raise Http404(_("No invitation to answer."))
     try:
         services.invite_respond(invite=invite, accept=answer == "accept")
     except ApplicationError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, "You accepted." if answer == "accept" else "You declined.")
+        messages.success(request, _("You accepted.") if answer == "accept" else _("You declined."))
     return redirect("teachback:session", pk=session.pk)
 
 
@@ -282,7 +287,7 @@ def rsvp(request: HttpRequest, pk: int) -> HttpResponse:
 def session_ics_download(request: HttpRequest, pk: int) -> HttpResponse:
     session = selectors.teachback_get(viewer=_viewer(request), session_id=pk)
     if session.status == SessionStatus.PROPOSED:
-        raise Http404("A proposal has no time yet.")
+        raise Http404(_("A proposal has no time yet."))
     method = "CANCEL" if session.status == SessionStatus.CANCELLED else "REQUEST"
     content = session_ics(
         session, method=method, invites=session.invites.all(), title=_title(session)
@@ -304,13 +309,21 @@ def _refused(request: HttpRequest, error: InviteTokenError) -> HttpResponse:
     )
 
 
+@contextmanager
+def _as_invitee(request: HttpRequest, invite: TeachBackInvite) -> Iterator[None]:
+    """The link stands for its invitee, signed in or not: their time zone, and their
+    language (a browser's only where they chose none)."""
+    language = request_language(request, invite.invitee)
+    with timezone.override(invite.invitee.zone), translation.override(language):
+        yield
+
+
 def _invite_page(
     request: HttpRequest, template: str, invite: TeachBackInvite, **context: Any
 ) -> HttpResponse:
     status = context.pop("status", 200)
-    # A visitor who is not signed in sees times in the invitee's own zone.
-    with timezone.override(invite.invitee.zone):
-        return render(
+    with _as_invitee(request, invite):
+        response = render(
             request,
             template,
             {
@@ -322,6 +335,8 @@ def _invite_page(
             },
             status=status,
         )
+        response.headers["Content-Language"] = translation.get_language()
+        return response
 
 
 @never_cache
@@ -334,7 +349,8 @@ def invite_answer(request: HttpRequest, token: str, answer: str) -> HttpResponse
     accept = answer == "accept"
     if request.method == "POST":
         try:
-            invite = services.invite_respond(invite=invite, accept=accept)
+            with _as_invitee(request, invite):
+                invite = services.invite_respond(invite=invite, accept=accept)
         except ApplicationError as error:
             return _invite_page(
                 request, "teachback/invite_answer.html", invite, problem=error.message
@@ -352,6 +368,11 @@ def invite_feedback(request: HttpRequest, token: str) -> HttpResponse:
         invite = selectors.invite_by_token(token, viewer=request.user)
     except InviteTokenError as error:
         return _refused(request, error)
+    with _as_invitee(request, invite):
+        return _feedback_form(request, token, invite)
+
+
+def _feedback_form(request: HttpRequest, token: str, invite: TeachBackInvite) -> HttpResponse:
     initial = {}
     if invite.feedback_at:
         initial = {
@@ -400,7 +421,8 @@ def invite_enroll(request: HttpRequest, token: str) -> HttpResponse:
             return _invite_page(request, "teachback/enroll.html", invite, problem=error.message)
         messages.success(
             request,
-            f"You are practising “{_title(invite.session)}”. Your first step is waiting.",
+            _("You are practising “%(title)s”. Your first step is waiting.")
+            % {"title": _title(invite.session)},
         )
         return redirect("home")
     return _invite_page(request, "teachback/enroll.html", invite)
@@ -413,7 +435,8 @@ def invite_enroll(request: HttpRequest, token: str) -> HttpResponse:
 @require_GET
 def spread_micromastery(request: HttpRequest, pk: int) -> HttpResponse:
     title, spread = selectors.spread_for_micromastery(viewer=_viewer(request), micromastery_id=pk)
-    context = {"heading": f"Who taught whom: {title}", "spread": spread, "per_team": False}
+    heading = _("Who taught whom: %(title)s") % {"title": title}
+    context = {"heading": heading, "spread": spread, "per_team": False}
     return render(request, "teachback/spread.html", context)
 
 
@@ -421,5 +444,6 @@ def spread_micromastery(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def spread_team(request: HttpRequest, pk: int) -> HttpResponse:
     team, spread = selectors.spread_for_team(viewer=_viewer(request), team_id=pk)
-    context = {"heading": f"Who taught whom in {team.name}", "spread": spread, "per_team": True}
+    heading = _("Who taught whom in %(team)s") % {"team": team.name}
+    context = {"heading": heading, "spread": spread, "per_team": True}
     return render(request, "teachback/spread.html", context)

@@ -12,6 +12,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.request import Request
@@ -76,7 +77,7 @@ class TeachBackListApi(generics.ListAPIView[TeachBackSession]):
             pk=serializer.validated_data["enrollment"], learner=viewer
         ).first()
         if enrollment is None:
-            raise Http404("No such enrolment of yours.")
+            raise Http404(_("No such enrolment of yours."))
         had_proposal = TeachBackSession.objects.filter(
             enrollment=enrollment, status=SessionStatus.PROPOSED
         ).exists()
@@ -149,7 +150,7 @@ class TeachBackRsvpApi(APIView):
         session = selectors.teachback_get(viewer=viewer, session_id=pk)
         invite = selectors.invite_of(session, viewer)
         if invite is None:
-            raise PermissionDenied("Only invitees answer an invitation.")
+            raise PermissionDenied(_("Only invitees answer an invitation."))
         serializer = RsvpInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.invite_respond(
@@ -182,7 +183,7 @@ class TeachBackFeedbackApi(APIView):
         session = selectors.teachback_get(viewer=viewer, session_id=pk)
         invite = selectors.invite_of(session, viewer)
         if invite is None:
-            raise PermissionDenied("Only attendees give feedback.")
+            raise PermissionDenied(_("Only attendees give feedback."))
         serializer = FeedbackInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.feedback_give(invite=invite, by=viewer, **serializer.validated_data)
