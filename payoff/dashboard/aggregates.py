@@ -70,13 +70,8 @@ def share(part: int | float, whole: int | float) -> float | None:
     return round(100 * part / whole, 1) if whole else None
 
 
-def count_of(count: int, singular: str, plural: str) -> str:
-    """ "1 attempt", "2 attempts": a number and its noun."""
-    return ngettext(f"%(count)d {singular}", f"%(count)d {plural}", count) % {"count": count}
-
-
 def learners_count(count: int) -> str:
-    return count_of(count, "learner", "learners")
+    return ngettext("%(count)d learner", "%(count)d learners", count) % {"count": count}
 
 
 def learners_own(count: int) -> str:
