@@ -15,21 +15,10 @@ from accounts import policies
 from accounts.models import User
 from courses.models import MetricReporter, Micromastery, PayoffMetric
 from micromastery.common.errors import ApplicationError, refuse_invalid_fields
+from payoff.figures import localized_number
 from payoff.models import BaselineSkip, LearningCost, MeasurementKind, PayoffMeasurement
 from practice.extensions import LearningEventKind, learning_event_record
 from practice.models import Enrollment
-
-
-def _plain(number: Decimal | int) -> str:
-    # Limits come back from the database as 240.00; people wrote 240.
-    return f"{Decimal(str(number)).normalize():f}"
-
-
-def _number(number: Decimal | int) -> str:
-    """A limit as people read it in their language: 1,500.5 or 1.500,5."""
-    plain = Decimal(_plain(number))
-    decimals = max(0, -int(plain.as_tuple().exponent))
-    return formats.number_format(plain, decimal_pos=decimals, use_l10n=True, force_grouping=True)
 
 
 def measurement_value_problem(*, metric: PayoffMetric, value: Decimal) -> str | None:
@@ -37,12 +26,20 @@ def measurement_value_problem(*, metric: PayoffMetric, value: Decimal) -> str | 
     if not value.is_finite():
         return _("Enter a number.")
     if metric.min_value is not None and value < metric.min_value:
-        limit = {"metric": metric.name, "limit": _number(metric.min_value), "unit": metric.unit}
+        limit = {
+            "metric": metric.name,
+            "limit": localized_number(metric.min_value),
+            "unit": metric.unit,
+        }
         if metric.unit:
             return _("%(metric)s cannot be below %(limit)s %(unit)s.") % limit
         return _("%(metric)s cannot be below %(limit)s.") % limit
     if metric.max_value is not None and value > metric.max_value:
-        limit = {"metric": metric.name, "limit": _number(metric.max_value), "unit": metric.unit}
+        limit = {
+            "metric": metric.name,
+            "limit": localized_number(metric.max_value),
+            "unit": metric.unit,
+        }
         if metric.unit:
             return _("%(metric)s cannot be above %(limit)s %(unit)s.") % limit
         return _("%(metric)s cannot be above %(limit)s.") % limit

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
-from decimal import Decimal
 from typing import Any
 
 from django.db import connection
@@ -59,11 +58,6 @@ def grouped_medians(
 
 def rounded(value: float | None, digits: int = 2) -> float | None:
     return None if value is None else round(float(value), digits)
-
-
-def plain(number: Decimal) -> str:
-    """2.0000 -> "2", 0.5000 -> "0.5"."""
-    return f"{number.normalize():f}"
 
 
 def share(part: int | float, whole: int | float) -> float | None:
