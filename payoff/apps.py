@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class PayoffConfig(AppConfig):
     name = "payoff"
-    verbose_name = "Payoff"
+    verbose_name = _("Payoff")
 
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in

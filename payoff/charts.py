@@ -5,9 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import pygal
+from django.utils import formats
+from django.utils.translation import gettext as _
 from pygal.style import Style
 
 from payoff.dashboard.enrolments import WeekPoint
+from payoff.figures import localized_number
 
 CHART_STYLE = Style(
     background="#ffffff",
@@ -52,10 +55,12 @@ def practice_by_week_svg(weeks: list[WeekPoint]) -> bytes:
         x_label_rotation=30,
         print_values=True,
         print_values_position="top",
-        title="Attempts per active learner, by week",
+        title=_("Attempts per active learner, by week"),
         disable_xml_declaration=False,
     )
-    chart.x_labels = [point.week.strftime("%-d %b") for point in weeks]
-    chart.add("Attempts per active learner", [point.per_learner for point in weeks])
+    chart.x_labels = [formats.date_format(point.week, "MONTH_DAY_FORMAT") for point in weeks]
+    # The printed values in the viewer's language: 1.5 in English, 1,5 in German.
+    chart.value_formatter = lambda value: localized_number(value) if value is not None else ""
+    chart.add(_("Attempts per active learner"), [point.per_learner for point in weeks])
     chart.add_xml_filter(without_script)
     return chart.render()

@@ -3,6 +3,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from courses.models import MetricReporter, MicromasteryVersion, PayoffMetric
 from micromastery.common.models import max_length_of
@@ -23,7 +25,10 @@ class BaselineForm(forms.Form):
             name = f"metric_{metric.pk}"
             self.metrics[name] = metric
             self.fields[name] = forms.DecimalField(
-                label=f"{metric.name} today ({metric.unit})" if metric.unit else metric.name,
+                label=gettext("%(metric)s today (%(unit)s)")
+                % {"metric": metric.name, "unit": metric.unit}
+                if metric.unit
+                else metric.name,
                 required=False,
                 max_digits=14,
                 decimal_places=2,
@@ -61,14 +66,16 @@ class MeasurementValueForm(forms.Form):
     note = forms.CharField(
         required=False,
         max_length=max_length_of(PayoffMeasurement, "note"),
-        label="Note (optional)",
+        label=_("Note (optional)"),
     )
 
     def __init__(self, *args: Any, metric: PayoffMetric, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.metric = metric
         self.fields["value"].label = (
-            f"{metric.name} ({metric.unit})" if metric.unit else metric.name
+            gettext("%(metric)s (%(unit)s)") % {"metric": metric.name, "unit": metric.unit}
+            if metric.unit
+            else metric.name
         )
         self.fields["value"].help_text = metric.how_to_measure  # escaped, as above
 
@@ -82,14 +89,17 @@ class MeasurementValueForm(forms.Form):
 
 class ManagerConfirmationForm(MeasurementValueForm):
     when = forms.ChoiceField(
-        choices=[("now", "Now: what I observe today"), ("before", "Before the practice")],
+        choices=[
+            ("now", _("Now: what I observe today")),
+            ("before", _("Before the practice")),
+        ],
         initial="now",
         widget=forms.RadioSelect,
-        label="When does this value describe?",
+        label=_("When does this value describe?"),
     )
     observed = forms.BooleanField(
-        label="I observed this behaviour / this value myself.",
-        error_messages={"required": "Confirm that you observed it yourself."},
+        label=_("I observed this behaviour / this value myself."),
+        error_messages={"required": _("Confirm that you observed it yourself.")},
     )
 
 
@@ -105,9 +115,14 @@ class CheckinForm(forms.Form):
         self.rows = rows
         for row in rows:
             metric = row.metric
-            unit = f" ({metric.unit})" if metric.unit else ""
+            names = {"metric": metric.name, "unit": metric.unit}
             self.fields[f"metric-{metric.pk}-value"] = forms.DecimalField(
-                label=f"{metric.name} now{unit}",
+                label=(
+                    gettext("%(metric)s now (%(unit)s)")
+                    if metric.unit
+                    else gettext("%(metric)s now")
+                )
+                % names,
                 required=False,
                 max_digits=14,
                 decimal_places=2,
@@ -116,20 +131,25 @@ class CheckinForm(forms.Form):
             )
             if row.baseline is None and not row.baseline_skipped:
                 self.fields[f"metric-{metric.pk}-baseline"] = forms.DecimalField(
-                    label=f"{metric.name} before you started{unit}",
+                    label=(
+                        gettext("%(metric)s before you started (%(unit)s)")
+                        if metric.unit
+                        else gettext("%(metric)s before you started")
+                    )
+                    % names,
                     required=False,
                     max_digits=14,
                     decimal_places=2,
-                    help_text="Check-ins compare against it.",
+                    help_text=gettext("Check-ins compare against it."),
                     widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "any"}),
                 )
                 self.fields[f"metric-{metric.pk}-no_baseline"] = forms.BooleanField(
-                    label="I have no value from before", required=False
+                    label=gettext("I have no value from before"), required=False
                 )
             self.fields[f"metric-{metric.pk}-note"] = forms.CharField(
                 required=False,
                 max_length=max_length_of(PayoffMeasurement, "note"),
-                label="Note (optional)",
+                label=gettext("Note (optional)"),
             )
 
     def groups(self) -> list[tuple[BeforeAfter, list[forms.BoundField]]]:
@@ -161,11 +181,14 @@ class CheckinForm(forms.Form):
             if needs_baseline and baseline is None and not cleaned.get(f"{key}-no_baseline"):
                 self.add_error(
                     f"{key}-baseline",
-                    f"Give your {row.metric.name} from before you started, or tick "
-                    '"I have no value from before".',
+                    gettext(
+                        "Give your %(metric)s from before you started, or tick "
+                        '"I have no value from before".'
+                    )
+                    % {"metric": row.metric.name},
                 )
         if not answered and not self.errors:
-            raise forms.ValidationError("Give a value now for at least one payoff metric.")
+            raise forms.ValidationError(gettext("Give a value now for at least one payoff metric."))
         return cleaned
 
     def answers(self) -> list[CheckinAnswer]:

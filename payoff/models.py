@@ -9,6 +9,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Value
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization, Team
 from courses.models import Micromastery, PayoffMetric
@@ -17,9 +18,9 @@ from practice.models import Enrollment
 
 
 class MeasurementKind(models.TextChoices):
-    BASELINE = "baseline", "Baseline"
-    CHECKIN = "checkin", "Check-in"
-    MANAGER_CONFIRMATION = "manager", "Manager confirmation"
+    BASELINE = "baseline", _("Baseline")
+    CHECKIN = "checkin", _("Check-in")
+    MANAGER_CONFIRMATION = "manager", _("Manager confirmation")
 
 
 class PayoffMeasurement(BaseModel):
@@ -33,7 +34,7 @@ class PayoffMeasurement(BaseModel):
     value = models.DecimalField(max_digits=14, decimal_places=2)
     measured_at = models.DateTimeField()
     checkin_day = models.PositiveSmallIntegerField(
-        null=True, blank=True, help_text="Which check-in (days after completion) this answers."
+        null=True, blank=True, help_text=_("Which check-in (days after completion) this answers.")
     )
     reported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
@@ -80,17 +81,24 @@ class LearningCost(BaseModel):
     """What L&D spent on a micromastery (design, licences, time), for the ROI on the dashboard."""
 
     micromastery = models.OneToOneField(
-        Micromastery, on_delete=models.CASCADE, related_name="learning_cost"
+        Micromastery,
+        on_delete=models.CASCADE,
+        related_name="learning_cost",
+        verbose_name=_("micromastery"),
     )
     amount = models.DecimalField(
-        "L&D cost",
+        _("L&D cost"),
         max_digits=14,
         decimal_places=2,
         validators=[MinValueValidator(Decimal("0.01"))],
-        help_text="Total cost in the organization's currency: design, delivery, licences and "
-        "the learners' time in training if you count it.",
+        help_text=_(
+            "Total cost in the organization's currency: design, delivery, licences and "
+            "the learners' time in training if you count it."
+        ),
     )
-    note = models.CharField(max_length=200, blank=True, help_text="What the cost includes.")
+    note = models.CharField(
+        _("note"), max_length=200, blank=True, help_text=_("What the cost includes.")
+    )
 
     def __str__(self) -> str:
         return f"{self.micromastery}: {self.amount}"
@@ -261,7 +269,7 @@ class WeeklyPracticeRollup(models.Model):
                 Coalesce("micromastery", Value(0), output_field=models.BigIntegerField()),
                 "week",
                 name="payoff_weekly_rollup_unique",
-                violation_error_message="This week's rollup row for this bucket already exists.",
+                violation_error_message=_("This week's rollup row for this bucket already exists."),
             )
         ]
         indexes = [models.Index(fields=["organization", "team", "micromastery", "week"])]

@@ -10,6 +10,10 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from accounts.languages import person_language
 from accounts.models import User
 from courses.models import MetricReporter
 from payoff.dashboard.checkins import CheckinDue, checkins_due
@@ -29,12 +33,19 @@ class PayoffCheckinNudgeSource:
         for (enrollment_id, day), items in grouped.items():
             enrollment = items[0].enrollment
             names = ", ".join(item.metric.name for item in items)
+            # The nudge line is stored with the nudge: in the learner's language, not the
+            # language of whatever runs the planner.
+            with translation.override(person_language(enrollment.learner)):
+                text = _("%(day)d-day check-in: how is it paying off? Report %(metrics)s.") % {
+                    "day": day,
+                    "metrics": names,
+                }
             result[enrollment.learner_id].append(
                 DueItem(
                     kind=NudgeKind.PAYOFF_CHECKIN_DUE,
                     subject_ref=f"checkin:{enrollment_id}:{day}",
                     title=enrollment.version.title,
-                    text=f"{day}-day check-in: how is it paying off? Report {names}.",
+                    text=text,
                     path=link_path(
                         "payoff:checkin",
                         f"/enrollments/{enrollment_id}/checkin/",

@@ -8,36 +8,43 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
 
 from accounts import policies
 from accounts.models import User
 from courses.models import MetricReporter, Micromastery, PayoffMetric
 from micromastery.common.errors import ApplicationError, refuse_invalid_fields
+from payoff.figures import localized_number
 from payoff.models import BaselineSkip, LearningCost, MeasurementKind, PayoffMeasurement
 from practice.extensions import LearningEventKind, learning_event_record
 from practice.models import Enrollment
 
 
-def _plain(number: Decimal | int) -> str:
-    # Limits come back from the database as 240.00; people wrote 240.
-    return f"{Decimal(str(number)).normalize():f}"
-
-
 def measurement_value_problem(*, metric: PayoffMetric, value: Decimal) -> str | None:
     """Why this value cannot be a measurement of this metric, or None."""
     if not value.is_finite():
-        return "Enter a number."
+        return _("Enter a number.")
     if metric.min_value is not None and value < metric.min_value:
-        return (
-            f"{metric.name} cannot be below {_plain(metric.min_value)} {metric.unit}".strip() + "."
-        )
+        limit = {
+            "metric": metric.name,
+            "limit": localized_number(metric.min_value),
+            "unit": metric.unit,
+        }
+        if metric.unit:
+            return _("%(metric)s cannot be below %(limit)s %(unit)s.") % limit
+        return _("%(metric)s cannot be below %(limit)s.") % limit
     if metric.max_value is not None and value > metric.max_value:
-        return (
-            f"{metric.name} cannot be above {_plain(metric.max_value)} {metric.unit}".strip() + "."
-        )
+        limit = {
+            "metric": metric.name,
+            "limit": localized_number(metric.max_value),
+            "unit": metric.unit,
+        }
+        if metric.unit:
+            return _("%(metric)s cannot be above %(limit)s %(unit)s.") % limit
+        return _("%(metric)s cannot be above %(limit)s.") % limit
     if abs(value) >= Decimal("1e12"):
-        return "That number is too large."
+        return _("That number is too large.")
     return None
 
 
@@ -47,21 +54,20 @@ def baseline_record(
 ) -> PayoffMeasurement:
     """Record (or correct) the learner's starting value for a learner-reported metric."""
     if metric.version_id != enrollment.version_id:
-        raise ApplicationError(
-            "This metric is not part of your version of the micromastery.",
-            fields={"metric": ["This metric is not part of your version of the micromastery."]},
-        )
+        message = _("This metric is not part of your version of the micromastery.")
+        raise ApplicationError(message, fields={"metric": [message]})
     if metric.reported_by != MetricReporter.LEARNER:
         raise ApplicationError(
-            f"Your manager reports {metric.name}; there is no baseline for you to give.",
-            fields={"metric": [f"Your manager reports {metric.name}."]},
+            _("Your manager reports %(metric)s; there is no baseline for you to give.")
+            % {"metric": metric.name},
+            fields={"metric": [_("Your manager reports %(metric)s.") % {"metric": metric.name}]},
         )
     if not policies.can_practise(by, enrollment):
-        raise ApplicationError("Only the learner gives their own baseline.")
+        raise ApplicationError(_("Only the learner gives their own baseline."))
     problem = measurement_value_problem(metric=metric, value=value)
     if problem:
         raise ApplicationError(problem, fields={"value": [problem]})
-    measurement, _ = PayoffMeasurement.objects.update_or_create(
+    measurement, _created = PayoffMeasurement.objects.update_or_create(
         enrollment=enrollment,
         metric=metric,
         kind=MeasurementKind.BASELINE,
@@ -72,7 +78,7 @@ def baseline_record(
 
 def _metric_of_enrollment_problem(*, enrollment: Enrollment, metric: PayoffMetric) -> str | None:
     if metric.version_id != enrollment.version_id:
-        return "This metric is not part of this version of the micromastery."
+        return _("This metric is not part of this version of the micromastery.")
     return None
 
 
@@ -115,16 +121,19 @@ def baseline_skip(*, enrollment: Enrollment, metric: PayoffMetric, by: User) -> 
     if problem:
         raise ApplicationError(problem, fields={"metric": [problem]})
     if metric.reported_by == MetricReporter.LEARNER and not policies.can_practise(by, enrollment):
-        raise ApplicationError("Only the learner can skip their own baseline.")
+        raise ApplicationError(_("Only the learner can skip their own baseline."))
     if metric.reported_by == MetricReporter.MANAGER and not policies.manages(
         by, enrollment.learner_id
     ):
-        raise ApplicationError("Only a manager of this learner can skip this baseline.")
+        raise ApplicationError(_("Only a manager of this learner can skip this baseline."))
     if PayoffMeasurement.objects.filter(
         enrollment=enrollment, metric=metric, kind=MeasurementKind.BASELINE
     ).exists():
-        raise ApplicationError(f"{metric.name} already has a baseline; there is nothing to skip.")
-    skip, _ = BaselineSkip.objects.get_or_create(
+        raise ApplicationError(
+            _("%(metric)s already has a baseline; there is nothing to skip.")
+            % {"metric": metric.name}
+        )
+    skip, _created = BaselineSkip.objects.get_or_create(
         enrollment=enrollment, metric=metric, defaults={"skipped_by": by}
     )
     return skip
@@ -151,28 +160,32 @@ def checkin_record(
     if problem:
         raise ApplicationError(problem, fields={"metric": [problem]})
     if metric.reported_by != MetricReporter.LEARNER:
-        message = f"Your manager reports {metric.name}; there is no check-in for you to give."
+        message = _("Your manager reports %(metric)s; there is no check-in for you to give.") % {
+            "metric": metric.name
+        }
         raise ApplicationError(message, fields={"metric": [message]})
     if not policies.can_practise(by, enrollment):
-        raise ApplicationError("Only the learner records their own check-in.")
+        raise ApplicationError(_("Only the learner records their own check-in."))
     _validated(metric=metric, value=value)
     due = checkin_days_due(enrollment=enrollment, metric=metric, now=now)
     if not due:
         if enrollment.completed_at is None:
-            message = "Check-ins start after you complete the micromastery."
+            message = _("Check-ins start after you complete the micromastery.")
         else:
             first = min(int(day) for day in metric.checkin_days or [0])
             when = enrollment.completed_at + timedelta(days=first)
-            message = f"Your first check-in is on {when:%-d %B %Y}."
+            message = _("Your first check-in is on %(date)s.") % {
+                "date": formats.date_format(timezone.localtime(when), "DATE_FORMAT")
+            }
         raise ApplicationError(message, fields={"value": [message]})
     if not _has_baseline_or_skip(enrollment=enrollment, metric=metric):
-        message = (
-            f"Give your baseline for {metric.name} first (your value before you started), "
+        message = _(
+            "Give your baseline for %(metric)s first (your value before you started), "
             "or say that you have none."
-        )
+        ) % {"metric": metric.name}
         raise ApplicationError(message, fields={"value": [message]})
     checkin_day = due[-1][0]
-    measurement, _ = PayoffMeasurement.objects.update_or_create(
+    measurement, _created = PayoffMeasurement.objects.update_or_create(
         enrollment=enrollment,
         metric=metric,
         kind=MeasurementKind.CHECKIN,
@@ -206,7 +219,7 @@ def checkins_record(
     """Every value of one check-in at once: all are saved, or none (a refusal names the
     metric, and ``fields`` maps the metric's id to the messages about its value)."""
     if not answers:
-        raise ApplicationError("Give a value now for at least one payoff metric.")
+        raise ApplicationError(_("Give a value now for at least one payoff metric."))
     saved = []
     for answer in answers:
         metric = answer.metric
@@ -230,7 +243,7 @@ def checkins_record(
         except ApplicationError as error:
             messages = [text for texts in error.fields.values() for text in texts]
             raise ApplicationError(
-                f"{metric.name}: {error.message}",
+                _("%(metric)s: %(problem)s") % {"metric": metric.name, "problem": error.message},
                 fields={str(metric.pk): messages or [error.message]},
             ) from error
     return saved
@@ -259,13 +272,13 @@ def manager_confirmation_record(
     if problem:
         raise ApplicationError(problem, fields={"metric": [problem]})
     if metric.reported_by != MetricReporter.MANAGER:
-        message = f"The learner reports {metric.name} themselves."
+        message = _("The learner reports %(metric)s themselves.") % {"metric": metric.name}
         raise ApplicationError(message, fields={"metric": [message]})
     if not policies.manages(by, enrollment.learner_id):
-        raise ApplicationError("You can confirm values only for people in teams you manage.")
+        raise ApplicationError(_("You can confirm values only for people in teams you manage."))
     _validated(metric=metric, value=value)
     if before:
-        measurement, _ = PayoffMeasurement.objects.update_or_create(
+        measurement, _created = PayoffMeasurement.objects.update_or_create(
             enrollment=enrollment,
             metric=metric,
             kind=MeasurementKind.BASELINE,
@@ -274,9 +287,9 @@ def manager_confirmation_record(
         BaselineSkip.objects.filter(enrollment=enrollment, metric=metric).delete()
         return measurement
     if not _has_baseline_or_skip(enrollment=enrollment, metric=metric):
-        message = (
-            f"Record {metric.name} before the practice first (the baseline), or skip the baseline."
-        )
+        message = _(
+            "Record %(metric)s before the practice first (the baseline), or skip the baseline."
+        ) % {"metric": metric.name}
         raise ApplicationError(message, fields={"value": [message]})
     due = checkin_days_due(enrollment=enrollment, metric=metric, now=now)
     return PayoffMeasurement.objects.create(
@@ -297,17 +310,17 @@ def learning_cost_set(
 ) -> LearningCost | None:
     """Enter (or clear, with None) what L&D spent on a micromastery, for its ROI."""
     if not policies.can_view_micromastery(by, micromastery):
-        raise ApplicationError("This micromastery is not in your organization.")
+        raise ApplicationError(_("This micromastery is not in your organization."))
     if not policies.sees_whole_organization(by):
-        raise ApplicationError("Only authors and organization admins enter L&D costs.")
+        raise ApplicationError(_("Only authors and organization admins enter L&D costs."))
     if amount is None:
         LearningCost.objects.filter(micromastery=micromastery).delete()
         return None
     if not amount.is_finite() or amount <= 0:
-        message = "Enter the cost as a positive amount."
+        message = _("Enter the cost as a positive amount.")
         raise ApplicationError(message, fields={"amount": [message]})
     refuse_invalid_fields(LearningCost(note=note.strip()), ["note"])
-    cost, _ = LearningCost.objects.update_or_create(
+    cost, _created = LearningCost.objects.update_or_create(
         micromastery=micromastery, defaults={"amount": amount, "note": note.strip()}
     )
     return cost

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.utils.translation import gettext as _
+
 from payoff.figures import Figure
 from practice.teachback.selectors import spread_counts
 
@@ -30,30 +32,39 @@ class TeachBackSpreadSource:
             if scope.cohort is not None
             else None,
         )
-        teachers = "members of the selected teams" if scope.teams else "anyone"
         if scope.cohort is not None:
-            teachers = f"members of the cohort {scope.cohort.name}"
+            held = _(
+                "Sessions taught by members of the cohort %(cohort)s that took place in the "
+                "period and that at least one colleague attended."
+            ) % {"cohort": scope.cohort.name}
+        elif scope.teams:
+            held = _(
+                "Sessions taught by members of the selected teams that took place in the "
+                "period and that at least one colleague attended."
+            )
+        else:
+            held = _(
+                "Sessions taught by anyone that took place in the period and that at least "
+                "one colleague attended."
+            )
         return [
             Figure(
                 key="teach_backs_held",
-                label="Teach-backs held",
+                label=_("Teach-backs held"),
                 value=counts["held"],
-                explanation=(
-                    f"Sessions taught by {teachers} that took place in the period and that "
-                    "at least one colleague attended."
-                ),
+                explanation=held,
             ),
             Figure(
                 key="colleagues_reached",
-                label="Colleagues reached",
+                label=_("Colleagues reached"),
                 value=counts["reached"],
-                explanation="Different colleagues who attended those sessions, in any team.",
+                explanation=_("Different colleagues who attended those sessions, in any team."),
             ),
             Figure(
                 key="teach_back_depth",
-                label="Depth of spread",
+                label=_("Depth of spread"),
                 value=counts["depth"],
-                explanation=(
+                explanation=_(
                     "The longest chain of who taught whom: 1 is a teacher and their "
                     "attendees; 2 means an attendee taught it on."
                 ),

@@ -12,7 +12,8 @@ from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpRespons
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import ngettext
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import User
@@ -83,82 +84,100 @@ def practice_chart(request: HttpRequest) -> HttpResponse:
 
 def summary_csv_rows(summary: DashboardSummary) -> Iterator[list[Any]]:
     scope = summary.scope
-    yield ["section", "figure", "group", "value", "unit", "how it is computed"]
-    yield ["filter", "scope", "", scope.description, "", ""]
+    yield [
+        pgettext("CSV column", "section"),
+        pgettext("CSV column", "figure"),
+        pgettext("CSV column", "group"),
+        pgettext("CSV column", "value"),
+        pgettext("CSV column", "unit"),
+        pgettext("CSV column", "how it is computed"),
+    ]
+    yield [pgettext("CSV section", "filter"), _("scope"), "", scope.description, "", ""]
     sections = (
-        ("Reach", summary.reach),
-        ("Practice", summary.practice),
-        ("Capability", summary.capability),
-        ("Spread", summary.spread),
+        (_("Reach"), summary.reach),
+        (_("Practice"), summary.practice),
+        (_("Capability"), summary.capability),
+        (_("Spread"), summary.spread),
     )
     for title, section in sections:
         for figure in section:
             yield [title, figure.label, "", figure.value, figure.unit, figure.explanation]
     for point in summary.weeks:
         yield [
-            "Practice by week",
-            f"Week of {point.week.isoformat()}",
+            _("Practice by week"),
+            _("Week of %(date)s") % {"date": point.week.isoformat()},
             "",
             point.per_learner,
-            "attempts per active learner",
-            ngettext("%(count)d attempt", "%(count)d attempts", point.attempts)
-            % {"count": point.attempts}
-            + " by "
-            + ngettext(
-                "%(count)d active learner", "%(count)d active learners", point.active_learners
-            )
-            % {"count": point.active_learners},
+            _("attempts per active learner"),
+            _("%(attempts)s by %(learners)s")
+            % {
+                "attempts": ngettext("%(count)d attempt", "%(count)d attempts", point.attempts)
+                % {"count": point.attempts},
+                "learners": ngettext(
+                    "%(count)d active learner", "%(count)d active learners", point.active_learners
+                )
+                % {"count": point.active_learners},
+            },
         ]
     for result in summary.results:
-        name = f"{result.micromastery_title}: {result.name}"
+        names = {"micromastery": result.micromastery_title, "metric": result.name}
         for group in result.groups:
             yield [
-                "Results",
-                f"{name}: learners with baseline and check-in",
+                _("Results"),
+                _("%(micromastery)s: %(metric)s: learners with baseline and check-in") % names,
                 group.label,
                 group.learners,
                 "",
                 result.explanation,
             ]
             yield [
-                "Results",
-                f"{name}: median change",
+                _("Results"),
+                _("%(micromastery)s: %(metric)s: median change") % names,
                 group.label,
                 group.median_change,
                 result.unit,
-                "positive is better",
+                _("positive is better"),
             ]
             yield [
-                "Results",
-                f"{name}: median % change",
+                _("Results"),
+                _("%(micromastery)s: %(metric)s: median %% change") % names,
                 group.label,
                 group.median_percent_change,
                 "%",
-                "against the baseline",
+                _("against the baseline"),
             ]
             yield [
-                "Results",
-                f"{name}: reached the target",
+                _("Results"),
+                _("%(micromastery)s: %(metric)s: reached the target") % names,
                 group.label,
                 group.target_share,
                 "%",
-                f"{group.reached_target} of {group.with_target}",
+                _("%(reached)s of %(with_target)s")
+                % {"reached": group.reached_target, "with_target": group.with_target},
             ]
     for figure in summary.value:
-        yield ["Value", figure.label, "", figure.value, figure.unit, figure.explanation]
+        yield [_("Value"), figure.label, "", figure.value, figure.unit, figure.explanation]
     for line in summary.value_lines:
         yield [
-            "Value",
-            f"{line.micromastery_title}: {line.metric_name}",
+            _("Value"),
+            _("%(micromastery)s: %(metric)s")
+            % {"micromastery": line.micromastery_title, "metric": line.metric_name},
             "",
             line.value,
             scope.organization.currency,
             line.explanation,
         ]
     for roi in summary.roi_lines:
-        yield ["Value", f"{roi.micromastery_title}: ROI", "", roi.roi_percent, "%", roi.explanation]
+        yield [
+            _("Value"),
+            _("%(micromastery)s: ROI") % {"micromastery": roi.micromastery_title},
+            "",
+            roi.roi_percent,
+            "%",
+            roi.explanation,
+        ]
     for figure in summary.nudges:
-        yield ["Nudges", figure.label, "", figure.value, figure.unit, figure.explanation]
+        yield [_("Nudges"), figure.label, "", figure.value, figure.unit, figure.explanation]
 
 
 def _csv_response(lines: Iterator[str], filename: str) -> StreamingHttpResponse:
@@ -176,25 +195,43 @@ def dashboard_csv(request: HttpRequest) -> StreamingHttpResponse:
 
 
 def _payoff_text(metric: MetricRollup) -> str:
+    """One metric in the per-learner CSV; its numbers stay machine-readable (dot decimals)."""
     before = "?" if metric.baseline_value is None else metric.baseline_value
     after = "?" if metric.latest_value is None else metric.latest_value
-    change = "" if metric.change is None else f" ({metric.change:+g} better)"
-    return f"{metric.metric.name}: {before} -> {after}{change}"
+    names = {"metric": metric.metric.name, "before": before, "after": after}
+    if metric.change is None:
+        return _("%(metric)s: %(before)s -> %(after)s") % names
+    return _("%(metric)s: %(before)s -> %(after)s (%(change)s better)") % {
+        **names,
+        "change": f"{metric.change:+g}",
+    }
 
 
 def learner_csv_rows(scope: DashboardScope) -> Iterator[list[Any]]:
     titles = {item.pk: item.title for item in scope.micromasteries}  # type: ignore[attr-defined]
+    yes, no = pgettext("CSV cell", "yes"), pgettext("CSV cell", "no")
     yield [
-        "learner", "email", "micromastery", "holdout", "enrolled", "started", "completed",
-        "mastered", "last practised", "attempts", "steps done", "steps", "payoff",
-    ]  # fmt: skip
+        pgettext("CSV column", "learner"),
+        pgettext("CSV column", "email"),
+        pgettext("CSV column", "micromastery"),
+        pgettext("CSV column", "holdout"),
+        pgettext("CSV column", "enrolled"),
+        pgettext("CSV column", "started"),
+        pgettext("CSV column", "completed"),
+        pgettext("CSV column", "mastered"),
+        pgettext("CSV column", "last practised"),
+        pgettext("CSV column", "attempts"),
+        pgettext("CSV column", "steps done"),
+        pgettext("CSV column", "steps"),
+        pgettext("CSV column", "payoff"),
+    ]
     for row, metrics in learner_rows(scope=scope):
         payoff = "; ".join(_payoff_text(metric) for metric in metrics)
         yield [
             row.learner.display_name,
             row.learner.email,
             titles.get(row.micromastery_id, ""),
-            "yes" if row.holdout else "no",
+            yes if row.holdout else no,
             row.enrolled_at.date().isoformat(),
             row.started_at.date().isoformat() if row.started_at else "",
             row.completed_at.date().isoformat() if row.completed_at else "",
@@ -260,7 +297,11 @@ def manager_confirm(
         except ApplicationError as error:
             form_add_application_error(form, error)
         else:
-            messages.success(request, f"Recorded {metric.name} for {detail.learner}.")
+            messages.success(
+                request,
+                _("Recorded %(metric)s for %(learner)s.")
+                % {"metric": metric.name, "learner": detail.learner},
+            )
             return redirect(reverse("payoff:learner", args=[learner_id]))
     forms = {
         (item.pk, other.pk): form
@@ -306,7 +347,9 @@ def checkin(request: HttpRequest, enrollment_id: int) -> HttpResponse:
                     form.add_checkin_error(error)
                 else:
                     names = ", ".join(measurement.metric.name for measurement in saved)
-                    messages.success(request, f"Saved your check-in: {names}.")
+                    messages.success(
+                        request, _("Saved your check-in: %(metrics)s.") % {"metrics": names}
+                    )
                     return redirect(request.path)
             status = 400
     elif request.method == "POST":

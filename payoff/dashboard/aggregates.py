@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
-from decimal import Decimal
 from typing import Any
 
 from django.db import connection
@@ -61,22 +60,12 @@ def rounded(value: float | None, digits: int = 2) -> float | None:
     return None if value is None else round(float(value), digits)
 
 
-def plain(number: Decimal) -> str:
-    """2.0000 -> "2", 0.5000 -> "0.5"."""
-    return f"{number.normalize():f}"
-
-
 def share(part: int | float, whole: int | float) -> float | None:
     return round(100 * part / whole, 1) if whole else None
 
 
-def count_of(count: int, singular: str, plural: str) -> str:
-    """ "1 attempt", "2 attempts": a number and its noun."""
-    return ngettext(f"%(count)d {singular}", f"%(count)d {plural}", count) % {"count": count}
-
-
 def learners_count(count: int) -> str:
-    return count_of(count, "learner", "learners")
+    return ngettext("%(count)d learner", "%(count)d learners", count) % {"count": count}
 
 
 def learners_own(count: int) -> str:

@@ -59,7 +59,7 @@ def checkins_due(
         enrollments_due = enrollments_due.filter(learner_id__in=learner_ids)
     enrollments = list(
         enrollments_due.exclude(status=EnrollmentStatus.DROPPED)
-        .select_related("learner", "micromastery", "version")
+        .select_related("learner__organization", "micromastery", "version")
         .prefetch_related("version__payoff_metrics")
     )
     answered = set(

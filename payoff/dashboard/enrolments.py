@@ -20,14 +20,16 @@ from django.db.models import (
     Sum,
 )
 from django.db.models.functions import TruncWeek
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 
 from accounts import policies
 from courses.models import (
     CourseItem,
 )
-from payoff.dashboard.aggregates import ACTIVE_DAYS, count_of, grouped_medians, rounded, share
+from payoff.dashboard.aggregates import ACTIVE_DAYS, grouped_medians, rounded, share
 from payoff.dashboard.scope import DashboardScope
-from payoff.figures import Figure
+from payoff.figures import Figure, localized_percent
 from payoff.models import (
     EnrollmentRollup,
     WeeklyPracticeRollup,
@@ -86,91 +88,113 @@ def enrollment_figures(
     reach = [
         Figure(
             "enrolled",
-            "Enrolled",
+            _("Enrolled"),
             enrolled,
-            f"Enrolments (one per person and micromastery) not dropped; "
-            f"{totals['enrolled_in_period']} of them new in the period.",
+            _(
+                "Enrolments (one per person and micromastery) not dropped; %(new)d of them new "
+                "in the period."
+            )
+            % {"new": totals["enrolled_in_period"]},
         ),
         Figure(
             "started",
-            "Started",
+            _("Started"),
             totals["started"],
-            f"Enrolments with at least one practice attempt "
-            f"({share(totals['started'], enrolled) or 0}% of enrolled).",
+            _("Enrolments with at least one practice attempt (%(percent)s of enrolled).")
+            % {"percent": localized_percent(share(totals["started"], enrolled) or 0)},
         ),
         Figure(
             "active_7_days",
-            "Active in the last 7 days",
+            _("Active in the last 7 days"),
             totals["active"],
-            "Enrolments with a practice attempt in the 7 days up to now.",
+            _("Enrolments with a practice attempt in the 7 days up to now."),
         ),
         Figure(
             "at_risk",
-            "At risk",
+            _("At risk"),
             totals["at_risk"],
-            "Not complete and no practice for 7 days or more (or never, 7+ days after enrolling).",
+            _(
+                "Not complete and no practice for 7 days or more (or never, 7+ days after "
+                "enrolling)."
+            ),
         ),
         _overdue_figure(scope),
     ]
     capability = [
         Figure(
             "steps_done_percent",
-            "Steps done",
+            _("Steps done"),
             share(totals["steps_done"] or 0, totals["steps_total"] or 0),
-            f"{totals['steps_done'] or 0} of {totals['steps_total'] or 0} practice steps "
-            "done (all repetitions, well spaced) across the enrolments.",
+            _(
+                "%(done)d of %(total)d practice steps done (all repetitions, well spaced) "
+                "across the enrolments."
+            )
+            % {"done": totals["steps_done"] or 0, "total": totals["steps_total"] or 0},
             "%",
         ),
         Figure(
             "confidence_first",
-            "Confidence at first attempt",
+            _("Confidence at first attempt"),
             rounded(
                 (totals["first_confidence"] or 0) / totals["steps_attempted"]
                 if totals["steps_attempted"]
                 else None
             ),
-            f"Mean confidence (1 to 5) at the first attempt of each of "
-            f"{totals['steps_attempted'] or 0} practised steps.",
+            ngettext(
+                "Mean confidence (1 to 5) at the first attempt of each of %(count)d practised "
+                "step.",
+                "Mean confidence (1 to 5) at the first attempt of each of %(count)d practised "
+                "steps.",
+                totals["steps_attempted"] or 0,
+            )
+            % {"count": totals["steps_attempted"] or 0},
         ),
         Figure(
             "confidence_latest",
-            "Confidence at latest attempt",
+            _("Confidence at latest attempt"),
             rounded(
                 (totals["latest_confidence"] or 0) / totals["steps_attempted"]
                 if totals["steps_attempted"]
                 else None
             ),
-            "Mean confidence (1 to 5) at the latest attempt of the same steps.",
+            _("Mean confidence (1 to 5) at the latest attempt of the same steps."),
         ),
     ]
     practice = [
         Figure(
             "median_days_to_complete",
-            "Median days to complete",
+            _("Median days to complete"),
             rounded(median_days, 1),
-            f"Median days from enrolling to completing, over the {totals['completed_in_period']} "
-            "enrolments completed in the period.",
-            "days",
+            ngettext(
+                "Median days from enrolling to completing, over the %(count)d enrolment "
+                "completed in the period.",
+                "Median days from enrolling to completing, over the %(count)d enrolments "
+                "completed in the period.",
+                totals["completed_in_period"],
+            )
+            % {"count": totals["completed_in_period"]},
+            pgettext("unit of a figure", "days"),
         ),
         Figure(
             "on_streak",
-            "On a streak",
+            _("On a streak"),
             totals["on_streak"],
-            "Enrolments practised on 2 or more consecutive days (UTC) up to today or yesterday.",
+            _("Enrolments practised on 2 or more consecutive days (UTC) up to today or yesterday."),
         ),
         Figure(
             "longest_streak",
-            "Longest current streak",
+            _("Longest current streak"),
             totals["longest_streak"],
-            "The longest of those runs of consecutive practice days.",
-            "days",
+            _("The longest of those runs of consecutive practice days."),
+            pgettext("unit of a figure", "days"),
         ),
     ]
     mastered = Figure(
         "mastered",
-        "Mastered",
+        _("Mastered"),
         totals["mastered_in_period"],
-        f"Enrolments marked mastered in the period ({totals['mastered']} in all).",
+        _("Enrolments marked mastered in the period (%(count)d in all).")
+        % {"count": totals["mastered"]},
     )
     return reach, practice, capability, mastered
 
@@ -219,14 +243,19 @@ def _overdue_figure(scope: DashboardScope) -> Figure:
         deadline = due_deadline(row["cohort__due_on"], zoneinfo.ZoneInfo(row["learner__time_zone"]))
         if scope.now >= deadline:
             overdue += row["assignments"]
-    where = f"in the cohort {scope.cohort.name}" if scope.cohort else "in the cohorts you can see"
-    return Figure(
-        "overdue",
-        "Overdue",
-        overdue,
-        f"Assignments {where} past their due date (the end of that day in the learner's "
-        "time zone) and not complete.",
+    explanation = (
+        _(
+            "Assignments in the cohort %(cohort)s past their due date (the end of that day in "
+            "the learner's time zone) and not complete."
+        )
+        % {"cohort": scope.cohort.name}
+        if scope.cohort
+        else _(
+            "Assignments in the cohorts you can see past their due date (the end of that day "
+            "in the learner's time zone) and not complete."
+        )
     )
+    return Figure("overdue", _("Overdue"), overdue, explanation)
 
 
 def _cohort_practice_by_week(scope: DashboardScope) -> QuerySet[Any]:
@@ -293,16 +322,27 @@ def practice_rate(scope: DashboardScope, weeks: list[WeekPoint]) -> Figure:
     attempts = sum(point.attempts for point in weeks)
     learner_weeks = sum(point.active_learners for point in weeks)
     overlap = (
-        " A learner in two of the selected teams counts in each."
+        " " + _("A learner in two of the selected teams counts in each.")
         if len(scope.teams) > 1 and scope.cohort is None
         else ""
     )
+    counts = {
+        "attempts": ngettext("%(count)d attempt", "%(count)d attempts", attempts)
+        % {"count": attempts},
+        "learner_weeks": ngettext(
+            "%(count)d learner-week", "%(count)d learner-weeks", learner_weeks
+        )
+        % {"count": learner_weeks},
+        "weeks": ngettext("%(count)d week", "%(count)d weeks", len(weeks)) % {"count": len(weeks)},
+    }
     return Figure(
         "attempts_per_active_learner_week",
-        "Attempts per active learner per week",
+        _("Attempts per active learner per week"),
         round(attempts / learner_weeks, 2) if learner_weeks else None,
-        f"{count_of(attempts, 'attempt', 'attempts')} over "
-        f"{count_of(learner_weeks, 'learner-week', 'learner-weeks')} with practice, in the "
-        f"{count_of(len(weeks), 'week', 'weeks')} (Monday to Sunday, UTC) the period touches, "
-        f"including practice of enrolments dropped since.{overlap}",
+        _(
+            "%(attempts)s over %(learner_weeks)s with practice, in the %(weeks)s (Monday to "
+            "Sunday, UTC) the period touches, including practice of enrolments dropped since."
+        )
+        % counts
+        + overlap,
     )

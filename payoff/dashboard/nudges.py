@@ -15,8 +15,10 @@ from django.db.models import (
     QuerySet,
 )
 from django.db.models.functions import TruncDate
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 
-from payoff.dashboard.aggregates import count_of, share
+from payoff.dashboard.aggregates import share
 from payoff.dashboard.scope import DashboardScope
 from payoff.figures import Figure
 from payoff.models import EnrollmentRollup, HoldoutPracticeDay, NudgeEffectRollup
@@ -125,60 +127,93 @@ def nudge_figures(scope: DashboardScope) -> list[Figure]:
     nudged_rate = share(practised_days, nudged_days)
     holdout_rate = share(holdout_practice_days, holdout_days)
     which = (
-        " With a micromastery or cohort chosen: nudges of its nudged learners and practice of it."
+        " "
+        + _(
+            "With a micromastery or cohort chosen: nudges of its nudged learners and practice "
+            "of it."
+        )
         if subjects is not None
         else ""
     )
     return [
         Figure(
             "nudges_sent",
-            "Practice nudges sent",
+            _("Practice nudges sent"),
             counts["sent"],
-            "Messages sent in the period, one per channel (email, in-app, team chat); "
-            f"payoff check-in reminders are not counted.{which}",
+            _(
+                "Messages sent in the period, one per channel (email, in-app, team chat); "
+                "payoff check-in reminders are not counted."
+            )
+            + which,
         ),
         Figure(
             "nudges_opened_percent",
-            "Opened",
+            _("Opened"),
             share(counts["opened"], counts["sent"]),
-            f"{counts['opened']} of {counts['sent']} sent nudges opened (an email's image "
-            "loaded, or the nudge's link followed from any channel).",
+            ngettext(
+                "%(opened)d of %(count)d sent nudge opened (an email's image loaded, or the "
+                "nudge's link followed from any channel).",
+                "%(opened)d of %(count)d sent nudges opened (an email's image loaded, or the "
+                "nudge's link followed from any channel).",
+                counts["sent"],
+            )
+            % {"opened": counts["opened"], "count": counts["sent"]},
             "%",
         ),
         Figure(
             "nudges_clicked_percent",
-            "Clicked",
+            _("Clicked"),
             share(counts["clicked"], counts["sent"]),
-            f"{counts['clicked']} of {counts['sent']} sent nudges whose link was followed.",
+            ngettext(
+                "%(clicked)d of %(count)d sent nudge whose link was followed.",
+                "%(clicked)d of %(count)d sent nudges whose link was followed.",
+                counts["sent"],
+            )
+            % {"clicked": counts["clicked"], "count": counts["sent"]},
             "%",
         ),
         Figure(
             "nudged_days_practised_percent",
-            "Practised within 24 hours of a nudge",
+            _("Practised within 24 hours of a nudge"),
             nudged_rate,
-            f"{practised_days} of {nudged_days} nudged learner-days (a learner's own day "
-            "with a nudge sent at least 24 hours ago) had a practice attempt in the 24 "
-            "hours after the nudge.",
+            ngettext(
+                "%(practised)d of %(count)d nudged learner-day (a learner's own day with a "
+                "nudge sent at least 24 hours ago) had a practice attempt in the 24 hours "
+                "after the nudge.",
+                "%(practised)d of %(count)d nudged learner-days (a learner's own day with a "
+                "nudge sent at least 24 hours ago) had a practice attempt in the 24 hours "
+                "after the nudge.",
+                nudged_days,
+            )
+            % {"practised": practised_days, "count": nudged_days},
             "%",
         ),
         Figure(
             "holdout_days_practised_percent",
-            "Holdout: days with practice",
+            _("Holdout: days with practice"),
             holdout_rate,
-            f"{holdout_practice_days} of {count_of(holdout_days, 'day', 'days')} (UTC, from the "
-            "enrolment day to "
-            "completion or yesterday) of holdout enrolments, who get no practice nudges, had "
-            "a practice attempt.",
+            ngettext(
+                "%(practised)d of %(count)d day (UTC, from the enrolment day to completion or "
+                "yesterday) of holdout enrolments, who get no practice nudges, had a practice "
+                "attempt.",
+                "%(practised)d of %(count)d days (UTC, from the enrolment day to completion or "
+                "yesterday) of holdout enrolments, who get no practice nudges, had a practice "
+                "attempt.",
+                holdout_days,
+            )
+            % {"practised": holdout_practice_days, "count": holdout_days},
             "%",
         ),
         Figure(
             "nudge_effect_points",
-            "Nudged minus holdout",
+            _("Nudged minus holdout"),
             round(nudged_rate - holdout_rate, 1)
             if nudged_rate is not None and holdout_rate is not None
             else None,
-            "The practice rate after a nudge minus the holdout's daily practice rate, in "
-            "percentage points: above 0, nudged learners practise more often.",
-            "points",
+            _(
+                "The practice rate after a nudge minus the holdout's daily practice rate, in "
+                "percentage points: above 0, nudged learners practise more often."
+            ),
+            pgettext("unit of a figure: percentage points", "points"),
         ),
     ]

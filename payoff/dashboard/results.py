@@ -14,7 +14,8 @@ from django.db.models import (
     Q,
     Sum,
 )
-from django.utils.translation import ngettext
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from courses.models import (
     PayoffMetric,
@@ -24,20 +25,27 @@ from payoff.dashboard.aggregates import (
     grouped_medians,
     learners_count,
     learners_own,
-    plain,
     rounded,
     share,
 )
 from payoff.dashboard.scope import DashboardScope
-from payoff.figures import Figure
+from payoff.figures import Figure, localized_money, localized_number
 from payoff.models import (
     LearningCost,
     MetricRollup,
 )
 
+# The groups of a result: every learner, and, with a holdout, the nudged and the holdout.
+GROUP_LABELS = {
+    "all": gettext_lazy("All"),
+    "nudged": gettext_lazy("Nudged"),
+    "holdout": gettext_lazy("Holdout"),
+}
+
 
 @dataclass
 class ResultGroup:
+    key: str
     label: str
     learners: int
     median_change: float | None
@@ -138,10 +146,11 @@ def results_and_value(
         metric = metrics[max(row["newest_metric_id"] for row in sides.values())]
 
         def group(
-            label: str, rows: list[dict[str, Any]], medians: dict[str, float | None]
+            key: str, rows: list[dict[str, Any]], medians: dict[str, float | None]
         ) -> ResultGroup:
             return ResultGroup(
-                label=label,
+                key=key,
+                label=str(GROUP_LABELS[key]),
                 learners=sum(row["learners"] for row in rows),
                 median_change=rounded(medians.get("change")),
                 median_percent_change=rounded(medians.get("percent_change"), 1),
@@ -149,23 +158,31 @@ def results_and_value(
                 reached_target=sum(row["reached"] for row in rows),
             )
 
-        groups = [group("All", list(sides.values()), overall.get((micromastery_id, key), {}))]
+        groups = [group("all", list(sides.values()), overall.get((micromastery_id, key), {}))]
         if True in sides:
-            for holdout, label in ((False, "Nudged"), (True, "Holdout")):
+            for holdout, group_key in ((False, "nudged"), (True, "holdout")):
                 side = sides.get(holdout)
                 groups.append(
                     group(
-                        label,
+                        group_key,
                         [side] if side else [],
                         by_holdout.get((micromastery_id, key, holdout), {}),
                     )
                 )
-        better = "lower" if metric.direction == "lower" else "higher"
-        target = (
-            f" Target: {plain(metric.target_change)} {metric.unit} {better}."
-            if metric.target_change is not None
-            else ""
-        )
+        lower = metric.direction == "lower"
+        names = {"metric": metric.name, "unit": metric.unit or _("units")}
+        target = ""
+        if metric.target_change is not None:
+            names["target"] = localized_number(metric.target_change)
+            target = (
+                " "
+                + (
+                    _("Target: %(target)s %(unit)s lower.")
+                    if lower
+                    else _("Target: %(target)s %(unit)s higher.")
+                )
+                % names
+            )
         without = sum(row["checkins"] - row["learners"] for row in sides.values())
         results.append(
             MetricResult(
@@ -181,9 +198,22 @@ def results_and_value(
                 without_baseline=without,
                 groups=groups,
                 explanation=(
-                    f"Latest check-in in the period minus the baseline, per learner, counted "
-                    f"positive when {better} (the good direction for {metric.name}); "
-                    f"% change is against the baseline.{target} "
+                    (
+                        _(
+                            "Latest check-in in the period minus the baseline, per learner, "
+                            "counted positive when lower (the good direction for %(metric)s); "
+                            "%% change is against the baseline."
+                        )
+                        if lower
+                        else _(
+                            "Latest check-in in the period minus the baseline, per learner, "
+                            "counted positive when higher (the good direction for %(metric)s); "
+                            "%% change is against the baseline."
+                        )
+                    )
+                    % names
+                    + target
+                    + " "
                     + ngettext(
                         "%(count)d check-in without a baseline is left out.",
                         "%(count)d check-ins without a baseline are left out.",
@@ -197,24 +227,36 @@ def results_and_value(
         valued = sum(row["valued"] for row in sides.values())
         if metric.value_per_unit is None or not valued:
             continue
+        amounts = {
+            "learners": learners_count(valued),
+            "learners_own": learners_own(valued),
+            "unit": metric.unit or _("units"),
+            "per_unit": localized_number(metric.value_per_unit, 4),
+        }
         if metric.value_basis == ValueBasis.HOURS:
             money = float(Decimal(str(units)) * rate)
+            amounts["hours"] = localized_number(units)
+            amounts["rate"] = localized_money(rate, currency)
             how = (
-                f"Sum over {learners_count(valued)} of the change in {metric.unit or 'units'} x "
-                f"{plain(metric.value_per_unit)} hours per unit = {units:,.2f} hours, "
-                f"x the hourly cost rate {rate:,.2f} {currency}."
+                _(
+                    "Sum over %(learners)s of the change in %(unit)s x %(per_unit)s hours per "
+                    "unit = %(hours)s hours, x the hourly cost rate %(rate)s."
+                )
+                % amounts
             )
-            basis = f"{learners_own(valued)} reported hours x {rate:,.2f} {currency}/h"
+            basis = _("%(learners_own)s reported hours x %(rate)s/h") % amounts
         else:
             money = units
+            amounts["per_unit_money"] = localized_money(metric.value_per_unit, currency)
             how = (
-                f"Sum over {learners_count(valued)} of the change in {metric.unit or 'units'} x "
-                f"{plain(metric.value_per_unit)} {currency} per unit."
+                _("Sum over %(learners)s of the change in %(unit)s x %(per_unit_money)s per unit.")
+                % amounts
             )
             basis = (
-                f"{learners_own(valued)} reported {metric.unit or 'units'} x "
-                f"{plain(metric.value_per_unit)} {currency} per {metric.unit or 'unit'}"
-            )
+                _("%(learners_own)s reported %(unit)s x %(per_unit_money)s per %(unit)s")
+                if metric.unit
+                else _("%(learners_own)s reported units x %(per_unit_money)s per unit")
+            ) % amounts
         money = round(money, 2)
         value_by_micromastery[micromastery_id] += money
         value_lines.append(
@@ -232,12 +274,16 @@ def results_and_value(
     value = [
         Figure(
             "value_total",
-            "Value of the change",
+            _("Value of the change"),
             total if value_lines else None,
-            f"{value_basis(scope, value_lines)}: the sum of the value lines below, each "
-            "metric with a value per unit, over the learners with a baseline and a check-in "
-            "in the period (a change for the worse counts against).",
+            _(
+                "%(basis)s: the sum of the value lines below, each metric with a value per "
+                "unit, over the learners with a baseline and a check-in in the period (a "
+                "change for the worse counts against)."
+            )
+            % {"basis": value_basis(scope, value_lines)},
             currency,
+            money=True,
         )
     ]
     roi_lines = []
@@ -254,8 +300,11 @@ def results_and_value(
                 cost=amount,
                 roi_percent=round((money - amount) / amount * 100, 1),
                 explanation=(
-                    f"(Value {money:,.2f} - L&D cost {amount:,.2f}) / L&D cost x 100 "
-                    f"(Phillips ROI), in {currency}."
+                    _("(Value %(value)s - L&D cost %(cost)s) / L&D cost x 100 (Phillips ROI).")
+                    % {
+                        "value": localized_money(money, currency),
+                        "cost": localized_money(amount, currency),
+                    }
                 ),
             )
         )
@@ -267,9 +316,14 @@ def results_and_value(
 
 def value_basis(scope: DashboardScope, value_lines: list[ValueLine]) -> str:
     """The period and what the money is made of, so that a value never stands alone."""
-    period = f"In the last {scope.period_days} days"
+    period = ngettext(
+        "In the last %(days)d day", "In the last %(days)d days", scope.period_days
+    ) % {"days": scope.period_days}
     if not value_lines:
         return period
     if len(value_lines) == 1:
-        return f"{period}, from {value_lines[0].basis}"
-    return f"{period}, from {len(value_lines)} payoff metrics with a value per unit"
+        return _("%(period)s, from %(basis)s") % {"period": period, "basis": value_lines[0].basis}
+    return _("%(period)s, from %(count)d payoff metrics with a value per unit") % {
+        "period": period,
+        "count": len(value_lines),
+    }

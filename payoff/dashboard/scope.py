@@ -11,6 +11,8 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts import policies
 from accounts.models import Organization, Team, User
@@ -118,10 +120,18 @@ class DashboardScope:
 
     @property
     def description(self) -> str:
-        teams = ", ".join(team.name for team in self.teams) or "the whole organization"
-        cohort = f"; cohort {self.cohort.name}" if self.cohort else ""
-        subject = self.micromastery.title if self.micromastery else "all micromasteries"  # type: ignore[attr-defined]
-        return f"{teams}{cohort}; {subject}; the last {self.period_days} days"
+        names = {
+            "teams": ", ".join(team.name for team in self.teams) or _("the whole organization"),
+            "subject": self.micromastery.title if self.micromastery else _("all micromasteries"),  # type: ignore[attr-defined]
+            "period": ngettext("the last %(days)d day", "the last %(days)d days", self.period_days)
+            % {"days": self.period_days},
+        }
+        if self.cohort:
+            return _("%(teams)s; cohort %(cohort)s; %(subject)s; %(period)s") % {
+                **names,
+                "cohort": self.cohort.name,
+            }
+        return _("%(teams)s; %(subject)s; %(period)s") % names
 
 
 def dashboard_offered(*, viewer: User, manages_teams: bool) -> bool:
@@ -181,12 +191,12 @@ def dashboard_scope(
     and those they assigned; org admins and authors: the whole organization's).
     """
     if viewer.organization_id is None or not viewer.is_active:
-        raise PermissionDenied("The dashboard is for managers, organization admins and authors.")
+        raise PermissionDenied(_("The dashboard is for managers, organization admins and authors."))
     # The policy's can_view_dashboard, with the teams kept for the filters below.
     visible = tuple(policies.teams_visible_to(viewer).order_by("name", "pk"))
     whole = policies.sees_whole_organization(viewer)
     if not visible and not whole:
-        raise PermissionDenied("The dashboard is for managers, organization admins and authors.")
+        raise PermissionDenied(_("The dashboard is for managers, organization admins and authors."))
     by_id = {team.pk: team for team in visible}
     chosen: tuple[Team, ...]
     if team_ids:

@@ -6,6 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
+
 from payoff.dashboard.results import MetricResult
 from payoff.figures import Figure
 
@@ -36,11 +39,16 @@ def _results_figure(results: list[MetricResult]) -> Figure:
     measured = sum(1 for result in results if result.groups[0].median_change is not None)
     return Figure(
         "metrics_better",
-        "Payoff metrics better",
+        _("Payoff metrics better"),
         better if measured else None,
-        f"Payoff metrics whose median change (latest check-in minus baseline) is better, "
-        f"out of {measured} measured in the period.",
-        f"of {measured}" if measured else "",
+        _(
+            "Payoff metrics whose median change (latest check-in minus baseline) is better, "
+            "out of %(count)d measured in the period."
+        )
+        % {"count": measured},
+        pgettext("payoff metrics better, of how many", "of %(count)d") % {"count": measured}
+        if measured
+        else "",
     )
 
 
@@ -48,23 +56,40 @@ def dashboard_story(*, summary: DashboardSummary) -> list[StoryStep]:
     """The six figures of the band, from the summary."""
     try:
         spread = summary.figure("colleagues_reached")
-        spread_word = "colleagues taught"
+        spread_word = pgettext("dashboard band", "colleagues taught")
     except KeyError:
         spread = summary.figure("mastered")
-        spread_word = "mastered"
+        spread_word = pgettext("dashboard band", "mastered")
+    days = summary.scope.period_days
     return [
-        StoryStep("reach", "Reach", summary.figure("enrolled"), "enrolled"),
-        StoryStep("practice", "Practice", summary.figure("active_7_days"), "practised this week"),
         StoryStep(
-            "capability", "Capability", summary.figure("steps_done_percent"), "of steps done"
+            "reach", _("Reach"), summary.figure("enrolled"), pgettext("dashboard band", "enrolled")
         ),
-        StoryStep("spread", "Spread", spread, spread_word),
-        StoryStep("results", "Results", _results_figure(summary.results), "metrics better"),
+        StoryStep(
+            "practice",
+            _("Practice"),
+            summary.figure("active_7_days"),
+            pgettext("dashboard band", "practised this week"),
+        ),
+        StoryStep(
+            "capability",
+            _("Capability"),
+            summary.figure("steps_done_percent"),
+            pgettext("dashboard band", "of steps done"),
+        ),
+        StoryStep("spread", _("Spread"), spread, spread_word),
+        StoryStep(
+            "results",
+            _("Results"),
+            _results_figure(summary.results),
+            pgettext("dashboard band", "metrics better"),
+        ),
         StoryStep(
             "value",
-            "Value",
+            _("Value"),
             summary.value[0],
             # The basis comes beside the band, in full (summary.value_basis).
-            f"in the last {summary.scope.period_days} days",
+            ngettext("in the last %(days)d day", "in the last %(days)d days", days)
+            % {"days": days},
         ),
     ]

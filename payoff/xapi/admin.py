@@ -7,6 +7,8 @@ from typing import Any
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from micromastery.common.admin import OrganizationScopedAdmin
 from micromastery.common.errors import ApplicationError
@@ -35,7 +37,7 @@ class LearningRecordStoreAdmin(OrganizationScopedAdmin):
         )
         obj.pk = saved.pk
 
-    @admin.action(description="Send a test statement")
+    @admin.action(description=gettext_lazy("Send a test statement"))
     def send_test_statement(
         self, request: HttpRequest, queryset: QuerySet[LearningRecordStore]
     ) -> None:
@@ -44,10 +46,15 @@ class LearningRecordStoreAdmin(OrganizationScopedAdmin):
             try:
                 lrs_test_statement_send(lrs=lrs, by=user)
             except ApplicationError as error:
-                self.message_user(request, f"{lrs}: {error.message}", messages.ERROR)
+                self.message_user(
+                    request,
+                    _("%(lrs)s: %(problem)s") % {"lrs": lrs, "problem": error.message},
+                    messages.ERROR,
+                )
             else:
                 self.message_user(
                     request,
-                    f"{lrs}: a test statement is on its way; its outcome is in the outbox.",
+                    _("%(lrs)s: a test statement is on its way; its outcome is in the outbox.")
+                    % {"lrs": lrs},
                     messages.SUCCESS,
                 )

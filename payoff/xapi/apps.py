@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class XapiConfig(AppConfig):
     name = "payoff.xapi"
     label = "xapi"
-    verbose_name = "Learning records (xAPI)"
+    verbose_name = _("Learning records (xAPI)")
 
     def ready(self) -> None:
         from micromastery.common.outbox import outbox_senders

@@ -3,6 +3,8 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from django.db import models
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization
 from micromastery.common.encryption import decrypt, encrypt
@@ -15,7 +17,7 @@ def lrs_endpoint_problem(endpoint: str) -> str | None:
     addresses only, outside development) is the one for every outgoing post."""
     parts = urlsplit(endpoint.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        return "Use the LRS's https:// address, such as https://lrs.example.com/xAPI."
+        return gettext("Use the LRS's https:// address, such as https://lrs.example.com/xAPI.")
     return webhook_url_problem(endpoint)
 
 
@@ -27,24 +29,30 @@ class LearningRecordStore(BaseModel):
     """
 
     organization = models.OneToOneField(
-        Organization, on_delete=models.CASCADE, related_name="learning_record_store"
+        Organization,
+        on_delete=models.CASCADE,
+        related_name="learning_record_store",
+        verbose_name=_("organization"),
     )
     endpoint = models.URLField(
-        "xAPI endpoint",
+        _("xAPI endpoint"),
         max_length=500,
-        help_text="The LRS's xAPI base address; statements go to <endpoint>/statements.",
+        help_text=_("The LRS's xAPI base address; statements go to <endpoint>/statements."),
     )
-    username = models.CharField("user name", max_length=200, help_text="Basic authentication.")
+    username = models.CharField(
+        _("user name"), max_length=200, help_text=_("Basic authentication.")
+    )
     password_encrypted = models.TextField(editable=False, blank=True)
     is_enabled = models.BooleanField(
-        "enabled", default=True, help_text="Send learning records to this LRS."
+        _("enabled"), default=True, help_text=_("Send learning records to this LRS.")
     )
 
     class Meta:
-        verbose_name = "Learning Record Store"
+        verbose_name = _("Learning Record Store")
+        verbose_name_plural = _("Learning Record Stores")
 
     def __str__(self) -> str:
-        return f"LRS of {self.organization}"
+        return gettext("LRS of %(organization)s") % {"organization": self.organization}
 
     @property
     def password(self) -> str:

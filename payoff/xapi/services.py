@@ -10,6 +10,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import Organization, User
 from micromastery.common.errors import ApplicationError, refuse_invalid_fields
@@ -31,7 +32,7 @@ BACKFILL_BATCH_SIZE = 500
 
 def _require_org_admin(*, organization: Organization, by: User) -> None:
     if not (by.is_superuser or (by.is_org_admin and by.organization_id == organization.pk)):
-        raise ApplicationError("Only an org admin of this organization can change its LRS.")
+        raise ApplicationError(_("Only an org admin of this organization can change its LRS."))
 
 
 @transaction.atomic
@@ -59,7 +60,7 @@ def lrs_save(
     if password:
         lrs.password = password
     if not lrs.password_encrypted:
-        message = "Enter the LRS password (or key secret)."
+        message = _("Enter the LRS password (or key secret).")
         raise ApplicationError(message, fields={"password": [message]})
     refuse_invalid_fields(lrs, ["endpoint", "username"])
     lrs.save()
@@ -165,9 +166,9 @@ def lrs_test_statement_send(*, lrs: LearningRecordStore, by: User) -> OutboxMess
     _require_org_admin(organization=lrs.organization, by=by)
     if by.organization_id != lrs.organization_id:
         # The statement is the admin's own, and goes to the LRS of their organization.
-        raise ApplicationError("Test the LRS of your own organization.")
+        raise ApplicationError(_("Test the LRS of your own organization."))
     if not lrs.is_enabled:
-        raise ApplicationError("This LRS is switched off. Switch it on to test it.")
+        raise ApplicationError(_("This LRS is switched off. Switch it on to test it."))
     now = timezone.now()
     statement = statements.test_statement(
         by=by, natural_key=f"test:{lrs.pk}:{by.pk}:{now.isoformat()}", when=now
@@ -272,8 +273,11 @@ def xapi_backfill(*, organization: Organization) -> BackfillResult:
     lrs = _enabled_lrs(organization.pk)
     if lrs is None:
         raise ApplicationError(
-            f"{organization} has no Learning Record Store switched on. Configure it in the "
-            "admin first."
+            _(
+                "%(organization)s has no Learning Record Store switched on. Configure it in "
+                "the admin first."
+            )
+            % {"organization": organization}
         )
     result = BackfillResult()
     posts = (_post(lrs, who, statement) for who, statement in _history(organization))

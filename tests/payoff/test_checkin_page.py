@@ -118,7 +118,7 @@ def test_checkin_page_before_the_first_day_says_when_it_comes(client, two_metric
     html = client.get(reverse("payoff:checkin", args=[enrollment.pk])).content.decode()
     assert "Save my check-in" not in html
     assert "Your first check-in comes on" in html
-    assert "Friday 26 June 2026" in html
+    assert "Friday, June 26, 2026" in html
 
 
 def test_checkin_page_is_refused_to_others(client, two_metrics, outsider, manager):
@@ -137,4 +137,4 @@ def test_enrolment_page_offers_the_check_in_only_once_one_has_come(client, two_m
     Enrollment.objects.filter(pk=enrollment.pk).update(completed_at=NOW - timedelta(days=3))
     html = client.get(page).content.decode()
     assert checkin not in html
-    assert "Your next check-in comes on" in html and ">26 June 2026</time>." in html
+    assert "Your next check-in comes on" in html and ">June 26, 2026</time>." in html

@@ -87,9 +87,10 @@ def test_dashboard_value_and_roi_explain_themselves(dataset, manager):
     summary = dashboard_summary(scope=dashboard_scope(viewer=manager, now=NOW))
     lines = {line.metric_name: line for line in summary.value_lines}
     assert lines["Meeting length"].value == 20.0
-    assert "2 EUR per unit" in lines["Meeting length"].explanation
+    # Money in the viewer's language: the currency's symbol where English writes it.
+    assert "x €2.00 per unit" in lines["Meeting length"].explanation
     assert lines["Decisions observed"].value == 50.0
-    assert "hourly cost rate 50.00 EUR" in lines["Decisions observed"].explanation
+    assert "hourly cost rate €50.00" in lines["Decisions observed"].explanation
     (roi,) = summary.roi_lines
     assert (roi.value, roi.cost, roi.roi_percent) == (70.0, 10.0, 600.0)
     assert "Phillips" in roi.explanation

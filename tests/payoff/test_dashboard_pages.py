@@ -45,7 +45,7 @@ def test_dashboard_page_tells_the_story_in_order(client, dataset, manager):
     assert positions == sorted(positions)
     assert "Cleo Ndlovu" in html  # at risk, with a link to her drill-down
     assert "Dev Patel" not in html
-    assert "600.0%" in html
+    assert "ROI of Decide before you meet: 600%" in html
     assert ' style="' not in html
 
 

@@ -62,12 +62,9 @@ def test_dashboard_value_states_its_period_and_basis(dataset, manager, organizat
     PayoffMetric.objects.filter(pk=dataset.meeting.pk).update(value_per_unit=None)
     rollups_rebuild()
     summary = dashboard_summary(scope=dashboard_scope(viewer=manager, period_days=30))
-    rate = organization.hourly_cost_rate
+    assert (organization.hourly_cost_rate, organization.currency) == (50, "EUR")
     # Ada's manager saw 2 -> 4 decisions a week, at 0.5 hours each.
-    assert summary.value_basis == (
-        f"In the last 30 days, from 1 learner's reported hours x {rate:,.2f} "
-        f"{organization.currency}/h"
-    )
+    assert summary.value_basis == "In the last 30 days, from 1 learner's reported hours x €50.00/h"
     assert summary.value[0].explanation.startswith("In the last 30 days, from ")
     assert DashboardOutputSerializer(summary).data["story"][-1]["word"] == "in the last 30 days"
 
