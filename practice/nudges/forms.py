@@ -45,7 +45,7 @@ class NudgePreferencesForm(ProfileForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # Name and language belong to the account page; this page is about nudges.
+        # Name and language are the account page's.
         del self.fields["display_name"]
         del self.fields["language"]
 

@@ -70,6 +70,8 @@ class NudgePreference(BaseModel):
     unsubscribed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("nudge preference")
+        verbose_name_plural = _("nudge preferences")
         db_table = "practice_nudgepreference"
 
     def __str__(self) -> str:
@@ -102,35 +104,47 @@ class Nudge(BaseModel):
     """
 
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="nudges"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="nudges",
+        verbose_name=_("recipient"),
     )
-    kind = models.CharField(max_length=24, choices=NudgeKind.choices)
-    channel = models.CharField(max_length=10, choices=NudgeChannel.choices)
+    kind = models.CharField(_("kind"), max_length=24, choices=NudgeKind.choices)
+    channel = models.CharField(_("channel"), max_length=10, choices=NudgeChannel.choices)
     # What the nudge is about, e.g. "enrollment:12:step:40"; "day" for a digest.
     subject_ref = models.CharField(max_length=120)
-    local_date = models.DateField(help_text=_("The recipient's own calendar day it is for."))
-    due_at = models.DateTimeField()
+    local_date = models.DateField(
+        _("local date"), help_text=_("The recipient's own calendar day it is for.")
+    )
+    due_at = models.DateTimeField(_("due at"))
     status = models.CharField(
-        max_length=10, choices=NudgeStatus.choices, default=NudgeStatus.PLANNED
+        _("status"), max_length=10, choices=NudgeStatus.choices, default=NudgeStatus.PLANNED
     )
     dedupe_key = models.CharField(max_length=200, unique=True)
     # Set by the dispatcher when it claims the nudge; a send task only acts on a nudge
     # whose token is the one it was given, so a redelivered or stale task never sends.
     claim_token = models.UUIDField(null=True, blank=True)
     lease_expires_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    last_error = models.TextField(blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    opened_at = models.DateTimeField(null=True, blank=True)
-    clicked_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    opened_at = models.DateTimeField(_("opened at"), null=True, blank=True)
+    clicked_at = models.DateTimeField(_("clicked at"), null=True, blank=True)
     payload = models.JSONField(default=dict, blank=True)
     webhook = models.ForeignKey(
-        "nudges.TeamWebhook", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "nudges.TeamWebhook",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("webhook"),
     )
 
     objects = NudgeQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("nudge")
+        verbose_name_plural = _("nudges")
         db_table = "practice_nudge"
         ordering = ["-due_at", "-pk"]
         constraints = [
@@ -190,6 +204,8 @@ class Notification(BaseModel):
     objects = NotificationQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
         db_table = "practice_notification"
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["recipient", "read_at"], name="practice_notif_unread")]
@@ -210,8 +226,11 @@ class ChatService(models.TextChoices):
 class TeamWebhook(BaseModel):
     """A team's incoming webhook (Slack or Microsoft Teams) that receives its nudges."""
 
-    team = models.OneToOneField(Team, on_delete=models.CASCADE, related_name="nudge_webhook")
+    team = models.OneToOneField(
+        Team, on_delete=models.CASCADE, related_name="nudge_webhook", verbose_name=_("team")
+    )
     service = models.CharField(
+        _("service"),
         max_length=8,
         choices=ChatService.choices,
         default=ChatService.SLACK,
@@ -227,9 +246,11 @@ class TeamWebhook(BaseModel):
         default=new_webhook_secret,
         help_text=_("Signs each post (HMAC-SHA256 in X-Micromastery-Signature)."),
     )
-    is_active = models.BooleanField(default=True)
+    is_active = models.BooleanField(_("is active"), default=True)
 
     class Meta:
+        verbose_name = _("team webhook")
+        verbose_name_plural = _("team webhooks")
         db_table = "practice_teamwebhook"
         ordering = ["team__name"]
 
@@ -254,22 +275,23 @@ class OutboxMessage(BaseModel):
         null=True,
         blank=True,
         related_name="outbox_messages",
+        verbose_name=_("recipient"),
     )
     to = models.CharField(_("to"), max_length=254, blank=True)
-    kind = models.CharField(max_length=24, choices=MessageKind.choices)
-    channel = models.CharField(max_length=10, choices=NudgeChannel.choices)
+    kind = models.CharField(_("kind"), max_length=24, choices=MessageKind.choices)
+    channel = models.CharField(_("channel"), max_length=10, choices=NudgeChannel.choices)
     idempotency_key = models.CharField(max_length=200, unique=True)
     status = models.CharField(
-        max_length=10, choices=NudgeStatus.choices, default=NudgeStatus.PLANNED
+        _("status"), max_length=10, choices=NudgeStatus.choices, default=NudgeStatus.PLANNED
     )
-    due_at = models.DateTimeField()
+    due_at = models.DateTimeField(_("due at"))
     claim_token = models.UUIDField(null=True, blank=True)
     lease_expires_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("failure reason"), blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    subject = models.CharField(max_length=300, blank=True)
-    text = models.TextField(blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    subject = models.CharField(_("subject"), max_length=300, blank=True)
+    text = models.TextField(_("text"), blank=True)
     html = models.TextField(blank=True)
     # [{"filename", "content", "mimetype"}]: the calendar file of an invitation.
     attachments = models.JSONField(default=list, blank=True)
@@ -277,10 +299,17 @@ class OutboxMessage(BaseModel):
     # The JSON body of a team chat post.
     payload = models.JSONField(default=dict, blank=True)
     webhook = models.ForeignKey(
-        TeamWebhook, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        TeamWebhook,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("webhook"),
     )
 
     class Meta:
+        verbose_name = _("outbox message")
+        verbose_name_plural = _("outbox messages")
         ordering = ["-due_at", "-pk"]
         indexes = [
             models.Index(fields=["status", "due_at"], name="nudges_outbox_due"),

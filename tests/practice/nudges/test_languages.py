@@ -8,11 +8,19 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
+from micromastery.common.outbox import MessageKind
 from practice.nudges import outbox
 from practice.nudges.channels import in_app
 from practice.nudges.channels.email import email_message
 from practice.nudges.channels.webhook import nudge_chat_payload
-from practice.nudges.models import Notification, Nudge, NudgeChannel, NudgeKind
+from practice.nudges.models import (
+    Notification,
+    Nudge,
+    NudgeChannel,
+    NudgeKind,
+    NudgeStatus,
+    OutboxMessage,
+)
 from practice.nudges.tokens import unsubscribe_token
 from tests.factories import TeamFactory, TeamWebhookFactory, UserFactory
 from tests.practice.nudges.helpers import MONDAY
@@ -157,3 +165,22 @@ def test_nudge_settings_save_in_german_says_so_in_german(client, organization):
     assert "Deine Einstellungen für Erinnerungen sind gespeichert." in response.content.decode()
     person.refresh_from_db()
     assert person.language == "de"
+
+
+def test_outbox_admin_in_the_org_admins_language(client, organization):
+    admin = UserFactory(organization=organization, is_org_admin=True, language="de")
+    OutboxMessage.objects.create(
+        recipient=admin,
+        to=admin.email,
+        kind=MessageKind.COHORT_ASSIGNMENT,
+        channel=NudgeChannel.EMAIL,
+        idempotency_key="test:1",
+        status=NudgeStatus.FAILED,
+        due_at=MONDAY,
+        subject="Assigned to you",
+    )
+    client.force_login(admin)
+    page = client.get(reverse("admin:nudges_outboxmessage_changelist")).content.decode()
+    assert "Nachricht im Postausgang" in page
+    assert "Erneut senden (fehlgeschlagene Nachrichten)" in page
+    assert "Zuweisung an eine Kohorte" in page and "Fehlgeschlagen" in page
