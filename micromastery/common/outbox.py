@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from micromastery.common.registry import Registry
 
@@ -21,17 +22,17 @@ from micromastery.common.registry import Registry
 class MessageKind(models.TextChoices):
     """What a message in the outbox is about (nudges have kinds of their own)."""
 
-    TEACHBACK_INVITE = "teachback_invite", "Teach-back invitation"
-    TEACHBACK_UPDATE = "teachback_update", "Teach-back update"
-    TEACHBACK_CANCEL = "teachback_cancel", "Teach-back cancellation"
-    FEEDBACK_REQUEST = "feedback_request", "Teach-back feedback request"
-    COHORT_ASSIGNMENT = "cohort_assignment", "Cohort assignment"
-    KICKOFF_UPDATE = "kickoff_update", "Kickoff update"
-    KICKOFF_CANCEL = "kickoff_cancel", "Kickoff cancellation"
-    PEOPLE_INVITATION = "people_invitation", "Invitation to the platform"
-    PASSWORD_RESET = "password_reset", "Password link"
-    WEBHOOK_TEST = "webhook_test", "Team chat test message"
-    XAPI_STATEMENT = "xapi_statement", "Learning record (xAPI statement)"
+    TEACHBACK_INVITE = "teachback_invite", _("Teach-back invitation")
+    TEACHBACK_UPDATE = "teachback_update", _("Teach-back update")
+    TEACHBACK_CANCEL = "teachback_cancel", _("Teach-back cancellation")
+    FEEDBACK_REQUEST = "feedback_request", _("Teach-back feedback request")
+    COHORT_ASSIGNMENT = "cohort_assignment", _("Cohort assignment")
+    KICKOFF_UPDATE = "kickoff_update", _("Kickoff update")
+    KICKOFF_CANCEL = "kickoff_cancel", _("Kickoff cancellation")
+    PEOPLE_INVITATION = "people_invitation", _("Invitation to the platform")
+    PASSWORD_RESET = "password_reset", _("Password link")
+    WEBHOOK_TEST = "webhook_test", _("Team chat test message")
+    XAPI_STATEMENT = "xapi_statement", _("Learning record (xAPI statement)")
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.utils.translation import ngettext
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts import policies
 from micromastery.common.admin import OrganizationScopedAdmin
@@ -51,7 +52,9 @@ class CohortAdminForm(forms.ModelForm[Cohort]):
             instance.organization if instance.pk else user.organization
         )
         if organization is None:
-            self.add_error("organization", "Choose the organization the cohort belongs to.")
+            self.add_error(
+                "organization", gettext("Choose the organization the cohort belongs to.")
+            )
             return cleaned
         errors = cohort_services.cohort_assignment_errors(
             by=user,
@@ -85,7 +88,7 @@ class CohortMembershipInline(admin.TabularInline[CohortMembership, Cohort]):
     can_delete = False
     fields = ["learner", "added_at", "notified_at", "removed_at"]
     readonly_fields = ["learner", "added_at", "notified_at", "removed_at"]
-    verbose_name_plural = "Members (removing someone keeps their practice)"
+    verbose_name_plural = _("Members (removing someone keeps their practice)")
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -125,7 +128,7 @@ class CohortAdmin(OrganizationScopedAdmin):
         user: Any = request.user
         return bool(user.is_superuser)
 
-    @admin.display(description="Micromastery or course")
+    @admin.display(description=_("Micromastery or course"))
     def work(self, cohort: Cohort) -> str:
         return str(cohort.course or cohort.micromastery)
 
@@ -163,7 +166,7 @@ class CohortAdmin(OrganizationScopedAdmin):
         # The service set teams and people; the membership inline is read-only.
         return None
 
-    @admin.action(description="Enrol people who joined the cohorts' teams since")
+    @admin.action(description=_("Enrol people who joined the cohorts' teams since"))
     def sync_members(self, request: HttpRequest, queryset: QuerySet[Cohort]) -> None:
         enrolled = 0
         for cohort in queryset:

@@ -4,6 +4,8 @@ from typing import Any
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts import policies
 from accounts.models import Team, User
@@ -24,58 +26,64 @@ def work_choices(organization_id: int) -> list[tuple[str, list[tuple[str, str]]]
     courses = Course.objects.filter(
         organization_id=organization_id, status=PublicationStatus.PUBLISHED
     ).order_by("title")
-    groups = [("Micromasteries", [(f"m:{v.micromastery_id}", v.title) for v in versions])]
+    groups = [(gettext("Micromasteries"), [(f"m:{v.micromastery_id}", v.title) for v in versions])]
     course_choices = [(f"c:{course.pk}", course.title) for course in courses]
     if course_choices:
-        groups.append(("Courses", course_choices))
+        groups.append((gettext("Courses"), course_choices))
     return groups
 
 
 class AssignForm(forms.Form):
     teams = forms.ModelMultipleChoiceField(
-        label="Teams",
+        label=_("Teams"),
         queryset=Team.objects.none(),
         widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": "Choose at least one team."},
+        error_messages={"required": _("Choose at least one team.")},
     )
     work = forms.ChoiceField(
-        label="Micromastery or course",
-        help_text="Only published work can be assigned.",
+        label=_("Micromastery or course"),
+        help_text=_("Only published work can be assigned."),
     )
     name = forms.CharField(
-        label="Cohort name",
+        label=_("Cohort name"),
         max_length=max_length_of(Cohort, "name"),
         required=False,
-        help_text="Leave empty to name it after the work and the teams.",
+        help_text=_("Leave empty to name it after the work and the teams."),
     )
-    starts_on = forms.DateField(label="Start date", widget=forms.DateInput(attrs={"type": "date"}))
+    starts_on = forms.DateField(
+        label=_("Start date"), widget=forms.DateInput(attrs={"type": "date"})
+    )
     due_on = forms.DateField(
-        label="Due date",
+        label=_("Due date"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="Optional. Learners have until the end of this day, in their own time zone.",
+        help_text=_("Optional. Learners have until the end of this day, in their own time zone."),
     )
     kickoff_at = forms.DateTimeField(
-        label="Kickoff (date and time)",
+        label=_("Kickoff (date and time)"),
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        help_text="Optional: a short session where the Context and the Way In are presented. "
-        "In your time zone; everyone gets a calendar invitation.",
+        help_text=_(
+            "Optional: a short session where the Context and the Way In are presented. "
+            "In your time zone; everyone gets a calendar invitation."
+        ),
     )
     kickoff_minutes = forms.IntegerField(
-        label="Kickoff length (minutes)", min_value=10, max_value=480, initial=60, required=False
+        label=_("Kickoff length (minutes)"), min_value=10, max_value=480, initial=60, required=False
     )
     kickoff_location = forms.CharField(
-        label="Kickoff place", max_length=max_length_of(Cohort, "kickoff_location"), required=False
+        label=_("Kickoff place"),
+        max_length=max_length_of(Cohort, "kickoff_location"),
+        required=False,
     )
     kickoff_url = forms.URLField(
-        label="Kickoff video link",
+        label=_("Kickoff video link"),
         max_length=max_length_of(Cohort, "kickoff_url"),
         required=False,
         assume_scheme="https",
     )
     facilitator = forms.ModelChoiceField(
-        label="Facilitator", queryset=User.objects.none(), required=False
+        label=_("Facilitator"), queryset=User.objects.none(), required=False
     )
 
     def __init__(self, *args: Any, viewer: User, **kwargs: Any) -> None:
@@ -87,7 +95,10 @@ class AssignForm(forms.Form):
         teams_field.queryset = teams.order_by("name")
         work_field = self.fields["work"]
         assert isinstance(work_field, forms.ChoiceField)
-        work_field.choices = [("", "Choose…"), *work_choices(organization_id)]
+        work_field.choices = [
+            ("", pgettext("empty choice", "Choose…")),
+            *work_choices(organization_id),
+        ]
         facilitator_field = self.fields["facilitator"]
         assert isinstance(facilitator_field, forms.ModelChoiceField)
         facilitator_field.queryset = User.objects.filter(

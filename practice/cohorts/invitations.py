@@ -15,9 +15,11 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from icalendar import Calendar, Event, vCalAddress, vText
 
+from accounts.languages import person_language
 from accounts.models import User
 from courses.models import Micromastery
 from micromastery.common.outbox import Attachment, MessageKind, OutgoingEmail
@@ -79,10 +81,16 @@ def kickoff_ics(
     starts = kickoff_at.astimezone(UTC)
     event.add("dtstart", starts)
     event.add("dtend", starts + timedelta(minutes=cohort.kickoff_minutes))
-    event.add("summary", f"Kickoff: {title}")
-    description = f"Kickoff of “{title}” for {cohort.name}."
+    # The learner's calendar shows these words: in their language, whoever assigned.
+    with translation.override(person_language(learner)):
+        event.add("summary", _("Kickoff: %(title)s") % {"title": title})
+        description = _("Kickoff of “%(title)s” for %(cohort)s.") % {
+            "title": title,
+            "cohort": cohort.name,
+        }
+        if cohort.kickoff_url:
+            description += "\n" + _("Join online: %(url)s") % {"url": cohort.kickoff_url}
     if cohort.kickoff_url:
-        description += f"\nJoin online: {cohort.kickoff_url}"
         event.add("url", cohort.kickoff_url)
     event.add("description", description)
     event.add("location", cohort.kickoff_location or cohort.kickoff_url)
@@ -109,7 +117,7 @@ def assignment_email(
 ) -> OutgoingEmail:
     cohort, learner = membership.cohort, membership.learner
     already_enrolled = all(row.already_enrolled for row in membership.cohort_enrollments.all())
-    with timezone.override(learner.zone):
+    with timezone.override(learner.zone), translation.override(person_language(learner)):
         context = {
             "learner": learner,
             "cohort": cohort,
@@ -151,7 +159,7 @@ def _memberships(membership_ids: Iterable[int], *, removed: bool = False) -> lis
     return list(
         CohortMembership.objects.filter(pk__in=list(membership_ids), removed_at__isnull=not removed)
         .select_related(
-            "learner",
+            "learner__organization",
             "cohort__micromastery",
             "cohort__course",
             "cohort__assigned_by",
@@ -198,7 +206,7 @@ def kickoff_cancellations_send(
     for membership in memberships:
         cohort, learner = membership.cohort, membership.learner
         title = cohort_title(cohort)
-        with timezone.override(learner.zone):
+        with timezone.override(learner.zone), translation.override(person_language(learner)):
             context = {
                 "learner": learner,
                 "cohort": cohort,

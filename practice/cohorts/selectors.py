@@ -10,6 +10,7 @@ from typing import Any
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts import policies
 from accounts.models import Team, User
@@ -202,12 +203,12 @@ def cohort_report_get(*, viewer: User, cohort_id: int, now: datetime | None = No
         policies.cohorts_visible_to(viewer).filter(pk=cohort_id), now or timezone.now()
     )
     if not reports:
-        raise Http404("No such cohort.")
+        raise Http404(_("No such cohort."))
     return reports[0]
 
 
 def cohort_get(*, viewer: User, cohort_id: int) -> Cohort:
     cohort = policies.cohorts_visible_to(viewer).filter(pk=cohort_id).first()
     if cohort is None:
-        raise Http404("No such cohort.")
+        raise Http404(_("No such cohort."))
     return cohort

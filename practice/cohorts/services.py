@@ -15,9 +15,12 @@ from datetime import date, datetime
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch, Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 
 from accounts import policies
+from accounts.languages import person_language
 from accounts.models import Organization, Team, User
 from courses.models import Course, Micromastery, MicromasteryVersion, PublicationStatus
 from micromastery.common.dates import PLANNING_HORIZON, PLANNING_HORIZON_YEARS
@@ -46,18 +49,18 @@ class SyncOutcome:
 
     @property
     def summary(self) -> str:
-        parts = [f"Enrolled {len(self.enrolled)} {_people(len(self.enrolled))}."]
+        count = len(self.enrolled)
+        parts = [
+            ngettext("Enrolled %(count)d person.", "Enrolled %(count)d people.", count)
+            % {"count": count}
+        ]
         if self.already_enrolled:
             names = ", ".join(sorted(str(person) for person in self.already_enrolled))
-            parts.append(f"Already enrolled, so left as they were: {names}.")
+            parts.append(_("Already enrolled, so left as they were: %(names)s.") % {"names": names})
         if self.removed:
             names = ", ".join(sorted(str(person) for person in self.removed))
-            parts.append(f"No longer in the cohort's teams: {names}.")
+            parts.append(_("No longer in the cohort's teams: %(names)s.") % {"names": names})
         return " ".join(parts)
-
-
-def _people(count: int) -> str:
-    return "person" if count == 1 else "people"
 
 
 def _audience_errors(
@@ -66,10 +69,16 @@ def _audience_errors(
     errors: dict[str, list[str]] = {}
     foreign_teams = [team.name for team in teams if team.organization_id != organization.pk]
     if foreign_teams:
-        errors["teams"] = [f"Not a team of {organization}: {', '.join(foreign_teams)}."]
+        errors["teams"] = [
+            _("Not a team of %(organization)s: %(names)s.")
+            % {"organization": organization, "names": ", ".join(foreign_teams)}
+        ]
     foreign_people = [str(person) for person in people if person.organization_id != organization.pk]
     if foreign_people:
-        errors["people"] = [f"Not in {organization}: {', '.join(foreign_people)}."]
+        errors["people"] = [
+            _("Not in %(organization)s: %(names)s.")
+            % {"organization": organization, "names": ", ".join(foreign_people)}
+        ]
     if errors or policies.sees_whole_organization(by):
         return errors
     assignable = set(
@@ -79,7 +88,10 @@ def _audience_errors(
     )
     unmanaged = [team.name for team in teams if team.pk not in assignable]
     if unmanaged:
-        errors["teams"] = [f"You can only assign to teams you manage: {', '.join(unmanaged)}."]
+        errors["teams"] = [
+            _("You can only assign to teams you manage: %(names)s.")
+            % {"names": ", ".join(unmanaged)}
+        ]
     in_my_teams = set(
         policies.people_visible_to(by)
         .filter(pk__in=[person.pk for person in people])
@@ -88,7 +100,8 @@ def _audience_errors(
     outside = [str(person) for person in people if person.pk not in in_my_teams]
     if outside:
         errors["people"] = [
-            f"You can only pick people from the teams you manage: {', '.join(outside)}."
+            _("You can only pick people from the teams you manage: %(names)s.")
+            % {"names": ", ".join(outside)}
         ]
     return errors
 
@@ -97,35 +110,40 @@ def _target_micromasteries(
     *, organization: Organization, micromastery: Micromastery | None, course: Course | None
 ) -> tuple[list[Micromastery], dict[str, list[str]]]:
     if (micromastery is None) == (course is None):
-        message = "Choose a micromastery or a course (one of them)."
+        message = _("Choose a micromastery or a course (one of them).")
         return [], {"micromastery": [message], "course": [message]}
     if micromastery is not None:
         if micromastery.organization_id != organization.pk:
-            return [], {"micromastery": ["This micromastery is not of your organization."]}
+            return [], {"micromastery": [_("This micromastery is not of your organization.")]}
         targets = [micromastery]
         missing = [] if _published_ids(targets) else [micromastery]
         if missing:
             return [], {
                 "micromastery": [
-                    "This micromastery is not published yet: publish it before assigning it."
+                    _("This micromastery is not published yet: publish it before assigning it.")
                 ]
             }
         return targets, {}
     assert course is not None
     if course.organization_id != organization.pk:
-        return [], {"course": ["This course is not of your organization."]}
+        return [], {"course": [_("This course is not of your organization.")]}
     if course.status != PublicationStatus.PUBLISHED:
-        return [], {"course": ["This course is not published yet: publish it before assigning it."]}
+        return [], {
+            "course": [_("This course is not published yet: publish it before assigning it.")]
+        }
     targets = [item.micromastery for item in course.items.select_related("micromastery")]
     if not targets:
-        return [], {"course": ["This course has no micromasteries yet."]}
+        return [], {"course": [_("This course has no micromasteries yet.")]}
     published = _published_ids(targets)
     unpublished = [str(target) for target in targets if target.pk not in published]
     if unpublished:
         return [], {
             "course": [
-                "Some micromasteries of this course are not published yet: "
-                f"{', '.join(unpublished)}. Publish them before assigning the course."
+                _(
+                    "Some micromasteries of this course are not published yet: %(names)s. "
+                    "Publish them before assigning the course."
+                )
+                % {"names": ", ".join(unpublished)}
             ]
         }
     return targets, {}
@@ -149,11 +167,11 @@ def _kickoff_errors(
 ) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     if kickoff_at is not None and not (kickoff_location or kickoff_url):
-        errors["kickoff_location"] = ["Say where the kickoff is: a place or a video link."]
+        errors["kickoff_location"] = [_("Say where the kickoff is: a place or a video link.")]
     if kickoff_at is None and (kickoff_location or kickoff_url or facilitator):
-        errors["kickoff_at"] = ["Give the kickoff a date and time, or leave the kickoff empty."]
+        errors["kickoff_at"] = [_("Give the kickoff a date and time, or leave the kickoff empty.")]
     if facilitator is not None and facilitator.organization_id != organization.pk:
-        errors["facilitator"] = ["The facilitator must be someone of your organization."]
+        errors["facilitator"] = [_("The facilitator must be someone of your organization.")]
     return errors
 
 
@@ -177,7 +195,11 @@ def _date_range_errors(
     *, starts_on: date | None, due_on: date | None, kickoff_on: date | None
 ) -> dict[str, list[str]]:
     today = timezone.now().date()
-    message = f"Pick a date within {PLANNING_HORIZON_YEARS} years of today."
+    message = ngettext(
+        "Pick a date within %(count)d year of today.",
+        "Pick a date within %(count)d years of today.",
+        PLANNING_HORIZON_YEARS,
+    ) % {"count": PLANNING_HORIZON_YEARS}
     return {
         name: [message]
         for name, value in (
@@ -221,20 +243,20 @@ def cohort_assignment_errors(
         ["name", "kickoff_location", "kickoff_url"],
     )
     if not name.strip():
-        errors["name"] = ["Give the cohort a name."]
+        errors["name"] = [_("Give the cohort a name.")]
     errors |= _date_range_errors(
         starts_on=starts_on,
         due_on=due_on,
         kickoff_on=kickoff_at.date() if kickoff_at is not None else None,
     )
     if starts_on is None:
-        errors["starts_on"] = ["Give the cohort a start date."]
+        errors["starts_on"] = [_("Give the cohort a start date.")]
     elif due_on is not None and due_on < starts_on and "due_on" not in errors:
-        errors["due_on"] = ["The due date cannot be before the start date."]
+        errors["due_on"] = [_("The due date cannot be before the start date.")]
     if not teams and not people:
-        errors["teams"] = ["Choose at least one team or person: the cohort is empty."]
+        errors["teams"] = [_("Choose at least one team or person: the cohort is empty.")]
     errors |= _audience_errors(by=by, organization=organization, teams=teams, people=people)
-    _, target_errors = _target_micromasteries(
+    _targets, target_errors = _target_micromasteries(
         organization=organization, micromastery=micromastery, course=course
     )
     errors |= target_errors
@@ -274,13 +296,13 @@ def cohort_assign(
     """
     if organization is None:
         if by.organization is None:
-            raise ApplicationError("Choose the organization the cohort belongs to.")
+            raise ApplicationError(_("Choose the organization the cohort belongs to."))
         organization = by.organization
     if not policies.can_view_organization(by, organization):
-        raise ApplicationError("You can only assign within your own organization.")
+        raise ApplicationError(_("You can only assign within your own organization."))
     if not policies.can_assign(by):
         raise ApplicationError(
-            "Only org admins, authors and team managers can assign micromasteries."
+            _("Only org admins, authors and team managers can assign micromasteries.")
         )
     teams, people = list(teams), list(people)
     name = name.strip()
@@ -330,10 +352,14 @@ def cohort_assign(
         if cohort.micromastery_id != (micromastery.pk if micromastery else None) or (
             cohort.course_id != (course.pk if course else None)
         ):
-            message = f"There is already a cohort named “{name}” with other work: choose a name."
+            message = _(
+                "There is already a cohort named “%(name)s” with other work: choose a name."
+            ) % {"name": name}
             raise ApplicationError(message, fields={"name": [message]})
         if not policies.can_change_cohort(by, cohort):
-            message = f"“{name}” is a cohort you do not manage: choose another name."
+            message = _("“%(name)s” is a cohort you do not manage: choose another name.") % {
+                "name": name
+            }
             raise ApplicationError(message, fields={"name": [message]})
     cohort.teams.add(*teams)
     cohort.people.add(*people)
@@ -464,7 +490,12 @@ def assignment_notifications_create(membership_ids: list[int]) -> int:
     the learner's enrolment (for a course, the first micromastery of the path)."""
     memberships = list(
         CohortMembership.objects.filter(pk__in=membership_ids, removed_at__isnull=True)
-        .select_related("learner", "cohort__micromastery", "cohort__course", "cohort__assigned_by")
+        .select_related(
+            "learner__organization",
+            "cohort__micromastery",
+            "cohort__course",
+            "cohort__assigned_by",
+        )
         .prefetch_related(
             Prefetch(
                 "cohort_enrollments",
@@ -480,23 +511,45 @@ def assignment_notifications_create(membership_ids: list[int]) -> int:
             titles[cohort.pk] = cohort_title(cohort)
         rows = list(membership.cohort_enrollments.all())
         url = reverse("practice:enrollment", args=[rows[0].enrollment_id]) if rows else "/"
-        by = cohort.assigned_by.display_name if cohort.assigned_by else "Your team"
-        due = f", due {cohort.due_on:%-d %b %Y}" if cohort.due_on else ""
-        drafts.append(
-            NotificationDraft(
-                recipient=membership.learner,
-                title=f"{by} assigned you “{titles[cohort.pk]}”",
-                body=f"{cohort.name}: starts {cohort.starts_on:%-d %b %Y}{due}.",
-                url=url,
-                key=f"cohort-assigned:{membership.pk}",
+        with translation.override(person_language(membership.learner)):
+            drafts.append(
+                NotificationDraft(
+                    recipient=membership.learner,
+                    title=_assignment_title(cohort, titles[cohort.pk]),
+                    body=_assignment_dates(cohort),
+                    url=url,
+                    key=f"cohort-assigned:{membership.pk}",
+                )
             )
-        )
     return notifications_create(drafts=drafts)
+
+
+def _assignment_title(cohort: Cohort, title: str) -> str:
+    """The bell's line for an assignment, in the active language."""
+    if cohort.assigned_by is not None:
+        return _("%(person)s assigned you “%(title)s”") % {
+            "person": cohort.assigned_by.display_name,
+            "title": title,
+        }
+    return _("Your team assigned you “%(title)s”") % {"title": title}
+
+
+def _assignment_dates(cohort: Cohort) -> str:
+    # Translators: a date format (Django's "date" filter): day, short month, year.
+    day = pgettext("date format: day, short month, year", "j M Y")
+    starts = formats.date_format(cohort.starts_on, day)
+    if cohort.due_on is None:
+        return _("%(cohort)s: starts %(start)s.") % {"cohort": cohort.name, "start": starts}
+    return _("%(cohort)s: starts %(start)s, due %(due)s.") % {
+        "cohort": cohort.name,
+        "start": starts,
+        "due": formats.date_format(cohort.due_on, day),
+    }
 
 
 def _require_change(cohort: Cohort, by: User) -> None:
     if not policies.can_change_cohort(by, cohort):
-        raise ApplicationError("You can only change cohorts of the teams you manage.")
+        raise ApplicationError(_("You can only change cohorts of the teams you manage."))
 
 
 @transaction.atomic
@@ -507,10 +560,8 @@ def cohort_members_add(
     _require_change(cohort, by)
     teams, people = list(teams), list(people)
     if not teams and not people:
-        raise ApplicationError(
-            "Choose at least one team or person to add.",
-            fields={"teams": ["Choose at least one team or person to add."]},
-        )
+        message = _("Choose at least one team or person to add.")
+        raise ApplicationError(message, fields={"teams": [message]})
     _raise_if(_audience_errors(by=by, organization=cohort.organization, teams=teams, people=people))
     cohort.teams.add(*teams)
     cohort.people.add(*people)
@@ -529,11 +580,10 @@ def cohort_member_remove(*, cohort: Cohort, by: User, learner: User) -> CohortMe
         .first()
     )
     if membership is None:
-        raise ApplicationError(
-            f"{learner} is not in {cohort}.", fields={"learner": [f"{learner} is not in {cohort}."]}
-        )
+        message = _("%(person)s is not in %(cohort)s.") % {"person": learner, "cohort": cohort}
+        raise ApplicationError(message, fields={"learner": [message]})
     if not policies.can_view_person(by, learner):
-        message = f"{learner} is not in a team you manage."
+        message = _("%(person)s is not in a team you manage.") % {"person": learner}
         raise ApplicationError(message, fields={"learner": [message]})
     cohort.people.remove(learner)
     membership.removed_at = timezone.now()
@@ -594,7 +644,7 @@ def cohort_update(
     errors.pop("course", None)
     name = name.strip()
     if Cohort.objects.filter(organization=cohort.organization, name=name).exclude(pk=cohort.pk):
-        errors["name"] = ["This organization already has a cohort with this name."]
+        errors["name"] = [_("This organization already has a cohort with this name.")]
     _raise_if(errors)
     before = [getattr(cohort, field) for field in KICKOFF_FIELDS]
     kickoff_before = cohort.kickoff_at

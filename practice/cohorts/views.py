@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import policies
@@ -21,7 +22,7 @@ def _assigner(request: HttpRequest) -> User:
     user = request.user
     assert isinstance(user, User)
     if not policies.can_assign(user):
-        raise PermissionDenied("Only org admins, authors and team managers assign work.")
+        raise PermissionDenied(_("Only org admins, authors and team managers assign work."))
     return user
 
 
@@ -36,7 +37,11 @@ def assign(request: HttpRequest) -> HttpResponse:
         except ApplicationError as error:
             form_add_application_error(form, error)
         else:
-            messages.success(request, f"Assigned to {outcome.cohort}. {outcome.summary}")
+            messages.success(
+                request,
+                _("Assigned to %(cohort)s. %(summary)s")
+                % {"cohort": outcome.cohort, "summary": outcome.summary},
+            )
             return redirect("cohorts:detail", cohort_id=outcome.cohort.pk)
     return render(request, "cohorts/assign.html", {"form": form})
 
@@ -67,6 +72,8 @@ def member_remove(request: HttpRequest, cohort_id: int, learner_id: int) -> Http
         messages.error(request, error.message)
     else:
         messages.success(
-            request, f"{learner} is out of {cohort}. Their practice so far stays with them."
+            request,
+            _("%(person)s is out of %(cohort)s. Their practice so far stays with them.")
+            % {"person": learner, "cohort": cohort},
         )
     return redirect("cohorts:detail", cohort_id=cohort.pk)

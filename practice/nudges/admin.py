@@ -7,6 +7,8 @@ from typing import Any
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts import policies
 from micromastery.common.admin import OrganizationScopedAdmin
@@ -16,10 +18,12 @@ from practice.nudges.models import Nudge, NudgeStatus, OutboxMessage, TeamWebhoo
 from practice.nudges.outbox import outbox_message_resend, webhook_test_enqueue
 from practice.nudges.services import team_webhook_rotate_secret, team_webhook_save
 
-SECRET_SHOWN_ONCE = (
-    "Signing secret of {webhook}: {secret} — copy it to your receiver now; it is not shown "
-    "again (rotate it to get a new one)."
-)
+
+def secret_shown_once(webhook: TeamWebhook) -> str:
+    return gettext(
+        "Signing secret of %(webhook)s: %(secret)s — copy it to your receiver now; it is not "
+        "shown again (rotate it to get a new one)."
+    ) % {"webhook": webhook, "secret": webhook.secret}
 
 
 @admin.register(TeamWebhook)
@@ -40,11 +44,9 @@ class TeamWebhookAdmin(OrganizationScopedAdmin):
         )
         obj.pk = saved.pk
         if not change:
-            self.message_user(
-                request, SECRET_SHOWN_ONCE.format(webhook=saved, secret=saved.secret), messages.INFO
-            )
+            self.message_user(request, secret_shown_once(saved), messages.INFO)
 
-    @admin.action(description="Send a test message")
+    @admin.action(description=_("Send a test message"))
     def send_test_message(self, request: HttpRequest, queryset: QuerySet[TeamWebhook]) -> None:
         user: Any = request.user
         for webhook in queryset.select_related("team"):
@@ -55,11 +57,14 @@ class TeamWebhookAdmin(OrganizationScopedAdmin):
             else:
                 self.message_user(
                     request,
-                    f"{webhook}: a test message is on its way; its outcome is in the outbox.",
+                    gettext(
+                        "%(webhook)s: a test message is on its way; its outcome is in the outbox."
+                    )
+                    % {"webhook": webhook},
                     messages.SUCCESS,
                 )
 
-    @admin.action(description="Rotate the signing secret")
+    @admin.action(description=_("Rotate the signing secret"))
     def rotate_secret(self, request: HttpRequest, queryset: QuerySet[TeamWebhook]) -> None:
         user: Any = request.user
         for webhook in queryset.select_related("team"):
@@ -70,7 +75,7 @@ class TeamWebhookAdmin(OrganizationScopedAdmin):
             else:
                 self.message_user(
                     request,
-                    SECRET_SHOWN_ONCE.format(webhook=rotated, secret=rotated.secret),
+                    secret_shown_once(rotated),
                     messages.WARNING,
                 )
 
@@ -120,13 +125,13 @@ class OutboxMessageAdmin(OrganizationScopedAdmin):
     readonly_fields = fields
     actions = ["send_again"]
 
-    @admin.display(description="to")
+    @admin.display(description=_("to"))
     def to_display(self, message: OutboxMessage) -> str:
         if message.webhook is not None:
-            return f"{message.webhook.team} chat"
+            return gettext("%(team)s chat") % {"team": message.webhook.team}
         return message.to
 
-    @admin.action(description="Send again (failed messages)")
+    @admin.action(description=_("Send again (failed messages)"))
     def send_again(self, request: HttpRequest, queryset: QuerySet[OutboxMessage]) -> None:
         resent = 0
         for message in queryset.filter(status=NudgeStatus.FAILED):
@@ -137,8 +142,16 @@ class OutboxMessageAdmin(OrganizationScopedAdmin):
             else:
                 resent += 1
         skipped = queryset.exclude(status=NudgeStatus.FAILED).count()
-        note = f" {skipped} not failed, left alone." if skipped else ""
-        self.message_user(request, f"Sending {resent} message(s) again.{note}", messages.SUCCESS)
+        text = ngettext(
+            "Sending %(count)d message again.", "Sending %(count)d messages again.", resent
+        ) % {"count": resent}
+        if skipped:
+            text += " " + ngettext(
+                "%(count)d was not failed and is left alone.",
+                "%(count)d were not failed and are left alone.",
+                skipped,
+            ) % {"count": skipped}
+        self.message_user(request, text, messages.SUCCESS)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import ProfileForm
 from practice.nudges.channels.webhook import webhook_url_problem
@@ -24,22 +25,22 @@ class NudgePreferencesForm(ProfileForm):
         "working_days",
     ]
     subscribed = forms.BooleanField(
-        label="Send me practice nudges",
+        label=_("Send me practice nudges"),
         required=False,
-        help_text="Untick to stop every nudge, on every channel.",
+        help_text=_("Untick to stop every nudge, on every channel."),
     )
-    email_enabled = forms.BooleanField(label="By email", required=False)
-    in_app_enabled = forms.BooleanField(label="In the app (the bell)", required=False)
+    email_enabled = forms.BooleanField(label=_("By email"), required=False)
+    in_app_enabled = forms.BooleanField(label=_("In the app (the bell)"), required=False)
     webhook_enabled = forms.BooleanField(
-        label="In my team's chat (Slack or Teams)",
+        label=_("In my team's chat (Slack or Teams)"),
         required=False,
-        help_text="Only when your team has connected its chat.",
+        help_text=_("Only when your team has connected its chat."),
     )
     paused_until = forms.DateField(
-        label="Pause nudges until",
+        label=_("Pause nudges until"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        help_text="Going on holiday? No nudges up to and including this day.",
+        help_text=_("Going on holiday? No nudges up to and including this day."),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -51,10 +52,10 @@ class NudgePreferencesForm(ProfileForm):
 
 class TeamWebhookAdminForm(forms.ModelForm[TeamWebhook]):
     url = forms.URLField(
-        label="Webhook URL",
+        label=_("Webhook URL"),
         max_length=500,
         assume_scheme="https",
-        help_text="The incoming-webhook URL from Slack or Microsoft Teams.",
+        help_text=_("The incoming-webhook URL from Slack or Microsoft Teams."),
     )
 
     class Meta:

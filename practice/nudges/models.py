@@ -11,6 +11,8 @@ from datetime import date
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import Team
 from micromastery.common.models import BaseModel
@@ -18,13 +20,13 @@ from micromastery.common.outbox import MessageKind
 
 
 class NudgeKind(models.TextChoices):
-    PRACTICE_DUE = "practice_due", "Practice due"
-    START = "start_nudge", "Time to start"
-    STREAK_AT_RISK = "streak_at_risk", "Streak at risk"
-    REFRESHER_DUE = "refresher_due", "Refresher due"
-    PAYOFF_CHECKIN_DUE = "payoff_checkin_due", "Payoff check-in due"
-    DIGEST = "digest", "Several things due"
-    TEACHBACK_REMINDER = "teachback_reminder", "Teach-back reminder"
+    PRACTICE_DUE = "practice_due", _("Practice due")
+    START = "start_nudge", _("Time to start")
+    STREAK_AT_RISK = "streak_at_risk", _("Streak at risk")
+    REFRESHER_DUE = "refresher_due", _("Refresher due")
+    PAYOFF_CHECKIN_DUE = "payoff_checkin_due", _("Payoff check-in due")
+    DIGEST = "digest", _("Several things due")
+    TEACHBACK_REMINDER = "teachback_reminder", _("Teach-back reminder")
 
 
 # Appointments, not practice: planned for their exact moment, one nudge per item, outside
@@ -33,20 +35,20 @@ TIME_CRITICAL_KINDS = (NudgeKind.TEACHBACK_REMINDER,)
 
 
 class NudgeChannel(models.TextChoices):
-    EMAIL = "email", "Email"
-    IN_APP = "in_app", "In-app notification"
-    WEBHOOK = "webhook", "Team chat (Slack/Teams)"
+    EMAIL = "email", _("Email")
+    IN_APP = "in_app", _("In-app notification")
+    WEBHOOK = "webhook", _("Team chat (Slack/Teams)")
     # Outbox only: learning records for the organization's Learning Record Store.
-    XAPI = "xapi", "Learning Record Store (xAPI)"
+    XAPI = "xapi", _("Learning Record Store (xAPI)")
 
 
 class NudgeStatus(models.TextChoices):
-    PLANNED = "planned", "Planned"
-    SENDING = "sending", "Sending"
-    SENT = "sent", "Sent"
-    FAILED = "failed", "Failed"
-    CANCELLED = "cancelled", "Cancelled"
-    SUPPRESSED = "suppressed", "Suppressed"
+    PLANNED = "planned", pgettext_lazy("nudge status", "Planned")
+    SENDING = "sending", pgettext_lazy("nudge status", "Sending")
+    SENT = "sent", pgettext_lazy("nudge status", "Sent")
+    FAILED = "failed", pgettext_lazy("nudge status", "Failed")
+    CANCELLED = "cancelled", pgettext_lazy("nudge status", "Cancelled")
+    SUPPRESSED = "suppressed", pgettext_lazy("nudge status", "Suppressed")
 
 
 # A nudge in one of these states no longer counts towards the daily cap.
@@ -59,15 +61,17 @@ class NudgePreference(BaseModel):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="nudge_preference"
     )
-    email_enabled = models.BooleanField("email", default=True)
-    in_app_enabled = models.BooleanField("in-app notifications", default=True)
-    webhook_enabled = models.BooleanField("team chat (Slack or Teams)", default=True)
+    email_enabled = models.BooleanField(_("email"), default=True)
+    in_app_enabled = models.BooleanField(_("in-app notifications"), default=True)
+    webhook_enabled = models.BooleanField(_("team chat (Slack or Teams)"), default=True)
     paused_until = models.DateField(
-        null=True, blank=True, help_text="No nudges up to and including this day."
+        null=True, blank=True, help_text=_("No nudges up to and including this day.")
     )
     unsubscribed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("nudge preference")
+        verbose_name_plural = _("nudge preferences")
         db_table = "practice_nudgepreference"
 
     def __str__(self) -> str:
@@ -100,35 +104,47 @@ class Nudge(BaseModel):
     """
 
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="nudges"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="nudges",
+        verbose_name=_("recipient"),
     )
-    kind = models.CharField(max_length=24, choices=NudgeKind.choices)
-    channel = models.CharField(max_length=10, choices=NudgeChannel.choices)
+    kind = models.CharField(_("kind"), max_length=24, choices=NudgeKind.choices)
+    channel = models.CharField(_("channel"), max_length=10, choices=NudgeChannel.choices)
     # What the nudge is about, e.g. "enrollment:12:step:40"; "day" for a digest.
     subject_ref = models.CharField(max_length=120)
-    local_date = models.DateField(help_text="The recipient's own calendar day it is for.")
-    due_at = models.DateTimeField()
+    local_date = models.DateField(
+        _("local date"), help_text=_("The recipient's own calendar day it is for.")
+    )
+    due_at = models.DateTimeField(_("due at"))
     status = models.CharField(
-        max_length=10, choices=NudgeStatus.choices, default=NudgeStatus.PLANNED
+        _("status"), max_length=10, choices=NudgeStatus.choices, default=NudgeStatus.PLANNED
     )
     dedupe_key = models.CharField(max_length=200, unique=True)
     # Set by the dispatcher when it claims the nudge; a send task only acts on a nudge
     # whose token is the one it was given, so a redelivered or stale task never sends.
     claim_token = models.UUIDField(null=True, blank=True)
     lease_expires_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    last_error = models.TextField(blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    opened_at = models.DateTimeField(null=True, blank=True)
-    clicked_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    opened_at = models.DateTimeField(_("opened at"), null=True, blank=True)
+    clicked_at = models.DateTimeField(_("clicked at"), null=True, blank=True)
     payload = models.JSONField(default=dict, blank=True)
     webhook = models.ForeignKey(
-        "nudges.TeamWebhook", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "nudges.TeamWebhook",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("webhook"),
     )
 
     objects = NudgeQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("nudge")
+        verbose_name_plural = _("nudges")
         db_table = "practice_nudge"
         ordering = ["-due_at", "-pk"]
         constraints = [
@@ -188,6 +204,8 @@ class Notification(BaseModel):
     objects = NotificationQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
         db_table = "practice_notification"
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["recipient", "read_at"], name="practice_notif_unread")]
@@ -201,33 +219,38 @@ def new_webhook_secret() -> str:
 
 
 class ChatService(models.TextChoices):
-    SLACK = "slack", "Slack"
-    TEAMS = "teams", "Microsoft Teams"
+    SLACK = "slack", _("Slack")
+    TEAMS = "teams", _("Microsoft Teams")
 
 
 class TeamWebhook(BaseModel):
     """A team's incoming webhook (Slack or Microsoft Teams) that receives its nudges."""
 
-    team = models.OneToOneField(Team, on_delete=models.CASCADE, related_name="nudge_webhook")
+    team = models.OneToOneField(
+        Team, on_delete=models.CASCADE, related_name="nudge_webhook", verbose_name=_("team")
+    )
     service = models.CharField(
+        _("service"),
         max_length=8,
         choices=ChatService.choices,
         default=ChatService.SLACK,
-        help_text="Slack gets Block Kit messages, Teams an Adaptive Card.",
+        help_text=_("Slack gets Block Kit messages, Teams an Adaptive Card."),
     )
     url = models.URLField(
-        "webhook URL",
+        _("webhook URL"),
         max_length=500,
-        help_text="The incoming-webhook URL from Slack or Microsoft Teams (https).",
+        help_text=_("The incoming-webhook URL from Slack or Microsoft Teams (https)."),
     )
     secret = models.CharField(
         max_length=128,
         default=new_webhook_secret,
-        help_text="Signs each post (HMAC-SHA256 in X-Micromastery-Signature).",
+        help_text=_("Signs each post (HMAC-SHA256 in X-Micromastery-Signature)."),
     )
-    is_active = models.BooleanField(default=True)
+    is_active = models.BooleanField(_("is active"), default=True)
 
     class Meta:
+        verbose_name = _("team webhook")
+        verbose_name_plural = _("team webhooks")
         db_table = "practice_teamwebhook"
         ordering = ["team__name"]
 
@@ -252,22 +275,23 @@ class OutboxMessage(BaseModel):
         null=True,
         blank=True,
         related_name="outbox_messages",
+        verbose_name=_("recipient"),
     )
-    to = models.CharField("to", max_length=254, blank=True)
-    kind = models.CharField(max_length=24, choices=MessageKind.choices)
-    channel = models.CharField(max_length=10, choices=NudgeChannel.choices)
+    to = models.CharField(_("to"), max_length=254, blank=True)
+    kind = models.CharField(_("kind"), max_length=24, choices=MessageKind.choices)
+    channel = models.CharField(_("channel"), max_length=10, choices=NudgeChannel.choices)
     idempotency_key = models.CharField(max_length=200, unique=True)
     status = models.CharField(
-        max_length=10, choices=NudgeStatus.choices, default=NudgeStatus.PLANNED
+        _("status"), max_length=10, choices=NudgeStatus.choices, default=NudgeStatus.PLANNED
     )
-    due_at = models.DateTimeField()
+    due_at = models.DateTimeField(_("due at"))
     claim_token = models.UUIDField(null=True, blank=True)
     lease_expires_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    last_error = models.TextField("failure reason", blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    subject = models.CharField(max_length=300, blank=True)
-    text = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("failure reason"), blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    subject = models.CharField(_("subject"), max_length=300, blank=True)
+    text = models.TextField(_("text"), blank=True)
     html = models.TextField(blank=True)
     # [{"filename", "content", "mimetype"}]: the calendar file of an invitation.
     attachments = models.JSONField(default=list, blank=True)
@@ -275,10 +299,17 @@ class OutboxMessage(BaseModel):
     # The JSON body of a team chat post.
     payload = models.JSONField(default=dict, blank=True)
     webhook = models.ForeignKey(
-        TeamWebhook, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        TeamWebhook,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("webhook"),
     )
 
     class Meta:
+        verbose_name = _("outbox message")
+        verbose_name_plural = _("outbox messages")
         ordering = ["-due_at", "-pk"]
         indexes = [
             models.Index(fields=["status", "due_at"], name="nudges_outbox_due"),

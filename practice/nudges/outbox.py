@@ -21,8 +21,10 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
+from accounts.languages import person_language
 from accounts.models import User
 from micromastery.common.errors import ApplicationError
 from micromastery.common.outbox import MessageKind, OutgoingEmail, OutgoingPost, outbox_sender_for
@@ -127,17 +129,23 @@ def webhook_test_enqueue(*, webhook: TeamWebhook, by: User) -> OutboxMessage:
 
     team_webhook_require_manager(webhook.team, by)
     if not webhook.is_active:
-        raise ApplicationError("This webhook is switched off. Switch it on to test it.")
-    links = [
-        webhook_channel.ChatLink(
-            title="Run a 15-minute stand-up",
-            url=f"{settings.SITE_URL}/",
-            text="Step 1: open with the one thing that is blocked.",
+        raise ApplicationError(gettext("This webhook is switched off. Switch it on to test it."))
+    # The person who tests reads the sample, in their language.
+    with translation.override(person_language(by)):
+        links = [
+            webhook_channel.ChatLink(
+                title=gettext("Run a 15-minute stand-up"),
+                url=f"{settings.SITE_URL}/",
+                text=gettext("Step 1: open with the one thing that is blocked."),
+            )
+        ]
+        payload = webhook_channel.chat_payload(
+            webhook,
+            gettext("%(name)s, this is a test message from Micromastery")
+            % {"name": by.get_short_name()},
+            links,
         )
-    ]
-    payload = webhook_channel.chat_payload(
-        webhook, f"{by.get_short_name()}, this is a test message from Micromastery", links
-    )
+        subject = gettext("Test message")
     now = timezone.now()
     message = OutboxMessage.objects.create(
         recipient=by,
@@ -145,7 +153,7 @@ def webhook_test_enqueue(*, webhook: TeamWebhook, by: User) -> OutboxMessage:
         channel=NudgeChannel.WEBHOOK,
         idempotency_key=f"webhook-test:{webhook.pk}:{now.isoformat()}:{by.pk}",
         due_at=now,
-        subject="Test message",
+        subject=subject,
         payload=payload,
         webhook=webhook,
     )
@@ -159,7 +167,8 @@ def outbox_message_resend(*, message: OutboxMessage) -> OutboxMessage:
     message = OutboxMessage.objects.select_for_update().get(pk=message.pk)
     if message.status != NudgeStatus.FAILED:
         raise ApplicationError(
-            f"Only failed messages can be sent again; this one is {message.get_status_display()}."
+            gettext("Only failed messages can be sent again; this one is %(status)s.")
+            % {"status": message.get_status_display()}
         )
     message.status = NudgeStatus.PLANNED
     message.due_at = timezone.now()

@@ -43,6 +43,7 @@ from datetime import date, datetime, timedelta
 
 from django.db.models import Max, Q
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from accounts.models import User
 from accounts.working_hours import first_working_moment, working_day_of
@@ -179,12 +180,19 @@ def team_webhooks_of(learner_ids: Sequence[int]) -> dict[int, TeamWebhook]:
     return webhooks
 
 
+def digest_subject(count: int) -> str:
+    """The subject line of a digest, in the active language."""
+    return ngettext(
+        "%(count)d thing to practise today", "%(count)d things to practise today", count
+    ) % {"count": count}
+
+
 def nudge_content(items: Sequence[DueItem]) -> tuple[str, str, str]:
     """(kind, subject_ref, subject line) of the nudge that carries these items."""
     if len(items) == 1:
         item = items[0]
         return item.kind, item.subject_ref, f"{item.title}: {item.text}"
-    return NudgeKind.DIGEST, "day", f"{len(items)} things to practise today"
+    return NudgeKind.DIGEST, "day", digest_subject(len(items))
 
 
 def _plan_batch(learners: list[User], now: datetime) -> list[Nudge]:

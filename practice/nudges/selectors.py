@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from accounts import policies
 from accounts.models import Team, User
@@ -17,7 +18,7 @@ def notification_list(*, user: User) -> QuerySet[Notification]:
 def notification_get(*, user: User, notification_id: int) -> Notification:
     notification = policies.notifications_visible_to(user).filter(pk=notification_id).first()
     if notification is None:
-        raise Http404("No such notification.")
+        raise Http404(_("No such notification."))
     return notification
 
 
@@ -58,5 +59,5 @@ def team_webhook_get(*, viewer: User, webhook_id: int) -> TeamWebhook:
     is a 404, so that its existence is not confirmed."""
     webhook = team_webhook_list(viewer=viewer).filter(pk=webhook_id).first()
     if webhook is None:
-        raise Http404("No such team webhook.")
+        raise Http404(_("No such team webhook."))
     return webhook

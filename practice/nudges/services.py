@@ -8,6 +8,7 @@ from datetime import date, datetime, time
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import Team, User
 from accounts.services import user_update_profile
@@ -53,8 +54,8 @@ def nudge_preferences_update(
     today = today or timezone.localdate(timezone=user.zone)
     if paused_until is not None and paused_until < today:
         raise ApplicationError(
-            "A pause ends today or later. Leave the date empty to keep nudges on.",
-            fields={"paused_until": ["Choose today or a later day, or leave it empty."]},
+            _("A pause ends today or later. Leave the date empty to keep nudges on."),
+            fields={"paused_until": [_("Choose today or a later day, or leave it empty.")]},
         )
     user_update_profile(
         user=user,
@@ -194,7 +195,7 @@ def team_webhook_require_manager(team: Team, by: User) -> None:
     from practice.nudges.selectors import teams_for_webhooks
 
     if not teams_for_webhooks(viewer=by).filter(pk=team.pk).exists():
-        message = "You can only connect the chat of a team you manage."
+        message = _("You can only connect the chat of a team you manage.")
         raise ApplicationError(message, fields={"team": [message]})
 
 
@@ -207,7 +208,9 @@ def team_webhook_create(
     team_webhook_require_manager(team, by)
     url = _url_checked(url)
     if TeamWebhook.objects.filter(team=team).exists():
-        message = f"{team} already has a chat webhook: change that one instead."
+        message = _("%(team)s already has a chat webhook: change that one instead.") % {
+            "team": team
+        }
         raise ApplicationError(message, fields={"team": [message]})
     return TeamWebhook.objects.create(team=team, url=url, service=service, is_active=is_active)
 

@@ -9,10 +9,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.languages import person_language
 from accounts.models import User
 from micromastery.common.errors import ApplicationError
 from micromastery.common.forms import form_add_application_error
@@ -56,7 +59,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
             user.refresh_from_db()
             form_add_application_error(form, error)
         else:
-            messages.success(request, "Your nudge settings are saved.")
+            messages.success(request, _("Your nudge settings are saved."))
             return redirect("nudges:preferences")
     return render(request, "nudges/preferences.html", {"form": form})
 
@@ -82,7 +85,7 @@ def notification_read(request: HttpRequest, notification_id: int) -> HttpRespons
 @require_POST
 def notifications_read_all(request: HttpRequest) -> HttpResponse:
     services.notifications_mark_all_read(user=_user(request))
-    messages.success(request, "All notifications are marked as read.")
+    messages.success(request, _("All notifications are marked as read."))
     return redirect("nudges:notifications")
 
 
@@ -94,10 +97,12 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     user = User.objects.filter(pk=user_id, is_active=True).first() if user_id else None
     if user is None:
         return render(request, "nudges/unsubscribe_invalid.html", status=400)
-    if request.method == "POST":
-        services.nudges_unsubscribe(user=user)
-        return render(request, "nudges/unsubscribe_done.html", {"person": user})
-    return render(request, "nudges/unsubscribe.html", {"person": user, "token": token})
+    # Opened from an email, often without a session: the page speaks the person's language.
+    with translation.override(person_language(user)):
+        if request.method == "POST":
+            services.nudges_unsubscribe(user=user)
+            return render(request, "nudges/unsubscribe_done.html", {"person": user})
+        return render(request, "nudges/unsubscribe.html", {"person": user, "token": token})
 
 
 @require_GET

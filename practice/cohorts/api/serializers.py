@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from accounts.models import Team, User
@@ -12,13 +13,18 @@ from practice.cohorts.models import Cohort
 from practice.cohorts.selectors import CohortReport
 from practice.cohorts.services import SyncOutcome
 
-NOT_IN_ORGANIZATION = "No {kind} with id {{pk_value}} in your organization."
+NOT_IN_ORGANIZATION = {
+    "team": _("No team with id {pk_value} in your organization."),
+    "person": _("No person with id {pk_value} in your organization."),
+    "micromastery": _("No micromastery with id {pk_value} in your organization."),
+    "course": _("No course with id {pk_value} in your organization."),
+}
 
 
 def _scoped(kind: str, queryset: Any, **kwargs: Any) -> serializers.PrimaryKeyRelatedField[Any]:
     return serializers.PrimaryKeyRelatedField(
         queryset=queryset,
-        error_messages={"does_not_exist": NOT_IN_ORGANIZATION.format(kind=kind)},
+        error_messages={"does_not_exist": NOT_IN_ORGANIZATION[kind]},
         **kwargs,
     )
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import PermissionDenied
@@ -37,7 +38,7 @@ def _assigner(request: Request) -> User:
     user = request.user
     assert isinstance(user, User)
     if not policies.can_assign(user):
-        raise PermissionDenied("Only org admins, authors and team managers work with cohorts.")
+        raise PermissionDenied(_("Only org admins, authors and team managers work with cohorts."))
     return user
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from practice.nudges.models import Notification
@@ -21,4 +22,4 @@ class NotificationOutputSerializer(serializers.ModelSerializer[Notification]):
 
 
 class NotificationFilterSerializer(serializers.Serializer[Any]):
-    unread = serializers.BooleanField(required=False, help_text="Only unread notifications.")
+    unread = serializers.BooleanField(required=False, help_text=_("Only unread notifications."))

@@ -7,6 +7,8 @@ The secret is in the answer to the create and rotate-secret calls only.
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.permissions import BasePermission, IsAuthenticated
@@ -52,7 +54,7 @@ class TestMessageOutputSerializer(serializers.Serializer[dict[str, object]]):
 
 
 class ManagesTeamChats(BasePermission):
-    message = "Only org admins and team managers connect team chats."
+    message = gettext_lazy("Only org admins and team managers connect team chats.")
 
     def has_permission(self, request: Request, view: APIView) -> bool:
         user = request.user
@@ -90,7 +92,7 @@ class TeamWebhookListCreateApi(generics.ListAPIView[TeamWebhook]):
             .first()
         )
         if team is None:
-            raise serializers.ValidationError({"team": ["Choose a team you manage."]})
+            raise serializers.ValidationError({"team": [_("Choose a team you manage.")]})
         webhook = services.team_webhook_create(
             team=team,
             by=viewer,
@@ -128,7 +130,7 @@ class TeamWebhookDetailApi(APIView):
             missing = {"url", "service", "is_active"} - set(data.validated_data)
             if missing:
                 raise serializers.ValidationError(
-                    {name: ["This field is required."] for name in sorted(missing)}
+                    {name: [_("This field is required.")] for name in sorted(missing)}
                 )
         webhook = services.team_webhook_update(webhook=webhook, by=viewer, **data.validated_data)
         return Response(TeamWebhookOutputSerializer(webhook).data)

@@ -14,7 +14,9 @@ from practice.nudges.channels import (
     PermanentSendError,
     TransientSendError,
     absolute,
+    in_recipient_language,
     message_id,
+    nudge_subject,
     tracked_link,
 )
 from practice.nudges.models import Nudge
@@ -26,14 +28,23 @@ IDEMPOTENCY_HEADER = "X-Micromastery-Nudge"
 def email_message(
     nudge: Nudge, *, connection: BaseEmailBackend | None = None
 ) -> EmailMultiAlternatives:
+    """The nudge's email, in the recipient's language."""
+    with in_recipient_language(nudge):
+        return _email_message(nudge, connection=connection)
+
+
+def _email_message(
+    nudge: Nudge, *, connection: BaseEmailBackend | None = None
+) -> EmailMultiAlternatives:
     recipient = nudge.recipient
+    subject = nudge_subject(nudge)
     unsubscribe_url = absolute(
         reverse("nudges:unsubscribe", kwargs={"token": unsubscribe_token(recipient.pk)})
     )
     context = {
         "nudge": nudge,
         "recipient": recipient,
-        "subject": nudge.payload.get("subject", ""),
+        "subject": subject,
         "items": [
             {**item, "link": tracked_link(nudge.pk, index)}
             for index, item in enumerate(nudge.items)
@@ -43,7 +54,7 @@ def email_message(
         "pixel_url": absolute(reverse("nudges:opened", kwargs={"token": tracking_token(nudge.pk)})),
     }
     message = EmailMultiAlternatives(
-        subject=context["subject"],
+        subject=subject,
         body=render_to_string("nudges/email/nudge.txt", context),
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[recipient.email],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from practice.nudges.channels import in_recipient_language, nudge_subject
 from practice.nudges.models import Notification, Nudge
 from practice.nudges.tokens import tracking_token
 
@@ -11,11 +12,13 @@ def send(nudge: Nudge) -> Notification:
 
     items = nudge.items
     body = "\n".join(f"{item['title']}: {item['text']}" for item in items)
+    with in_recipient_language(nudge):
+        title = nudge_subject(nudge)
     notification, _ = Notification.objects.get_or_create(
         nudge=nudge,
         defaults={
             "recipient_id": nudge.recipient_id,
-            "title": nudge.payload.get("subject", "Time to practise"),
+            "title": title,
             "body": body,
             "url": reverse("nudges:click", kwargs={"token": tracking_token(nudge.pk)}),
         },

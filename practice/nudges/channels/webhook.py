@@ -24,11 +24,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from practice.nudges.channels import (
     MaybeDeliveredError,
     PermanentSendError,
     TransientSendError,
+    in_recipient_language,
+    nudge_subject,
     tracked_link,
 )
 from practice.nudges.models import ChatService, Nudge, TeamWebhook
@@ -50,20 +53,20 @@ def webhook_url_problem(url: str) -> str | None:
     """
     parts = urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        return "Use an http:// or https:// address, such as the one Slack or Teams gives you."
+        return _("Use an http:// or https:// address, such as the one Slack or Teams gives you.")
     if settings.NUDGE_WEBHOOK_ALLOW_PRIVATE_TARGETS:
         return None
     try:
         addresses = {info[4][0] for info in socket.getaddrinfo(parts.hostname, parts.port or 443)}
     except (socket.gaierror, UnicodeError):
-        return f"“{parts.hostname}” cannot be found. Check the address."
+        return _("“%(host)s” cannot be found. Check the address.") % {"host": parts.hostname}
     for address in addresses:
         ip = ipaddress.ip_address(str(address).split("%")[0])
         if not ip.is_global:
-            return (
-                f"“{parts.hostname}” points into a private network ({ip}); nudges can only be "
+            return _(
+                "“%(host)s” points into a private network (%(address)s); nudges can only be "
                 "posted to a public address."
-            )
+            ) % {"host": parts.hostname, "address": ip}
     return None
 
 
@@ -147,8 +150,14 @@ def chat_payload(webhook: TeamWebhook, heading: str, links: list[ChatLink]) -> d
 
 
 def nudge_chat_payload(nudge: Nudge, webhook: TeamWebhook) -> dict[str, Any]:
-    name = nudge.recipient.get_short_name()
-    heading = f"{name}, {nudge.payload.get('subject', 'time to practise')}"
+    """The chat post of a nudge, in its recipient's language (a team's chat may hold
+    people who read different languages: each nudge speaks to one of them)."""
+    with in_recipient_language(nudge):
+        # Translators: the heading of a nudge in team chat: a person's name, then what is due.
+        heading = _("%(name)s, %(subject)s") % {
+            "name": nudge.recipient.get_short_name(),
+            "subject": nudge_subject(nudge),
+        }
     links = [
         ChatLink(title=item["title"], url=tracked_link(nudge.pk, index), text=item["text"])
         for index, item in enumerate(nudge.items)
