@@ -92,7 +92,7 @@ def invitation_accept(request: HttpRequest, uidb64: str, token: str) -> HttpResp
         except ApplicationError as error:
             form_add_application_error(form, error)
         else:
-            login(request, person, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, person, backend="accounts.backends.PasswordBackend")
             messages.success(
                 request,
                 gettext("Welcome, %(name)s. Your password is set.")

@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class PracticeConfig(AppConfig):
     name = "practice"
-    verbose_name = "Practice"
+    verbose_name = _("Practice")
 
     def ready(self) -> None:
         from practice.nudge_sources import PracticeNudgeSource

@@ -11,7 +11,7 @@ from accounts.sso.selectors import password_sign_in_refusal
 class SingleSignOnRequiredBackend:
     """Stops a password sign-in of a person whose organization requires single sign-on.
 
-    Listed before ModelBackend: raising PermissionDenied ends ``authenticate()`` for every
+    Listed before the password backend: raising PermissionDenied ends ``authenticate()`` for every
     path that checks a password (sign-in page, admin sign-in, API token), so none of them
     has to remember the rule. The pages and the API ask ``password_sign_in_refusal`` first
     to say why.

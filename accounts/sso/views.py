@@ -20,7 +20,7 @@ from micromastery.common.errors import ApplicationError
 # Where to go after the provider, kept in the session across the round trip.
 NEXT_SESSION_KEY = "sso_next"
 # The session of a provider's sign-in is bound to Django's own backend, which reads it back.
-SESSION_BACKEND = "django.contrib.auth.backends.ModelBackend"
+SESSION_BACKEND = "accounts.backends.PasswordBackend"
 
 
 class SignInView(LoginView):

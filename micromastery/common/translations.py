@@ -108,6 +108,9 @@ def source_messages(root: Path) -> set[Message]:
         messages.update(_messages_in_python_code(path.read_text()))
     for path in template_sources(root):
         code = templatize(path.read_text(), origin=str(path))
+        # templatize keeps each line's place but not Python's indentation rules; its
+        # messages are single-line literals, so flush lines cannot change them.
+        code = "\n".join(line.lstrip() for line in code.splitlines())
         messages.update(_messages_in_python_code(code))
     return messages
 

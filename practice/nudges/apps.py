@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class NudgesConfig(AppConfig):
@@ -6,7 +7,7 @@ class NudgesConfig(AppConfig):
 
     name = "practice.nudges"
     label = "nudges"
-    verbose_name = "Nudges"
+    verbose_name = _("Nudges")
 
     def ready(self) -> None:
         from accounts.extensions import deactivation_hooks

@@ -155,3 +155,20 @@ def test_a_compiled_catalogue_behind_its_source_is_stale(tmp_path, settings):
         f"{translations.catalogue_path(tmp_path, 'de', 'mo')} is older than its .po: "
         "run `make messages`"
     ]
+
+
+def test_messages_of_indented_template_lines_are_found(tmp_path):
+    root = _tree(
+        tmp_path,
+        {
+            "templates/list.html": (
+                "{% load i18n %}<ul>\n  <li>\n    {% translate 'Indented' %}\n  </li>\n"
+                "      {% blocktranslate count counter=n %}One rep{% plural %}"
+                "{{ counter }} reps{% endblocktranslate %}\n</ul>\n"
+            )
+        },
+    )
+    assert translations.source_messages(root) == {
+        Message("Indented"),
+        Message("One rep", plural="%(counter)s reps"),
+    }
