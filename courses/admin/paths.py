@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import URLPattern, path, reverse
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
 from courses import services
@@ -151,7 +151,8 @@ class CourseAdmin(ServiceSavedAdminMixin, SortableAdminBase, OrganizationScopedA
                 request,
                 " ".join(
                     [
-                        gettext("“%(title)s” is not published yet.") % {"title": course.title},
+                        pgettext("a course", "“%(title)s” is not published yet.")
+                        % {"title": course.title},
                         error.message,
                     ]
                 ),
@@ -160,7 +161,7 @@ class CourseAdmin(ServiceSavedAdminMixin, SortableAdminBase, OrganizationScopedA
         else:
             self.message_user(
                 request,
-                gettext("“%(title)s” is published.") % {"title": course.title},
+                pgettext("a course", "“%(title)s” is published.") % {"title": course.title},
                 messages.SUCCESS,
             )
 
