@@ -251,7 +251,7 @@ def nudges_send(
     now = timezone.now()
     nudges = list(
         Nudge.objects.filter(pk__in=nudge_ids, status=NudgeStatus.SENDING, claim_token=token)
-        .select_related("recipient__nudge_preference", "webhook")
+        .select_related("recipient__nudge_preference", "recipient__organization", "webhook")
         .order_by("pk")
     )
     outcome.skipped = len(set(nudge_ids)) - len(nudges)

@@ -66,7 +66,7 @@ def test_one_assignment_emails_each_learner_in_their_own_language(assigned, lear
     german, french, english = (_email_to(learners[code]) for code in ("de", "fr", "en"))
     assert german.subject == "Greta Vogel hat dir zugewiesen: Run a 15-minute stand-up"
     assert "Hallo Jonas," in german.body
-    assert "Fällig: bis Ende Dienstag, 10. März 2026" in german.body
+    assert "Fällig: bis einschließlich Dienstag, 10. März 2026" in german.body
     assert "Kick-off: Dienstag, 3. März 2026, 09:30 (Europe/London), 45 Minuten" in german.body
     assert "Die Kalendereinladung ist angehängt" in german.body
 
@@ -120,7 +120,7 @@ def test_learner_home_shows_assigned_work_in_their_language(assigned, learners, 
     client.force_login(learners["de"])
     page = client.get(reverse("home")).content.decode()
     assert "Dir zugewiesen" in page
-    assert "Fällig bis Ende Dienstag, 10. März" in page
+    assert "Fällig bis einschließlich Dienstag, 10. März" in page
 
 
 @pytest.mark.parametrize(
@@ -142,7 +142,7 @@ def test_cohort_list_for_a_manager_in_their_language(
 def test_cohort_detail_and_assign_form_in_german(assigned, german_assigner, client):
     client.force_login(german_assigner)
     detail = client.get(reverse("cohorts:detail", args=[assigned.pk])).content.decode()
-    assert "Fällig bis Ende Dienstag, 10. März 2026" in detail
+    assert "Fällig bis einschließlich Dienstag, 10. März 2026" in detail
     assert "Überfällig</span> nicht begonnen" in detail
     form = client.get(reverse("cohorts:assign")).content.decode()
     assert "Name der Kohorte" in form and "Ort des Kick-offs" in form

@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+import time_machine
+from django.core import mail
 from django.urls import reverse
 from django.utils import translation
 
 from micromastery.common.outbox import MessageKind
-from practice.nudges import outbox
+from practice.nudges import dispatch, outbox, planning
 from practice.nudges.channels import in_app
 from practice.nudges.channels.email import email_message
 from practice.nudges.channels.webhook import nudge_chat_payload
@@ -23,7 +25,7 @@ from practice.nudges.models import (
 )
 from practice.nudges.tokens import unsubscribe_token
 from tests.factories import TeamFactory, TeamWebhookFactory, UserFactory
-from tests.practice.nudges.helpers import MONDAY
+from tests.practice.nudges.helpers import MONDAY, day, enrol
 
 pytestmark = pytest.mark.django_db
 
@@ -184,3 +186,19 @@ def test_outbox_admin_in_the_org_admins_language(client, organization):
     assert "Nachricht im Postausgang" in page
     assert "Erneut senden (fehlgeschlagene Nachrichten)" in page
     assert "Zuweisung an eine Kohorte" in page and "Fehlgeschlagen" in page
+
+
+def test_one_dispatch_batch_sends_each_recipient_their_own_language(people):
+    for person in people.values():
+        enrol(person)
+    planning.nudges_plan(now=day(1, 10))
+    with translation.override("de"), time_machine.travel(day(1, 10), tick=False):
+        ids, token = dispatch.nudges_claim(now=day(1, 10))
+        outcome = dispatch.nudges_send(nudge_ids=ids, token=token)
+    assert outcome.sent == 6  # email and in-app for each of the three
+    greetings = {message.to[0]: message.body.splitlines()[0] for message in mail.outbox}
+    assert greetings == {
+        people["de"].email: "Hallo Jonas,",
+        people["fr"].email: "Bonjour Camille,",
+        people["en"].email: "Hi Sam,",
+    }
