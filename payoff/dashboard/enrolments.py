@@ -88,7 +88,7 @@ def enrollment_figures(
     reach = [
         Figure(
             "enrolled",
-            _("Enrolled"),
+            pgettext("dashboard figure", "Enrolled"),
             enrolled,
             _(
                 "Enrolments (one per person and micromastery) not dropped; %(new)d of them new "
@@ -191,7 +191,7 @@ def enrollment_figures(
     ]
     mastered = Figure(
         "mastered",
-        _("Mastered"),
+        pgettext("dashboard figure", "Mastered"),
         totals["mastered_in_period"],
         _("Enrolments marked mastered in the period (%(count)d in all).")
         % {"count": totals["mastered"]},
