@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 
+from micromastery.common.forms import RenderedOnceBoundField
 from micromastery.common.models import max_length_of
 from practice.models import Enrollment, PracticeAttempt
 
@@ -120,6 +121,9 @@ class QuickLogForm(EvidenceFormMixin, forms.Form):
 
 class AttemptForm(EvidenceFormMixin, forms.Form):
     """One practice attempt. The rules (spacing, locks, future times) live in the service."""
+
+    # The step page shows it empty on every visit.
+    bound_field_class = RenderedOnceBoundField
 
     what_i_did = forms.CharField(
         label="What I did",
