@@ -5,7 +5,6 @@ from pathlib import Path
 
 from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles import finders
-from django.db.models import prefetch_related_objects
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.templatetags.static import static
@@ -15,7 +14,7 @@ from django.views.decorators.http import require_GET
 from accounts.models import User
 from accounts.selectors import team_list_managed
 from micromastery.common.health import health_report
-from payoff.selectors import before_after_map
+from payoff.selectors import before_after_measured
 from practice.cohorts.selectors import assignment_list
 from practice.selectors import learner_home
 from practice.teachback.selectors import teachback_home
@@ -27,21 +26,16 @@ def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     assert isinstance(user, User)
     practice = learner_home(learner=user)
-    enrollments = [row.enrollment for row in practice.enrollments]
-    measured = {}
-    if enrollments:
-        prefetch_related_objects(enrollments, "version__payoff_metrics")
-        measured = before_after_map(learner=user, enrollments=enrollments)
     managed_teams = list(team_list_managed(viewer=user))
     context = {
         "managed_teams": managed_teams,
         "practice": practice,
         # Before and after, only where the learner has measured something.
-        "before_after": {
-            pk: rows
-            for pk, rows in measured.items()
-            if any(row.baseline is not None or row.latest is not None for row in rows)
-        },
+        "before_after": before_after_measured(
+            learner=user, enrollments=[row.enrollment for row in practice.enrollments]
+        )
+        if practice.enrollments
+        else {},
         "teachback": teachback_home(user),
         "assigned_work": assignment_list(learner=user),
     }

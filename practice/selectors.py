@@ -155,9 +155,7 @@ def enrollment_list(
     """The learner's enrolments (not dropped unless asked) with their progress."""
     queryset = Enrollment.objects.for_learner(learner)
     queryset = queryset.filter(status__in=statuses) if statuses else queryset.current()
-    return enrollments_with_progress(
-        queryset.select_related("version", "micromastery").order_by("-created_at")
-    )
+    return enrollments_with_progress(queryset.select_related("version").order_by("-created_at"))
 
 
 def enrollment_get(*, learner: User, enrollment_id: int) -> EnrollmentWithProgress:
@@ -250,9 +248,14 @@ def practice_streak(*, learner: User, now: datetime | None = None) -> int:
 
 
 def recent_attempts(*, learner: User, limit: int = 5) -> list[PracticeAttempt]:
+    """The learner's latest attempts as a list shows them: when, which step, which
+    micromastery (only those fields)."""
     return list(
         PracticeAttempt.objects.filter(enrollment__learner=learner)
         .select_related("step", "enrollment__version")
+        .only(
+            "practiced_at", "enrollment_id", "step_id", "step__title", "enrollment__version__title"
+        )
         .order_by("-practiced_at", "-pk")[:limit]
     )
 
