@@ -8,16 +8,18 @@ from django.contrib.staticfiles import finders
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.templatetags.static import static
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from accounts.models import User
 from accounts.selectors import team_list_managed
 from micromastery.common.health import health_report
+from micromastery.home import home_sections
 from payoff.selectors import before_after_measured
 from practice.cohorts.selectors import assignment_list
 from practice.selectors import learner_home
-from practice.teachback.selectors import teachback_home
+from practice.teachback.selectors import TeachBackHome, teachback_home
 
 
 @login_required
@@ -25,19 +27,26 @@ def home(request: HttpRequest) -> HttpResponse:
     """Each person's starting point, with a section for every role they hold."""
     user = request.user
     assert isinstance(user, User)
-    practice = learner_home(learner=user)
-    managed_teams = list(team_list_managed(viewer=user))
+    now = timezone.now()
+    sections = home_sections(user=user, now=now)
+    user.organization = sections.organization  # read with the sections, for the page
+    practice = learner_home(learner=user, now=now)
     context = {
-        "managed_teams": managed_teams,
+        "unread_notifications": sections.unread_notifications,
+        "managed_teams": list(team_list_managed(viewer=user)) if sections.manages_teams else [],
         "practice": practice,
         # Before and after, only where the learner has measured something.
         "before_after": before_after_measured(
-            learner=user, enrollments=[row.enrollment for row in practice.enrollments]
+            learner=user, enrollments=[row.enrollment for row in practice.enrollments], now=now
         )
-        if practice.enrollments
+        if sections.has_measurements and practice.enrollments
         else {},
-        "teachback": teachback_home(user),
-        "assigned_work": assignment_list(learner=user),
+        "teachback": teachback_home(user, now=now)
+        if sections.has_teachbacks
+        else TeachBackHome(proposals=[], upcoming=[], to_mark=[]),
+        "assigned_work": assignment_list(learner=user, now=now)
+        if sections.has_assigned_work
+        else [],
     }
     return render(request, "home.html", context)
 

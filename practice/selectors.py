@@ -25,6 +25,7 @@ from courses.models import (
 )
 from micromastery.common.errors import ApplicationError
 from practice.models import Enrollment, EnrollmentStatus, PracticeAttempt
+from practice.nudges.selectors import notification_unread_count_expression
 from practice.progress import (
     Progress,
     StepProgress,
@@ -158,14 +159,17 @@ def enrollment_list(
     return enrollments_with_progress(queryset.select_related("version").order_by("-created_at"))
 
 
-def enrollment_get(*, learner: User, enrollment_id: int) -> EnrollmentWithProgress:
-    """One of the learner's own enrolments, or 404 (never someone else's)."""
-    enrollment = (
+def _own_enrollment(*, learner: User, enrollment_id: int) -> QuerySet[Enrollment]:
+    return (
         Enrollment.objects.for_learner(learner)
         .select_related("version", "micromastery")
         .filter(pk=enrollment_id)
-        .first()
     )
+
+
+def enrollment_get(*, learner: User, enrollment_id: int) -> EnrollmentWithProgress:
+    """One of the learner's own enrolments, or 404 (never someone else's)."""
+    enrollment = _own_enrollment(learner=learner, enrollment_id=enrollment_id).first()
     if enrollment is None:
         raise Http404("No such enrolment.")
     return enrollments_with_progress([enrollment])[0]
@@ -471,6 +475,8 @@ class StepPage:
     practice_step: PracticeStep
     history: list[PracticeAttempt]
     history_total: int
+    # The learner's bell, counted with the enrolment (for the layout).
+    unread_notifications: int
 
     @property
     def blocking_step(self) -> StepProgress | None:
@@ -497,7 +503,14 @@ def step_page_get(*, learner: User, enrollment_id: int, step_id: int) -> StepPag
     The history shows the latest ``STEP_HISTORY_LIMIT`` attempts in full; the progress
     counts every attempt in the database.
     """
-    row = enrollment_get(learner=learner, enrollment_id=enrollment_id)
+    enrollment = (
+        _own_enrollment(learner=learner, enrollment_id=enrollment_id)
+        .annotate(unread_notifications=notification_unread_count_expression(user=learner))
+        .first()
+    )
+    if enrollment is None:
+        raise Http404("No such enrolment.")
+    row = enrollments_with_progress([enrollment])[0]
     step = row.progress.step_by_id(step_id)
     if step is None:
         raise Http404("This step is not part of your version of the micromastery.")
@@ -518,6 +531,7 @@ def step_page_get(*, learner: User, enrollment_id: int, step_id: int) -> StepPag
         practice_step=practice_step,
         history=history,
         history_total=step.attempts_total,
+        unread_notifications=enrollment.unread_notifications,
     )
 
 

@@ -282,5 +282,6 @@ def step_practice(request: HttpRequest, enrollment_id: int, step_id: int) -> Htt
         "form": form,
         "now": timezone.now(),
         "is_dropped": enrollment.status == EnrollmentStatus.DROPPED,
+        "unread_notifications": page.unread_notifications,
     }
     return render(request, "practice/step.html", context)

@@ -650,18 +650,20 @@ def test_learner_pages_query_counts_do_not_grow(
     )
     client.force_login(learner)
     with time_machine.travel(START, tick=False):
-        # Every page also counts the unread notifications for the bell in the layout.
-        # Session, user, organization, teams, enrolments + steps with their attempts counted
-        # in the database, streak, recent, assigned work, teach-backs, measurements (the
-        # payoff metrics only where something is measured, see test_before_after_pages).
-        with django_assert_num_queries(12):
+        # Every page also counts the unread notifications for the bell in the layout; home
+        # counts them in the query that asks which of its sections have anything to show
+        # (with the organization's name). Session, user, sections, enrolments, steps with
+        # their attempts counted in the database, streak, recent (teams, teach-backs,
+        # assigned work and payoff only when there are some: see their own tests).
+        with django_assert_num_queries(7):
             assert client.get(reverse("home")).status_code == 200
         # Session, user, topics, versions + their topics, my enrolments.
         with django_assert_num_queries(7):
             assert client.get(reverse("practice:catalog")).status_code == 200
-        # Session, user, enrolment + steps with their attempts counted, this step's history
-        # (payoff metrics only once the micromastery is complete).
-        with django_assert_num_queries(6):
+        # Session, user, enrolment (with the bell's count) + steps with their attempts
+        # counted, this step's history (payoff metrics only once the micromastery is
+        # complete).
+        with django_assert_num_queries(5):
             assert client.get(step_url(enrollment, step)).status_code == 200
 
 
