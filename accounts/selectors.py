@@ -8,11 +8,15 @@ from accounts import policies
 from accounts.models import Team, User
 
 
+def teams_managed(*, viewer: User) -> QuerySet[Team]:
+    """The teams the viewer manages in their own organization."""
+    return Team.objects.managed_by(viewer).filter(organization__users=viewer)
+
+
 def team_list_managed(*, viewer: User) -> QuerySet[Team]:
     """The teams the viewer manages in their own organization, with member counts."""
     return (
-        Team.objects.managed_by(viewer)
-        .filter(organization__users=viewer)
+        teams_managed(viewer=viewer)
         .annotate(member_count=Count("members", distinct=True))
         .order_by("name")
     )

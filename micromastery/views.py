@@ -5,10 +5,10 @@ from pathlib import Path
 
 from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles import finders
-from django.db.models import prefetch_related_objects
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.templatetags.static import static
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -16,10 +16,11 @@ from django.views.decorators.http import require_GET
 from accounts.models import User
 from accounts.selectors import team_list_managed
 from micromastery.common.health import health_report
-from payoff.selectors import before_after_map
+from micromastery.home import home_sections
+from payoff.selectors import before_after_measured
 from practice.cohorts.selectors import assignment_list
 from practice.selectors import learner_home
-from practice.teachback.selectors import teachback_home
+from practice.teachback.selectors import TeachBackHome, teachback_home
 
 
 @login_required
@@ -27,24 +28,26 @@ def home(request: HttpRequest) -> HttpResponse:
     """Each person's starting point, with a section for every role they hold."""
     user = request.user
     assert isinstance(user, User)
-    practice = learner_home(learner=user)
-    enrollments = [row.enrollment for row in practice.enrollments]
-    measured = {}
-    if enrollments:
-        prefetch_related_objects(enrollments, "version__payoff_metrics")
-        measured = before_after_map(learner=user, enrollments=enrollments)
-    managed_teams = list(team_list_managed(viewer=user))
+    now = timezone.now()
+    sections = home_sections(user=user, now=now)
+    user.organization = sections.organization  # read with the sections, for the page
+    practice = learner_home(learner=user, now=now)
     context = {
-        "managed_teams": managed_teams,
+        "unread_notifications": sections.unread_notifications,
+        "managed_teams": list(team_list_managed(viewer=user)) if sections.manages_teams else [],
         "practice": practice,
         # Before and after, only where the learner has measured something.
-        "before_after": {
-            pk: rows
-            for pk, rows in measured.items()
-            if any(row.baseline is not None or row.latest is not None for row in rows)
-        },
-        "teachback": teachback_home(user),
-        "assigned_work": assignment_list(learner=user),
+        "before_after": before_after_measured(
+            learner=user, enrollments=[row.enrollment for row in practice.enrollments], now=now
+        )
+        if sections.has_measurements and practice.enrollments
+        else {},
+        "teachback": teachback_home(user, now=now)
+        if sections.has_teachbacks
+        else TeachBackHome(proposals=[], upcoming=[], to_mark=[]),
+        "assigned_work": assignment_list(learner=user, now=now)
+        if sections.has_assigned_work
+        else [],
     }
     return render(request, "home.html", context)
 

@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.db.models import (
     Prefetch,
     QuerySet,
+    prefetch_related_objects,
 )
 from django.utils import timezone
 
@@ -53,16 +54,52 @@ def before_after_map(
 
     ``enrollments`` come with ``version__payoff_metrics`` prefetched (or one query each).
     """
+    ids = [enrollment.pk for enrollment in enrollments if enrollment.learner_id == learner.pk]
+    measurements = list(
+        PayoffMeasurement.objects.filter(enrollment_id__in=ids).order_by("measured_at", "pk")
+    )
+    return _before_after(
+        enrollments=[enrollment for enrollment in enrollments if enrollment.pk in ids],
+        measurements=measurements,
+        now=now or timezone.now(),
+    )
+
+
+def before_after_measured(
+    *, learner: User, enrollments: list[Enrollment], now: datetime | None = None
+) -> dict[int, list[BeforeAfter]]:
+    """``before_after_map`` of the enrolments where the learner measured something (a
+    baseline or a later value), as the home page shows them: one query while nothing is
+    measured, then the metrics and skipped baselines of the measured enrolments only."""
+    ids = [enrollment.pk for enrollment in enrollments if enrollment.learner_id == learner.pk]
+    measurements = list(
+        PayoffMeasurement.objects.filter(enrollment_id__in=ids).order_by("measured_at", "pk")
+    )
+    measured = {measurement.enrollment_id for measurement in measurements}
+    enrollments = [enrollment for enrollment in enrollments if enrollment.pk in measured]
+    if not enrollments:
+        return {}
+    prefetch_related_objects(enrollments, "version__payoff_metrics")
+    rows = _before_after(
+        enrollments=enrollments, measurements=measurements, now=now or timezone.now()
+    )
+    return {
+        pk: metric_rows
+        for pk, metric_rows in rows.items()
+        if any(row.baseline is not None or row.latest is not None for row in metric_rows)
+    }
+
+
+def _before_after(
+    *, enrollments: list[Enrollment], measurements: list[PayoffMeasurement], now: datetime
+) -> dict[int, list[BeforeAfter]]:
     from payoff.models import BaselineSkip
     from payoff.rollups import metric_change
 
-    now = now or timezone.now()
-    ids = [enrollment.pk for enrollment in enrollments if enrollment.learner_id == learner.pk]
+    ids = [enrollment.pk for enrollment in enrollments]
     baselines: dict[tuple[int, int], Decimal] = {}
     latest: dict[tuple[int, int], PayoffMeasurement] = {}
-    for measurement in PayoffMeasurement.objects.filter(enrollment_id__in=ids).order_by(
-        "measured_at", "pk"
-    ):
+    for measurement in measurements:
         key = (measurement.enrollment_id, measurement.metric_id)
         if measurement.kind == MeasurementKind.BASELINE:
             baselines[key] = measurement.value
@@ -73,8 +110,6 @@ def before_after_map(
     )
     result: dict[int, list[BeforeAfter]] = {}
     for enrollment in enrollments:
-        if enrollment.pk not in ids:
-            continue
         rows = []
         for metric in enrollment.version.payoff_metrics.all():
             key = (enrollment.pk, metric.pk)

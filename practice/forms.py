@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from micromastery.common.forms import RenderedOnceBoundField
 from micromastery.common.models import max_length_of
 from practice.models import Enrollment, PracticeAttempt
 
@@ -125,6 +126,9 @@ class QuickLogForm(EvidenceFormMixin, forms.Form):
 
 class AttemptForm(EvidenceFormMixin, forms.Form):
     """One practice attempt. The rules (spacing, locks, future times) live in the service."""
+
+    # The step page shows it empty on every visit.
+    bound_field_class = RenderedOnceBoundField
 
     what_i_did = forms.CharField(
         label=_("What I did"),

@@ -18,8 +18,8 @@ The rules, in one place:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -42,6 +42,18 @@ class AttemptLike(Protocol):
     is_refresher: bool
 
 
+@dataclass(frozen=True)
+class StepTally:
+    """What the rules read of one step's attempts: counted from the rows
+    (``tally_attempts``) or by the database (``practice.selectors``), the same numbers."""
+
+    attempts: int = 0
+    repetitions: int = 0
+    last_repetition_at: datetime | None = None
+    refreshers: int = 0
+    last_refresher_at: datetime | None = None
+
+
 @dataclass
 class StepProgress:
     step: StepLike
@@ -50,7 +62,7 @@ class StepProgress:
     repetitions_required: int
     unlocked: bool
     last_repetition_at: datetime | None
-    attempts: list[AttemptLike] = field(default_factory=list)
+    attempts_total: int = 0  # every attempt on the step, counted or not
 
     @property
     def done(self) -> bool:
@@ -141,6 +153,27 @@ class Progress:
         return next((step for step in self.steps if step.step.pk == step_id), None)
 
 
+def tally_attempts(attempts: Iterable[AttemptLike]) -> dict[int, StepTally]:
+    """Each step's tally, by step id, from its attempts (any order)."""
+    by_step: dict[int, list[AttemptLike]] = {}
+    for attempt in attempts:
+        by_step.setdefault(attempt.step_id, []).append(attempt)
+    tallies = {}
+    for step_id, step_attempts in by_step.items():
+        repetitions = [
+            attempt.practiced_at for attempt in step_attempts if attempt.counts_as_repetition
+        ]
+        refreshers = [attempt.practiced_at for attempt in step_attempts if attempt.is_refresher]
+        tallies[step_id] = StepTally(
+            attempts=len(step_attempts),
+            repetitions=len(repetitions),
+            last_repetition_at=max(repetitions, default=None),
+            refreshers=len(refreshers),
+            last_refresher_at=max(refreshers, default=None),
+        )
+    return tallies
+
+
 def progress_compute(
     *,
     steps: Sequence[StepLike],
@@ -148,33 +181,42 @@ def progress_compute(
     completed_at: datetime | None = None,
 ) -> Progress:
     """Progress of one enrolment from its version's steps and its attempts (any order)."""
-    ordered_steps = sorted(steps, key=lambda step: (step.order, step.pk))
-    by_step: dict[int, list[AttemptLike]] = {step.pk: [] for step in ordered_steps}
-    refreshers: list[AttemptLike] = []
-    for attempt in sorted(attempts, key=lambda attempt: attempt.practiced_at):
-        by_step.setdefault(attempt.step_id, []).append(attempt)
-        if attempt.is_refresher:
-            refreshers.append(attempt)
+    return progress_from_tallies(
+        steps=steps, tallies=tally_attempts(attempts), completed_at=completed_at
+    )
 
+
+def progress_from_tallies(
+    *,
+    steps: Sequence[StepLike],
+    tallies: Mapping[int, StepTally],
+    completed_at: datetime | None = None,
+) -> Progress:
+    """Progress of one enrolment from its version's steps and each step's tally (by step id);
+    the rules of this module's docstring, in one place."""
+    ordered_steps = sorted(steps, key=lambda step: (step.order, step.pk))
+    empty = StepTally()
     result: list[StepProgress] = []
     previous_done = True
     for number, step in enumerate(ordered_steps, start=1):
-        step_attempts = by_step[step.pk]
-        repetitions = [attempt for attempt in step_attempts if attempt.counts_as_repetition]
+        tally = tallies.get(step.pk, empty)
         progress = StepProgress(
             step=step,
             number=number,
-            repetitions_done=len(repetitions),
+            repetitions_done=tally.repetitions,
             repetitions_required=step.repetitions_required,
             unlocked=previous_done,
-            last_repetition_at=repetitions[-1].practiced_at if repetitions else None,
-            attempts=list(reversed(step_attempts)),
+            last_repetition_at=tally.last_repetition_at,
+            attempts_total=tally.attempts,
         )
         result.append(progress)
         previous_done = previous_done and progress.done
+    refresher_times = [
+        tally.last_refresher_at for tally in tallies.values() if tally.last_refresher_at
+    ]
     return Progress(
         steps=result,
         completed_at=completed_at,
-        refreshers_done=len(refreshers),
-        last_refresher_at=refreshers[-1].practiced_at if refreshers else None,
+        refreshers_done=sum(tally.refreshers for tally in tallies.values()),
+        last_refresher_at=max(refresher_times, default=None),
     )

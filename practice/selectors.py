@@ -6,8 +6,9 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import cached_property
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, FilteredRelation, Max, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -25,7 +26,14 @@ from courses.models import (
 )
 from micromastery.common.errors import ApplicationError
 from practice.models import Enrollment, EnrollmentStatus, PracticeAttempt
-from practice.progress import Progress, StepProgress, progress_compute
+from practice.nudges.selectors import notification_unread_count_expression
+from practice.progress import (
+    Progress,
+    StepProgress,
+    StepTally,
+    progress_compute,
+    progress_from_tallies,
+)
 
 PROGRESS_ATTEMPT_FIELDS = (
     "pk",
@@ -57,7 +65,9 @@ class PractiseItem:
 
 
 def enrollments_with_progress_prefetch(queryset: QuerySet[Enrollment]) -> QuerySet[Enrollment]:
-    """The enrolments with what ``enrollment_progress_of`` reads, in a fixed number of queries."""
+    """The enrolments with their attempts, for ``enrollment_progress_of``: what needs the
+    attempts themselves (nudge planning reads the days practised). Pages and the API count
+    in the database instead (``enrollments_with_progress``)."""
     return queryset.select_related("version", "micromastery").prefetch_related(
         Prefetch("version__steps", queryset=PracticeStep.objects.order_by("order", "pk")),
         Prefetch(
@@ -77,28 +87,93 @@ def enrollment_progress_of(enrollment: Enrollment) -> Progress:
     )
 
 
+def _steps_tallied(
+    enrollments: list[Enrollment],
+) -> dict[int, list[tuple[PracticeStep, StepTally]]]:
+    """The steps of the enrolments' versions, by version id, each with the tally of the
+    enrolment's attempts on it: one query, one row per step, however many attempts.
+
+    The enrolments are one learner's, who has one enrolment per micromastery, so a step's
+    attempts among them are those of the one enrolment on its version.
+    """
+    if not enrollments:
+        return {}
+    repetition = Q(mine__counts_as_repetition=True)
+    refresher = Q(mine__is_refresher=True)
+    steps = (
+        PracticeStep.objects.filter(
+            version_id__in={enrollment.version_id for enrollment in enrollments}
+        )
+        .annotate(
+            mine=FilteredRelation(
+                "attempts",
+                condition=Q(
+                    attempts__enrollment_id__in=[enrollment.pk for enrollment in enrollments]
+                ),
+            )
+        )
+        .annotate(
+            tally_attempts=Count("mine"),
+            tally_repetitions=Count("mine", filter=repetition),
+            tally_last_repetition_at=Max("mine__practiced_at", filter=repetition),
+            tally_refreshers=Count("mine", filter=refresher),
+            tally_last_refresher_at=Max("mine__practiced_at", filter=refresher),
+        )
+        .order_by("order", "pk")
+    )
+    by_version: dict[int, list[tuple[PracticeStep, StepTally]]] = {}
+    for step in steps:
+        tally = StepTally(
+            attempts=step.tally_attempts,
+            repetitions=step.tally_repetitions,
+            last_repetition_at=step.tally_last_repetition_at,
+            refreshers=step.tally_refreshers,
+            last_refresher_at=step.tally_last_refresher_at,
+        )
+        by_version.setdefault(step.version_id, []).append((step, tally))
+    return by_version
+
+
+def enrollments_with_progress(enrollments: Iterable[Enrollment]) -> list[EnrollmentWithProgress]:
+    """The progress of enrolments of one learner (loaded with their version), counted in
+    the database: one query for them all."""
+    enrollments = list(enrollments)
+    steps = _steps_tallied(enrollments)
+    rows = []
+    for enrollment in enrollments:
+        tallied = steps.get(enrollment.version_id, [])
+        progress = progress_from_tallies(
+            steps=[step for step, _ in tallied],
+            tallies={step.pk: tally for step, tally in tallied},
+            completed_at=enrollment.completed_at,
+        )
+        rows.append(EnrollmentWithProgress(enrollment, progress))
+    return rows
+
+
 def enrollment_list(
     *, learner: User, statuses: tuple[str, ...] | None = None
 ) -> list[EnrollmentWithProgress]:
     """The learner's enrolments (not dropped unless asked) with their progress."""
     queryset = Enrollment.objects.for_learner(learner)
     queryset = queryset.filter(status__in=statuses) if statuses else queryset.current()
-    return [
-        EnrollmentWithProgress(enrollment, enrollment_progress_of(enrollment))
-        for enrollment in enrollments_with_progress_prefetch(queryset.order_by("-created_at"))
-    ]
+    return enrollments_with_progress(queryset.select_related("version").order_by("-created_at"))
+
+
+def _own_enrollment(*, learner: User, enrollment_id: int) -> QuerySet[Enrollment]:
+    return (
+        Enrollment.objects.for_learner(learner)
+        .select_related("version", "micromastery")
+        .filter(pk=enrollment_id)
+    )
 
 
 def enrollment_get(*, learner: User, enrollment_id: int) -> EnrollmentWithProgress:
     """One of the learner's own enrolments, or 404 (never someone else's)."""
-    enrollment = (
-        enrollments_with_progress_prefetch(Enrollment.objects.for_learner(learner))
-        .filter(pk=enrollment_id)
-        .first()
-    )
+    enrollment = _own_enrollment(learner=learner, enrollment_id=enrollment_id).first()
     if enrollment is None:
         raise Http404(gettext("No such enrolment."))
-    return EnrollmentWithProgress(enrollment, enrollment_progress_of(enrollment))
+    return enrollments_with_progress([enrollment])[0]
 
 
 def step_attempts(*, enrollment: Enrollment, step: PracticeStep) -> QuerySet[PracticeAttempt]:
@@ -178,9 +253,14 @@ def practice_streak(*, learner: User, now: datetime | None = None) -> int:
 
 
 def recent_attempts(*, learner: User, limit: int = 5) -> list[PracticeAttempt]:
+    """The learner's latest attempts as a list shows them: when, which step, which
+    micromastery (only those fields)."""
     return list(
         PracticeAttempt.objects.filter(enrollment__learner=learner)
         .select_related("step", "enrollment__version")
+        .only(
+            "practiced_at", "enrollment_id", "step_id", "step__title", "enrollment__version__title"
+        )
         .order_by("-practiced_at", "-pk")[:limit]
     )
 
@@ -353,7 +433,8 @@ def micromastery_page_get(*, viewer: User, micromastery_id: int) -> Micromastery
     if micromastery is None:
         raise Http404(gettext("No such micromastery."))
     enrollment = (
-        enrollments_with_progress_prefetch(Enrollment.objects.for_learner(viewer))
+        Enrollment.objects.for_learner(viewer)
+        .select_related("version", "micromastery")
         .filter(micromastery=micromastery)
         .first()
     )
@@ -370,11 +451,7 @@ def micromastery_page_get(*, viewer: User, micromastery_id: int) -> Micromastery
         raise Http404(gettext("This micromastery is not published."))
     version = _with_elements(MicromasteryVersion.objects.filter(pk=version_id)).get()
     return MicromasteryPage(
-        micromastery,
-        version,
-        EnrollmentWithProgress(enrollment, enrollment_progress_of(enrollment))
-        if enrollment
-        else None,
+        micromastery, version, enrollments_with_progress([enrollment])[0] if enrollment else None
     )
 
 
@@ -399,12 +476,23 @@ class StepPage:
     practice_step: PracticeStep
     history: list[PracticeAttempt]
     history_total: int
-    payoff_metrics: list[PayoffMetric]
+    # The learner's bell, counted with the enrolment (for the layout).
+    unread_notifications: int
 
     @property
     def blocking_step(self) -> StepProgress | None:
         """For a locked step: the step to finish first."""
         return None if self.step.unlocked else self.row.progress.current_step
+
+    @cached_property
+    def payoff_metrics(self) -> list[PayoffMetric]:
+        """The version's payoff metrics, read only by a page that shows them (once the
+        micromastery is complete)."""
+        return list(
+            PayoffMetric.objects.filter(version_id=self.row.enrollment.version_id).order_by(
+                "order", "pk"
+            )
+        )
 
 
 STEP_HISTORY_LIMIT = 20
@@ -414,30 +502,37 @@ def step_page_get(*, learner: User, enrollment_id: int, step_id: int) -> StepPag
     """One step of the learner's own enrolment, with its latest attempts, or 404.
 
     The history shows the latest ``STEP_HISTORY_LIMIT`` attempts in full; the progress
-    uses every attempt (only the fields the rules need).
+    counts every attempt in the database.
     """
-    row = enrollment_get(learner=learner, enrollment_id=enrollment_id)
+    enrollment = (
+        _own_enrollment(learner=learner, enrollment_id=enrollment_id)
+        .annotate(unread_notifications=notification_unread_count_expression(user=learner))
+        .first()
+    )
+    if enrollment is None:
+        raise Http404(gettext("No such enrolment."))
+    row = enrollments_with_progress([enrollment])[0]
     step = row.progress.step_by_id(step_id)
     if step is None:
         raise Http404(gettext("This step is not part of your version of the micromastery."))
-    history = list(
-        PracticeAttempt.objects.filter(enrollment=row.enrollment, step_id=step_id).order_by(
-            "-practiced_at", "-pk"
-        )[:STEP_HISTORY_LIMIT]
+    practice_step = step.step
+    assert isinstance(practice_step, PracticeStep)
+    history = (
+        list(
+            PracticeAttempt.objects.filter(enrollment=row.enrollment, step_id=step_id).order_by(
+                "-practiced_at", "-pk"
+            )[:STEP_HISTORY_LIMIT]
+        )
+        if step.attempts_total
+        else []
     )
     return StepPage(
         row=row,
         step=step,
-        practice_step=next(
-            candidate for candidate in row.enrollment.version.steps.all() if candidate.pk == step_id
-        ),
+        practice_step=practice_step,
         history=history,
-        history_total=len(step.attempts),
-        payoff_metrics=list(
-            PayoffMetric.objects.filter(version_id=row.enrollment.version_id).order_by(
-                "order", "pk"
-            )
-        ),
+        history_total=step.attempts_total,
+        unread_notifications=enrollment.unread_notifications,
     )
 
 
@@ -476,15 +571,7 @@ def enrollment_queryset(*, learner: User, status: str | None = None) -> QuerySet
     ``enrollments_with_progress`` (not dropped unless asked for by status)."""
     queryset = Enrollment.objects.for_learner(learner)
     queryset = queryset.filter(status=status) if status else queryset.current()
-    return enrollments_with_progress_prefetch(queryset.order_by("-created_at", "-pk"))
-
-
-def enrollments_with_progress(enrollments: Iterable[Enrollment]) -> list[EnrollmentWithProgress]:
-    """Progress of enrolments fetched from ``enrollment_queryset`` (no further queries)."""
-    return [
-        EnrollmentWithProgress(enrollment, enrollment_progress_of(enrollment))
-        for enrollment in enrollments
-    ]
+    return queryset.select_related("version", "micromastery").order_by("-created_at", "-pk")
 
 
 def enrollment_without_progress_get(*, learner: User, enrollment_id: int) -> Enrollment:

@@ -283,12 +283,13 @@ def step_practice(request: HttpRequest, enrollment_id: int, step_id: int) -> Htt
         "enrollment": enrollment,
         "version": enrollment.version,
         "progress": page.row.progress,
-        "completion_cards": completion_cards(enrollment=enrollment, learner=enrollment.learner)
+        "completion_cards": completion_cards(enrollment=enrollment, learner=learner)
         if page.row.progress.is_complete
         else "",
         "step": page.step,
         "form": form,
         "now": timezone.now(),
         "is_dropped": enrollment.status == EnrollmentStatus.DROPPED,
+        "unread_notifications": page.unread_notifications,
     }
     return render(request, "practice/step.html", context)

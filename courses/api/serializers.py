@@ -31,17 +31,22 @@ from courses.services import (
     version_part_count_errors,
 )
 from micromastery.common.api import StrictFieldsMixin
-from micromastery.common.markdown import render_markdown
+from micromastery.common.markdown import markdown_of
 from micromastery.common.models import max_length_of
 
 
 @extend_schema_field(OpenApiTypes.STR)
 class MarkdownHTMLField(serializers.ReadOnlyField):
     """Author Markdown rendered to sanitized HTML: no scripts, event handlers or
-    ``javascript:`` links reach a client that shows it."""
+    ``javascript:`` links reach a client that shows it. ``source`` names the Markdown
+    field; published content answers with the HTML stored when it was published."""
+
+    def __init__(self, *, source: str, **kwargs: Any) -> None:
+        self.markdown_field = source
+        super().__init__(source="*", **kwargs)
 
     def to_representation(self, value: Any) -> str:
-        return str(render_markdown(value))
+        return str(markdown_of(value, self.markdown_field))
 
 
 def _text(source: str) -> serializers.CharField:

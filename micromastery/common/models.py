@@ -54,3 +54,14 @@ class Heartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} at {self.beat_at:%Y-%m-%d %H:%M:%S}"
+
+
+class SubqueryCount(models.Subquery):
+    """How many rows a queryset has, as an expression: a page folds a count into a query
+    it makes anyway instead of asking the database once more."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) _counted)"
+    output_field = models.IntegerField()
+
+    def __init__(self, queryset: models.QuerySet[Any], **extra: Any) -> None:
+        super().__init__(queryset.order_by().values("pk"), **extra)

@@ -63,6 +63,11 @@ def _title(cohort: Cohort, enrollments: list[Enrollment]) -> str:
     return cohort_title(cohort)
 
 
+def assignment_memberships(*, learner: User) -> QuerySet[CohortMembership]:
+    """The cohorts the learner is in now: where their assigned work comes from."""
+    return CohortMembership.objects.filter(learner=learner, removed_at__isnull=True)
+
+
 def assignment_list(*, learner: User, now: datetime | None = None) -> list[AssignedWork]:
     """The learner's assigned work: overdue first, then by due date, finished work last.
 
@@ -71,7 +76,7 @@ def assignment_list(*, learner: User, now: datetime | None = None) -> list[Assig
     """
     now = now or timezone.now()
     memberships = (
-        CohortMembership.objects.filter(learner=learner, removed_at__isnull=True)
+        assignment_memberships(learner=learner)
         .select_related(
             "cohort__micromastery",
             "cohort__course",

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from accounts import policies
 from accounts.models import Team, User
+from micromastery.common.models import SubqueryCount
 from practice.nudges.models import Notification, Nudge, NudgePreference, TeamWebhook
 
 
@@ -22,8 +23,19 @@ def notification_get(*, user: User, notification_id: int) -> Notification:
     return notification
 
 
+def _notifications_unread(*, user: User) -> QuerySet[Notification]:
+    return policies.notifications_visible_to(user).filter(read_at__isnull=True)
+
+
 def notification_unread_count(*, user: User) -> int:
-    return policies.notifications_visible_to(user).filter(read_at__isnull=True).count()
+    return _notifications_unread(user=user).count()
+
+
+def notification_unread_count_expression(*, user: User) -> SubqueryCount:
+    """The bell's count for a page that makes a query anyway: it annotates this and hands
+    the number to its template as ``unread_notifications`` (which the layout's context
+    processor then leaves alone), one query fewer."""
+    return SubqueryCount(_notifications_unread(user=user))
 
 
 def nudge_preference_get(*, user: User) -> NudgePreference:

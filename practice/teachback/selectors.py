@@ -92,6 +92,22 @@ class TeachBackHome:
         return bool(self.proposals or self.upcoming or self.to_mark)
 
 
+def teachback_home_sessions(learner: User, *, now: datetime) -> QuerySet[TeachBackSession]:
+    """The sessions ``teachback_home`` sorts: the learner's own proposals and sessions, and
+    those they accepted or may still accept, from two weeks back."""
+    return TeachBackSession.objects.filter(
+        Q(teacher=learner)
+        | Q(
+            status=SessionStatus.SCHEDULED,
+            invites__invitee=learner,
+            invites__rsvp__in=[Rsvp.PENDING, Rsvp.ACCEPTED],
+        )
+    ).filter(
+        Q(status=SessionStatus.PROPOSED)
+        | Q(status=SessionStatus.SCHEDULED, starts_at__gte=now - ATTENDANCE_WINDOW)
+    )
+
+
 def teachback_home(learner: User, *, now: datetime | None = None) -> TeachBackHome:
     """For the home page: proposals to confirm, sessions coming up (taught or attended,
     not declined), and the learner's sessions of the last two weeks still waiting for
@@ -99,19 +115,7 @@ def teachback_home(learner: User, *, now: datetime | None = None) -> TeachBackHo
     now = now or timezone.now()
     sessions = list(
         _sessions()
-        .filter(
-            Q(teacher=learner)
-            | Q(
-                status=SessionStatus.SCHEDULED,
-                invites__invitee=learner,
-                invites__rsvp__in=[Rsvp.PENDING, Rsvp.ACCEPTED],
-            )
-        )
-        .filter(
-            Q(status=SessionStatus.PROPOSED)
-            | Q(status=SessionStatus.SCHEDULED, starts_at__gte=now - ATTENDANCE_WINDOW)
-        )
-        .distinct()
+        .filter(pk__in=teachback_home_sessions(learner, now=now).values("pk"))
         .order_by("starts_at", "pk")
     )
     proposals, upcoming, to_mark = [], [], []

@@ -44,3 +44,29 @@ def test_colleague_never_sees_someone_elses_before_after(client, organization, m
     client.force_login(colleague)
     assert client.get(reverse("practice:enrollment", args=[measured.pk])).status_code == 404
     assert ">42<" not in client.get(reverse("home")).content.decode()
+
+
+def test_home_reads_payoff_metrics_only_of_measured_enrolments(
+    client, organization, learner, measured, django_assert_num_queries
+):
+    client.force_login(learner)
+    with django_assert_num_queries(10) as few:
+        content = client.get(reverse("home")).content.decode()
+    assert ">42<" in content
+    # More enrolments, measured or not: the same queries (the metrics of the measured ones
+    # and their skipped baselines come in one query each).
+    for index in range(3):
+        version = published_version(organization, title=f"Skill {index}")
+        enrollment = practice_services.enrollment_create(
+            learner=learner, micromastery=version.micromastery
+        )
+        if index:
+            baseline_record(
+                enrollment=enrollment,
+                metric=version.payoff_metrics.get(),
+                value=Decimal("7"),
+                by=learner,
+            )
+    with django_assert_num_queries(len(few.captured_queries)):
+        content = client.get(reverse("home")).content.decode()
+    assert content.count("<caption>Your payoff</caption>") == 3

@@ -650,18 +650,21 @@ def test_learner_pages_query_counts_do_not_grow(
     )
     client.force_login(learner)
     with time_machine.travel(START, tick=False):
-        # Every page also counts the unread notifications for the bell in the layout.
-        # Session, user with their organization, teams, enrolments + steps + attempts,
-        # streak, recent, assigned work, teach-backs (2), payoff metrics and measurements (3).
-        with django_assert_num_queries(14):
+        # Every page also counts the unread notifications for the bell in the layout; home
+        # counts them in the query that asks which of its sections have anything to show
+        # (with the organization's name). Session, user, sections, enrolments, steps with
+        # their attempts counted in the database, streak, recent (teams, teach-backs,
+        # assigned work and payoff only when there are some: see their own tests).
+        with django_assert_num_queries(7):
             assert client.get(reverse("home")).status_code == 200
         # Session, user with their organization, topics, versions + their topics, my
         # enrolments.
         with django_assert_num_queries(7):
             assert client.get(reverse("practice:catalog")).status_code == 200
-        # Session, user with their organization, enrolment + steps + attempts, this step's
-        # history, payoff metrics.
-        with django_assert_num_queries(8):
+        # Session, user, enrolment (with the bell's count) + steps with their attempts
+        # counted, this step's history (payoff metrics only once the micromastery is
+        # complete).
+        with django_assert_num_queries(5):
             assert client.get(step_url(enrollment, step)).status_code == 200
 
 
@@ -693,6 +696,32 @@ def test_step_page_asks_for_the_steps_evidence_and_stores_it(
 def test_step_page_reflection_asks_for_no_evidence(client, learner, enrollment, steps):
     client.force_login(learner)
     assert 'name="evidence"' not in client.get(step_url(enrollment, steps[0])).content.decode()
+
+
+def test_step_page_form_is_each_steps_own_on_every_visit(
+    client, organization, learner, enrollment, steps
+):
+    """The empty form is rendered once and reused: each page still shows its own step's
+    minutes and evidence, and a refused form keeps what was typed and says what is wrong."""
+    other = published_version(organization, title="Say no kindly", estimated_minutes=4)
+    other_enrollment = services.enrollment_create(learner=learner, micromastery=other.micromastery)
+    other_step = other.steps.order_by("order").first()
+    other_step.evidence_kind = "number"
+    other_step.save()
+    client.force_login(learner)
+    for _ in range(2):
+        page = client.get(step_url(enrollment, steps[0])).content.decode()
+        assert 'value="7"' in page
+        assert 'name="evidence"' not in page
+        page = client.get(step_url(other_enrollment, other_step)).content.decode()
+        assert 'value="4"' in page
+        assert 'name="evidence"' in page
+    refused = client.post(
+        step_url(other_enrollment, other_step), attempt_data(minutes="900", what_i_did="Said no")
+    ).content.decode()
+    assert "Said no" in refused
+    assert 'value="900"' in refused
+    assert 'aria-invalid="true"' in refused
 
 
 @pytest.mark.parametrize(

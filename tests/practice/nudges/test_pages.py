@@ -92,6 +92,22 @@ def test_notification_center_lists_only_own_and_bell_counts_unread(
     assert '30<span class="visually-hidden"> unread</span>' in page
 
 
+def test_bell_counts_own_unread_on_home_and_step_pages(client, learner, outsider):
+    """Home and the step page count the bell with a query of their own: the same number."""
+    enrollment = enrol(learner)
+    step = enrollment.version.steps.order_by("order").first()
+    read, *_ = notify(learner, 3)
+    Notification.objects.filter(pk=read.pk).update(read_at=timezone.now())
+    notify(outsider, 5)
+    client.force_login(learner)
+    pages = [reverse("home"), reverse("practice:step", args=[enrollment.pk, step.pk])]
+    for url in pages:
+        assert '2<span class="visually-hidden"> unread</span>' in client.get(url).content.decode()
+    Notification.objects.filter(recipient=learner).update(read_at=timezone.now())
+    for url in pages:
+        assert "bell-count" not in client.get(url).content.decode()
+
+
 def test_mark_read_own_only(client, learner, outsider):
     mine = notify(learner)[0]
     theirs = notify(outsider)[0]
