@@ -17,8 +17,10 @@ a previous run left instead (after migrating). Then, timed round robin
 
 The final line:
 
-- ``org_large_vs_small``, ``team_large_vs_small``: dashboard time in the large organization
-  over the small one (flat with data is 1.0);
+- ``org_large_vs_small``, ``team_large_vs_small``, ``micromastery_large_vs_small``:
+  dashboard time in the large organization over the small one (flat with data is 1.0),
+  for the whole organization, one manager's team, and one micromastery across the whole
+  organization;
 - ``org_vs_raw_sql``, ``team_vs_raw_sql``: dashboard time over the raw-SQL time for the same
   scope of the large organization (below 1: the rollups pay off).
 """
@@ -120,11 +122,12 @@ def measure(
 
     from accounts.models import User
     from bench._dashboard_raw import raw_figures
+    from courses.models import Micromastery
     from payoff.dashboard.scope import DEFAULT_PERIOD_DAYS
 
-    def page(client: Client) -> Any:
+    def page(client: Client, **query: Any) -> Any:
         def get() -> None:
-            response = client.get("/dashboard/")
+            response = client.get("/dashboard/", query)
             assert response.status_code == 200, response.status_code
 
         return get
@@ -147,6 +150,10 @@ def measure(
         manager.force_login(User.objects.get(pk=world["manager_id"]))
         cases[f"org_{slug}"] = page(admin)
         cases[f"team_{slug}"] = page(manager)
+        # One micromastery across the whole organization: 1/200 of its enrolments.
+        micromastery = Micromastery.objects.filter(organization=world["organization"]).first()
+        assert micromastery is not None
+        cases[f"micromastery_{slug}"] = page(admin, micromastery=micromastery.pk)
     large = worlds["large"]
     cases["raw_org_large"] = raw(large, [])
     cases["raw_team_large"] = raw(large, [large["team_id"]])
@@ -162,6 +169,7 @@ def measure(
     return {
         "org_large_vs_small": times["org_large"] / times["org_small"],
         "team_large_vs_small": times["team_large"] / times["team_small"],
+        "micromastery_large_vs_small": times["micromastery_large"] / times["micromastery_small"],
         "org_vs_raw_sql": times["org_large"] / times["raw_org_large"],
         "team_vs_raw_sql": times["team_large"] / times["raw_team_large"],
     }
