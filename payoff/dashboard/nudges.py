@@ -34,6 +34,12 @@ def _midnight(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
 
 
+def _first_whole_day(scope: DashboardScope) -> date:
+    """The period's first whole UTC day (its start, if that is a midnight)."""
+    start = scope.start.astimezone(UTC)
+    return start.date() if start.time() == time.min else start.date() + timedelta(days=1)
+
+
 def _whole_organization_counts(scope: DashboardScope) -> dict[str, int]:
     """Sent, opened, clicked, nudged and practised learner-days, holdout days practised.
 
@@ -43,7 +49,7 @@ def _whole_organization_counts(scope: DashboardScope) -> dict[str, int]:
     """
     start, now = scope.start.astimezone(UTC), scope.now.astimezone(UTC)
     complete_until = now - NUDGE_EFFECT_WINDOW
-    first_whole_day = start.date() if start.time() == time.min else start.date() + timedelta(1)
+    first_whole_day = _first_whole_day(scope)
     today, complete_day = now.date(), complete_until.date()
     whole_days = NudgeDayRollup.objects.filter(
         organization_id=scope.organization_id,
@@ -124,11 +130,9 @@ def _counts_from_rows(
         nudged=Count("pk", filter=first),
         practised=Count("pk", filter=first & practised),
     )
-    start = scope.start.astimezone(UTC)
-    first_day = start.date() if start.time() == time.min else start.date() + timedelta(days=1)
     counts["holdout_practised"] = (
         scope.filter(HoldoutPracticeDay.objects.all())
-        .filter(day__gte=first_day, day__lt=scope.now.astimezone(UTC).date())
+        .filter(day__gte=_first_whole_day(scope), day__lt=scope.now.astimezone(UTC).date())
         .count()
     )
     return counts
@@ -163,8 +167,7 @@ def nudge_figures(scope: DashboardScope) -> list[Figure]:
     nudged_days, practised_days = counts["nudged"], counts["practised"]
     holdout_practice_days = counts["holdout_practised"]
 
-    start = scope.start.astimezone(UTC)
-    first_day = start.date() if start.time() == time.min else start.date() + timedelta(days=1)
+    first_day = _first_whole_day(scope)
     last_day = scope.now.astimezone(UTC).date() - timedelta(days=1)
     holdout = scope.filter(EnrollmentRollup.objects.filter(holdout=True))
     holdout_days = 0
