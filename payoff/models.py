@@ -195,7 +195,11 @@ class NudgeEffectRollup(models.Model):
     first_of_day = models.BooleanField(default=False)
 
     class Meta:
-        indexes = [models.Index(fields=["organization", "sent_at"])]
+        indexes = [
+            models.Index(fields=["organization", "sent_at"]),
+            # Teams, a micromastery or a cohort: the nudges of their learners only.
+            models.Index(fields=["learner", "sent_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"Effect of nudge {self.nudge_id}"
