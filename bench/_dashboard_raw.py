@@ -11,8 +11,9 @@ give the same numbers. The rules, as the dashboard states them:
   working day passes without practice;
 - results: the latest check-in in the period against the latest baseline, positive in the
   metric's good direction;
-- nudges: practice kinds sent in the period; a nudged learner-day counts once its nudge is
-  24 hours old and is practised when any of its nudges had an attempt within 24 hours;
+- nudges: practice kinds sent in the period; a nudged learner-day counts when its first
+  nudge went out in the period at least 24 hours ago, and is practised when an attempt
+  followed within 24 hours of that nudge;
   holdout: every UTC day of a holdout enrolment from enrolling to completion or yesterday.
 """
 
@@ -104,13 +105,21 @@ ENROLMENTS = (
   WHERE u.organization_id = %(org)s AND n.status = 'sent' AND n.kind <> 'payoff_checkin_due'
     AND n.sent_at >= %(start)s AND n.sent_at <= %(now)s
     AND (NOT %(limit)s OR n.recipient_id IN (SELECT user_id FROM members))
+), first_nudge AS (
+  SELECT DISTINCT ON (n.recipient_id, n.local_date) n.recipient_id, n.local_date, n.sent_at
+  FROM practice_nudge n JOIN accounts_user u ON u.id = n.recipient_id
+  WHERE u.organization_id = %(org)s AND n.status = 'sent' AND n.kind <> 'payoff_checkin_due'
+    AND n.sent_at IS NOT NULL
+    AND (NOT %(limit)s OR n.recipient_id IN (SELECT user_id FROM members))
+  ORDER BY n.recipient_id, n.local_date, n.sent_at, n.id
 ), nudged AS (
-  SELECT n.recipient_id, n.local_date, bool_or(EXISTS (
+  SELECT n.recipient_id, n.local_date, EXISTS (
     SELECT 1 FROM practice_practiceattempt a JOIN practice_enrollment e ON e.id = a.enrollment_id
     WHERE e.learner_id = n.recipient_id
       AND a.practiced_at >= n.sent_at AND a.practiced_at <= n.sent_at + interval '24 hours'
-  )) AS practised
-  FROM sent n WHERE n.sent_at <= %(now)s - interval '24 hours' GROUP BY 1, 2
+  ) AS practised
+  FROM first_nudge n
+  WHERE n.sent_at >= %(start)s AND n.sent_at <= %(now)s - interval '24 hours'
 ), holdout AS (
   SELECT s.id, (s.created_at AT TIME ZONE 'UTC')::date AS enrolled_day,
          (s.completed_at AT TIME ZONE 'UTC')::date AS completed_day

@@ -196,12 +196,52 @@ class NudgeEffectRollup(models.Model):
     learner_day = models.BigIntegerField()
     sent_at = models.DateTimeField()
     practised = models.BooleanField(default=False)
+    opened = models.BooleanField(default=False)
+    clicked = models.BooleanField(default=False)
+    # The learner-day's first sent practice nudge (earliest, then lowest id): a nudged
+    # learner-day is counted, and judged practised or not, by this one row.
+    first_of_day = models.BooleanField(default=False)
 
     class Meta:
-        indexes = [models.Index(fields=["organization", "sent_at"])]
+        indexes = [
+            models.Index(fields=["organization", "sent_at"]),
+            # Teams, a micromastery or a cohort: the nudges of their learners only.
+            models.Index(fields=["learner", "sent_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"Effect of nudge {self.nudge_id}"
+
+
+class NudgeDayRollup(models.Model):
+    """One organization's UTC day of nudging, summed from the rows above.
+
+    Practice nudges sent that day (opened, clicked), nudged learner-days whose first nudge
+    went out that day (and those practised within 24 hours of it), and holdout
+    enrolment-days practised (not dropped). The dashboard of a whole organization adds up
+    the period's whole days from here and reads only the part-days at its two ends from the
+    per-nudge rows, so its cost does not grow with the number of nudges. Recomputed for
+    the days whose nudge or holdout rows change.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    nudges_sent = models.PositiveIntegerField(default=0)
+    nudges_opened = models.PositiveIntegerField(default=0)
+    nudges_clicked = models.PositiveIntegerField(default=0)
+    nudged_days = models.PositiveIntegerField(default=0)
+    nudged_days_practised = models.PositiveIntegerField(default=0)
+    holdout_days_practised = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "day"], name="payoff_nudge_day_rollup_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Nudging on {self.day}"
 
 
 class MetricRollup(models.Model):

@@ -10,9 +10,12 @@ Five tables, each recomputed from the raw rows, never incremented:
   all of them);
 - ``HoldoutPracticeDay``: one row per holdout enrolment and UTC day with practice, up to its
   completion (the holdout side of the nudge effect);
-- ``NudgeEffectRollup``: one row per sent practice nudge, and whether its recipient
-  practised within 24 hours (the nudged side). A nudge's row is recomputed when it is sent
-  and when its recipient's attempts of the 24 hours after it arrive.
+- ``NudgeEffectRollup``: one row per sent practice nudge: opened, clicked, whether its
+  recipient practised within 24 hours (the nudged side) and whether it is its learner-day's
+  first. A nudge's row is recomputed, with the rest of its learner-day, when it is sent,
+  opened or clicked and when its recipient's attempts of the 24 hours after it arrive;
+- ``NudgeDayRollup``: the two tables above summed per organization and UTC day, recomputed
+  for the days whose rows change.
 
 Idempotency: a refresh finds the enrolments and (organization, week) buckets that new raw
 rows touch and recomputes those buckets from the raw rows, replacing what was there. Running
@@ -45,7 +48,7 @@ from django.db.models import (
     Q,
     QuerySet,
 )
-from django.db.models.functions import TruncWeek
+from django.db.models.functions import TruncDate, TruncWeek
 from django.utils import timezone
 
 from courses.models import MetricDirection, PayoffMetric, PracticeStep
@@ -55,6 +58,7 @@ from payoff.models import (
     HoldoutPracticeDay,
     MeasurementKind,
     MetricRollup,
+    NudgeDayRollup,
     NudgeEffectRollup,
     PayoffMeasurement,
     RollupWatermark,
@@ -312,6 +316,10 @@ def _compute_chunk(
     return enrollment_rows, metric_rows, holdout_rows
 
 
+# (organization, UTC day) pairs whose NudgeDayRollup row is to be recomputed.
+DayKeys = set[tuple[int, date]]
+
+
 def _holdout_signature(row: HoldoutPracticeDay) -> tuple[Any, ...]:
     return (
         row.enrollment_id,
@@ -337,12 +345,15 @@ def _metric_signature(row: MetricRollup) -> tuple[Any, ...]:
 
 
 @transaction.atomic
-def enrollment_rollups_recompute(enrollment_ids: Iterable[int]) -> int:
+def enrollment_rollups_recompute(enrollment_ids: Iterable[int], *, day_rollups: bool = True) -> int:
     """Recompute the enrolment and metric rollups of these enrolments from the raw rows.
 
     Returns how many rows were different from what was stored (drift, for the rebuild).
+    The days whose holdout rows changed are summed again unless ``day_rollups`` is false
+    (the rebuild sums every day once at the end).
     """
     drift = 0
+    touched: DayKeys = set()
     for chunk in _chunks(sorted(set(enrollment_ids)), ENROLLMENT_CHUNK):
         enrollment_rows, metric_rows, holdout_rows = _compute_chunk(chunk)
         stored = {
@@ -360,13 +371,17 @@ def enrollment_rollups_recompute(enrollment_ids: Iterable[int]) -> int:
             _holdout_signature(row)
             for row in HoldoutPracticeDay.objects.filter(enrollment_id__in=chunk)
         }
-        drift += len(stored_days ^ {_holdout_signature(row) for row in holdout_rows})
+        changed_days = stored_days ^ {_holdout_signature(row) for row in holdout_rows}
+        drift += len(changed_days)
+        touched |= {(signature[2], signature[1]) for signature in changed_days}
         EnrollmentRollup.objects.filter(enrollment_id__in=chunk).delete()
         MetricRollup.objects.filter(enrollment_id__in=chunk).delete()
         HoldoutPracticeDay.objects.filter(enrollment_id__in=chunk).delete()
         EnrollmentRollup.objects.bulk_create(enrollment_rows, batch_size=1000)
         MetricRollup.objects.bulk_create(metric_rows, batch_size=1000)
         HoldoutPracticeDay.objects.bulk_create(holdout_rows, batch_size=1000)
+    if day_rollups:
+        day_rollups_recompute_touched(touched)
     return drift
 
 
@@ -385,14 +400,51 @@ def _nudge_signature(row: NudgeEffectRollup) -> tuple[Any, ...]:
         row.local_date,
         row.sent_at,
         row.practised,
+        row.opened,
+        row.clicked,
+        row.first_of_day,
     )
 
 
-@transaction.atomic
-def nudge_rollups_recompute(nudge_ids: Iterable[int]) -> int:
-    """Recompute the effect rows of these nudges from the raw rows; returns the drift.
+def _with_their_learner_days(nudge_ids: Sequence[int]) -> list[int]:
+    """These nudges and every other nudge of the same recipient and local day."""
+    learner_days = set(
+        Nudge.objects.filter(pk__in=nudge_ids).values_list("recipient_id", "local_date")
+    )
+    same_days = Nudge.objects.filter(
+        recipient_id__in={learner_id for learner_id, _ in learner_days},
+        local_date__in={local_date for _, local_date in learner_days},
+    ).values_list("pk", "recipient_id", "local_date")
+    return sorted(
+        set(nudge_ids)
+        | {
+            pk
+            for pk, learner_id, local_date in same_days
+            if (learner_id, local_date) in learner_days
+        }
+    )
 
-    A nudge that is not (or no longer) a sent practice nudge loses its row.
+
+def _mark_first_of_day(rows: list[NudgeEffectRollup]) -> None:
+    first: dict[tuple[int, date], NudgeEffectRollup] = {}
+    for row in rows:
+        key = (row.learner_id, row.local_date)
+        if key not in first or (row.sent_at, row.nudge_id) < (
+            first[key].sent_at,
+            first[key].nudge_id,
+        ):
+            first[key] = row
+    for row in first.values():
+        row.first_of_day = True
+
+
+@transaction.atomic
+def nudge_rollups_recompute(nudge_ids: Iterable[int], *, day_rollups: bool = True) -> int:
+    """Recompute the effect rows of these nudges, and of the other nudges of their
+    learner-days, from the raw rows; returns the drift.
+
+    A nudge that is not (or no longer) a sent practice nudge loses its row. The days whose
+    rows changed are summed again unless ``day_rollups`` is false.
     """
     practised_after = PracticeAttempt.objects.filter(
         enrollment__learner_id=OuterRef("recipient_id"),
@@ -402,36 +454,122 @@ def nudge_rollups_recompute(nudge_ids: Iterable[int]) -> int:
         ),
     )
     drift = 0
-    for chunk in _chunks(sorted(set(nudge_ids)), ENROLLMENT_CHUNK * 4):
+    touched: DayKeys = set()
+    for given in _chunks(sorted(set(nudge_ids)), ENROLLMENT_CHUNK * 4):
+        chunk = _with_their_learner_days(given)
         fresh = [
             NudgeEffectRollup(
-                nudge_id=pk,
-                organization_id=organization_id,
-                learner_id=learner_id,
-                local_date=local_date,
-                learner_day=learner_id * LEARNER_DAY_FACTOR + local_date.toordinal(),
-                sent_at=sent_at,  # type: ignore[misc]  # never None: practice_nudges_sent()
-                practised=practised,
+                nudge_id=row[0],
+                organization_id=row[1],
+                learner_id=row[2],
+                local_date=row[3],
+                learner_day=row[2] * LEARNER_DAY_FACTOR + row[3].toordinal(),
+                sent_at=row[4],  # type: ignore[misc]  # never None: practice_nudges_sent()
+                practised=row[5],
+                opened=row[6] is not None,
+                clicked=row[7] is not None,
             )
-            for pk, organization_id, learner_id, local_date, sent_at, practised in (
-                practice_nudges_sent()
-                .filter(pk__in=chunk)
-                .annotate(practised=Exists(practised_after))
-                .values_list(
-                    "pk",
-                    "recipient__organization_id",
-                    "recipient_id",
-                    "local_date",
-                    "sent_at",
-                    "practised",
-                )
+            for row in practice_nudges_sent()
+            .filter(pk__in=chunk)
+            .annotate(practised=Exists(practised_after))
+            .values_list(
+                "pk",
+                "recipient__organization_id",
+                "recipient_id",
+                "local_date",
+                "sent_at",
+                "practised",
+                "opened_at",
+                "clicked_at",
             )
         ]
+        _mark_first_of_day(fresh)
         stored = NudgeEffectRollup.objects.filter(nudge_id__in=chunk)
-        drift += len({_nudge_signature(row) for row in stored} ^ set(map(_nudge_signature, fresh)))
+        changed = {_nudge_signature(row) for row in stored} ^ set(map(_nudge_signature, fresh))
+        drift += len(changed)
+        touched |= {(signature[1], signature[4].astimezone(UTC).date()) for signature in changed}
         stored.delete()
         NudgeEffectRollup.objects.bulk_create(fresh, batch_size=1000)
+    if day_rollups:
+        day_rollups_recompute_touched(touched)
     return drift
+
+
+def _day_rows(organization_id: int, days: set[date] | None) -> dict[date, tuple[int, ...]]:
+    """UTC day -> the NudgeDayRollup counts, from the nudge effect and holdout-day rows."""
+    nudges = NudgeEffectRollup.objects.filter(organization_id=organization_id)
+    holdout = HoldoutPracticeDay.objects.filter(organization_id=organization_id, dropped=False)
+    if days is not None:
+        if not days:
+            return {}
+        first = datetime.combine(min(days), datetime.min.time(), tzinfo=UTC)
+        last = datetime.combine(max(days) + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
+        nudges = nudges.filter(sent_at__gte=first, sent_at__lt=last)
+        holdout = holdout.filter(day__in=days)
+    first_of_day = Q(first_of_day=True)
+    counts: dict[date, list[int]] = defaultdict(lambda: [0] * len(DAY_FIELDS))
+    for day, *nudge_counts in (
+        nudges.annotate(day=TruncDate("sent_at", tzinfo=UTC))
+        .values("day")
+        .annotate(
+            sent=Count("pk"),
+            opened=Count("pk", filter=Q(opened=True)),
+            clicked=Count("pk", filter=Q(clicked=True)),
+            nudged=Count("pk", filter=first_of_day),
+            practised=Count("pk", filter=first_of_day & Q(practised=True)),
+        )
+        .order_by()
+        .values_list("day", "sent", "opened", "clicked", "nudged", "practised")
+    ):
+        counts[day][:5] = nudge_counts
+    for day, practised_days in (
+        holdout.values("day").annotate(days=Count("pk")).order_by().values_list("day", "days")
+    ):
+        counts[day][5] = practised_days
+    return {day: tuple(values) for day, values in counts.items() if days is None or day in days}
+
+
+DAY_FIELDS = (
+    "nudges_sent",
+    "nudges_opened",
+    "nudges_clicked",
+    "nudged_days",
+    "nudged_days_practised",
+    "holdout_days_practised",
+)
+
+
+@transaction.atomic
+def day_rollups_recompute(*, organization_id: int, days: set[date] | None) -> int:
+    """Sum one organization's days (all of them when ``days`` is None) again; returns how
+    many day rows differed from what was stored."""
+    fresh = _day_rows(organization_id, days)
+    stored_rows = NudgeDayRollup.objects.filter(organization_id=organization_id)
+    if days is not None:
+        stored_rows = stored_rows.filter(day__in=days)
+    stored = {row[0]: tuple(row[1:]) for row in stored_rows.values_list("day", *DAY_FIELDS)}
+    drift = sum(1 for day in stored.keys() | fresh.keys() if stored.get(day) != fresh.get(day))
+    stored_rows.delete()
+    NudgeDayRollup.objects.bulk_create(
+        [
+            NudgeDayRollup(
+                organization_id=organization_id,
+                day=day,
+                **dict(zip(DAY_FIELDS, values, strict=True)),
+            )
+            for day, values in fresh.items()
+        ],
+        batch_size=1000,
+    )
+    return drift
+
+
+def day_rollups_recompute_touched(touched: DayKeys) -> None:
+    by_organization: dict[int, set[date]] = defaultdict(set)
+    for organization_id, day in touched:
+        by_organization[organization_id].add(day)
+    for organization_id, days in by_organization.items():
+        day_rollups_recompute(organization_id=organization_id, days=days)
 
 
 def _nudges_before_attempts(rows: Sequence[tuple[Any, ...]]) -> list[int]:
@@ -526,6 +664,8 @@ class RefreshReport:
     measurements: int = 0
     enrollments: int = 0
     nudges: int = 0
+    nudge_opens: int = 0
+    nudge_clicks: int = 0
     enrollments_recomputed: int = 0
     weeks_recomputed: int = 0
     nudges_recomputed: int = 0
@@ -555,8 +695,11 @@ STREAMS = (
     # Baselines are corrected in place, so measurements are read by their last change.
     _Stream("measurements", PayoffMeasurement, "updated_at", ["enrollment_id"]),
     _Stream("enrollments", Enrollment, "updated_at", ["pk"]),
-    # A nudge joins the nudge effect when it is sent.
+    # A nudge joins the nudge effect when it is sent; its row changes when it is opened
+    # and when it is clicked (each set once, to the moment it happened).
     _Stream("nudges", Nudge, "sent_at", ["pk"]),
+    _Stream("nudge_opens", Nudge, "opened_at", ["pk"]),
+    _Stream("nudge_clicks", Nudge, "clicked_at", ["pk"]),
 )
 
 
@@ -592,7 +735,7 @@ def rollups_refresh(
                 rows = _batch(stream, watermark, cutoff, batch_size)
                 if not rows:
                     break
-                if stream.name == "nudges":
+                if stream.model is Nudge:
                     report.nudges_recomputed += len(rows)
                     nudge_rollups_recompute(row[0] for row in rows)
                 else:
@@ -627,12 +770,16 @@ class RebuildReport:
     enrollment_rows_drifted: int = 0
     weekly_rows_drifted: int = 0
     nudge_rows_drifted: int = 0
+    day_rows_drifted: int = 0
     organizations: int = 0
 
     @property
     def drifted(self) -> bool:
         return bool(
-            self.enrollment_rows_drifted or self.weekly_rows_drifted or self.nudge_rows_drifted
+            self.enrollment_rows_drifted
+            or self.weekly_rows_drifted
+            or self.nudge_rows_drifted
+            or self.day_rows_drifted
         )
 
 
@@ -645,7 +792,7 @@ def rollups_rebuild() -> RebuildReport:
     report = RebuildReport()
     enrollment_ids = list(Enrollment.objects.order_by("pk").values_list("pk", flat=True))
     for chunk in _chunks(enrollment_ids, ENROLLMENT_CHUNK * 10):
-        report.enrollment_rows_drifted += enrollment_rollups_recompute(chunk)
+        report.enrollment_rows_drifted += enrollment_rollups_recompute(chunk, day_rollups=False)
     # Rollups of enrolments deleted since go with them (cascade); nothing else to remove.
     organization_ids = set(
         Enrollment.objects.values_list("micromastery__organization_id", flat=True).distinct()
@@ -654,20 +801,26 @@ def rollups_rebuild() -> RebuildReport:
         report.weekly_rows_drifted += weekly_rollups_recompute(
             organization_id=organization_id, weeks=None
         )
-    report.organizations = len(organization_ids)
     nudge_ids = list(practice_nudges_sent().order_by("pk").values_list("pk", flat=True))
     for chunk in _chunks(nudge_ids, ENROLLMENT_CHUNK * 10):
-        report.nudge_rows_drifted += nudge_rollups_recompute(chunk)
+        report.nudge_rows_drifted += nudge_rollups_recompute(chunk, day_rollups=False)
     gone, _ = NudgeEffectRollup.objects.exclude(
         nudge_id__in=practice_nudges_sent().values("pk")
     ).delete()
     report.nudge_rows_drifted += gone
+    organization_ids |= set(
+        NudgeEffectRollup.objects.values_list("organization_id", flat=True).distinct()
+    ) | set(NudgeDayRollup.objects.values_list("organization_id", flat=True).distinct())
+    for organization_id in sorted(organization_ids):
+        report.day_rows_drifted += day_rollups_recompute(organization_id=organization_id, days=None)
+    report.organizations = len(organization_ids)
     if report.drifted:
         logger.warning(
             "Payoff rollups drifted from the raw rows and were repaired: %s enrolment, "
-            "metric or holdout-day rows, %s weekly rows, %s nudge rows.",
+            "metric or holdout-day rows, %s weekly rows, %s nudge rows, %s day rows.",
             report.enrollment_rows_drifted,
             report.weekly_rows_drifted,
             report.nudge_rows_drifted,
+            report.day_rows_drifted,
         )
     return report

@@ -85,6 +85,7 @@ def test_the_benchmark_runs_and_prints_its_ratios(worlds):
     built, now = worlds
     ratios = dashboard.measure(built, now, repeat=1, log=lambda *_: None)
     assert set(ratios) == {
-        "org_large_vs_small", "team_large_vs_small", "org_vs_raw_sql", "team_vs_raw_sql",
+        "org_large_vs_small", "team_large_vs_small", "micromastery_large_vs_small",
+        "org_vs_raw_sql", "team_vs_raw_sql",
     }  # fmt: skip
     assert all(value > 0 for value in ratios.values())

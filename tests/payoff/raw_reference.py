@@ -168,32 +168,36 @@ def _share(part, whole):
 
 
 def raw_nudge_figures(scope, enrollments, attempts, members):
-    """Practice nudges sent in the period, practice within 24 hours of them, the holdout."""
+    """Practice nudges sent in the period, practice within 24 hours of each learner-day's
+    first nudge, the holdout."""
     now = scope.now
     start = now - timedelta(days=scope.period_days)
-    sent = [
+    practice_nudges = [
         nudge
         for nudge in Nudge.objects.filter(recipient__organization=scope.organization)
         if nudge.status == "sent"
+        and nudge.sent_at is not None
         and nudge.kind != "payoff_checkin_due"
-        and start <= nudge.sent_at <= now
         and (not scope.teams or nudge.recipient_id in members)
     ]
+    sent = [nudge for nudge in practice_nudges if start <= nudge.sent_at <= now]
     practice_of = defaultdict(list)
     for attempt in PracticeAttempt.objects.filter(
-        enrollment__learner_id__in={nudge.recipient_id for nudge in sent}
+        enrollment__learner_id__in={nudge.recipient_id for nudge in practice_nudges}
     ).select_related("enrollment"):
         practice_of[attempt.enrollment.learner_id].append(attempt.practiced_at)
-    days = defaultdict(bool)
-    for nudge in sent:
-        if nudge.sent_at > now - timedelta(hours=24):
-            continue
-        worked = any(
+    # A learner-day counts by its first nudge (of all time, not only of the period).
+    first_of_day = {}
+    for nudge in sorted(practice_nudges, key=lambda nudge: (nudge.sent_at, nudge.pk)):
+        first_of_day.setdefault((nudge.recipient_id, nudge.local_date), nudge)
+    days = {
+        key: any(
             nudge.sent_at <= moment <= nudge.sent_at + timedelta(hours=24)
             for moment in practice_of[nudge.recipient_id]
         )
-        key = (nudge.recipient_id, nudge.local_date)
-        days[key] = days[key] or worked
+        for key, nudge in first_of_day.items()
+        if start <= nudge.sent_at <= now - timedelta(hours=24)
+    }
     # Holdout: every UTC day from enrolling (or the period's first whole day) to completion
     # or yesterday, and the days among them with an attempt.
     first_day = (start + timedelta(days=1)).astimezone(UTC).date()

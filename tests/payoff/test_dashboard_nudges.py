@@ -24,6 +24,7 @@ from payoff.dashboard.summary import dashboard_summary
 from payoff.rollups import rollups_rebuild
 from tests.factories import AttemptFactory, NudgeFactory, UserFactory
 from tests.payoff.conftest import NOW, days_ago
+from tests.payoff.raw_reference import raw_figures
 from tests.payoff.test_dashboard_pages import read_csv
 
 pytestmark = pytest.mark.django_db
@@ -125,3 +126,38 @@ def test_dashboard_nudges_same_numbers_on_page_api_and_csv(client, api_as, nudge
     nudge_rows = {row[1]: row[3] for row in rows if row[0] == "Nudges"}
     assert nudge_rows["Practised within 24 hours of a nudge"] == "50.0"
     assert nudge_rows["Holdout: days with practice"] == "10.0"
+
+
+def test_dashboard_nudges_of_the_whole_organization_at_the_edges_of_the_period(dataset, org_admin):
+    """The whole organization adds up whole days from the day rollup and reads the part
+    days at both ends (90 days ago at noon; 24 hours ago; today) from the nudge rows.
+
+    - Eli, 17 March: email at 11:59 (before the period) and in-app at 12:00:30: the in-app
+      one is sent in the period, but the learner-day's first nudge is not;
+    - Fay, 17 March 12:00 (opened): the period's first moment, a nudged learner-day;
+    - Cleo, 14 June 11:59, practised at 20:00: 24 hours and a minute old, practised;
+    - Gus, 14 June 12:01: sent, its 24 hours not over; Hal, today 11:00: sent.
+    """
+    organization = dataset.micromastery.organization
+    eli, fay, gus, hal = (UserFactory(organization=organization) for _ in range(4))
+    march = datetime(2026, 3, 17, 12, 0, tzinfo=UTC)
+    NudgeFactory(recipient=eli, due_at=march - timedelta(minutes=1))
+    NudgeFactory(recipient=eli, channel="in_app", due_at=march + timedelta(seconds=30))
+    NudgeFactory(recipient=fay, due_at=march, opened_at=march + timedelta(hours=1))
+    NudgeFactory(recipient=dataset.cleo, due_at=at(14, 11) + timedelta(minutes=59))
+    AttemptFactory(enrollment=dataset.e3, practiced_at=at(14, 20))
+    NudgeFactory(recipient=gus, due_at=at(14, 12) + timedelta(minutes=1))
+    NudgeFactory(recipient=hal, due_at=at(15, 11))
+    rollups_rebuild()
+    scope = dashboard_scope(viewer=org_admin)
+    figures = values(dashboard_summary(scope=scope).nudges)
+    assert figures == {
+        "nudges_sent": 5,
+        "nudges_opened_percent": 20.0,
+        "nudges_clicked_percent": 0.0,
+        "nudged_days_practised_percent": 50.0,
+        "holdout_days_practised_percent": 10.0,
+        "nudge_effect_points": 40.0,
+    }
+    raw = raw_figures(scope)
+    assert figures == {key: raw[key] for key in figures}

@@ -255,3 +255,28 @@ def test_holdout_practice_days_stop_at_completion(dataset):
     rollups_rebuild()
     days = HoldoutPracticeDay.objects.filter(enrollment=dataset.e2).values_list("day", flat=True)
     assert sorted(days) == [(NOW - timedelta(days=2)).date(), (NOW - timedelta(days=1)).date()]
+
+
+def test_refresh_counts_a_nudge_opened_then_clicked_after_it_was_sent(dataset):
+    from payoff.models import NudgeDayRollup
+    from practice.nudges.services import nudge_record_click, nudge_record_open
+
+    nudge = NudgeFactory(recipient=dataset.cleo, due_at=NOW - timedelta(days=3))
+    other = NudgeFactory(recipient=dataset.ada, due_at=NOW - timedelta(days=3))
+    rollups_refresh(now=timezone.now() + timedelta(minutes=1))
+    day = NudgeDayRollup.objects.get(day=nudge.sent_at.date())
+    assert (day.nudges_sent, day.nudges_opened, day.nudges_clicked) == (2, 0, 0)
+    nudge_record_open(nudge_id=nudge.pk)
+    report = rollups_refresh(now=timezone.now() + timedelta(minutes=1))
+    assert (report.nudge_opens, report.nudge_clicks) == (1, 0)
+    nudge_record_click(nudge=other)
+    report = rollups_refresh(now=timezone.now() + timedelta(minutes=2))
+    assert (report.nudge_opens, report.nudge_clicks) == (1, 1)
+    effects = NudgeEffectRollup.objects.order_by("nudge_id")
+    assert list(effects.values_list("nudge_id", "opened", "clicked")) == [
+        (nudge.pk, True, False),
+        (other.pk, True, True),
+    ]
+    day = NudgeDayRollup.objects.get(day=nudge.sent_at.date())  # summed again: a new row
+    assert (day.nudges_sent, day.nudges_opened, day.nudges_clicked) == (2, 2, 1)
+    assert not rollups_rebuild().drifted
