@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from django.urls import reverse
+
 from practice.nudges.models import Notification, Nudge
 from practice.nudges.tokens import tracking_token
 
 
-def send(nudge: Nudge) -> Notification:
-    from django.urls import reverse
-
-    items = nudge.items
-    body = "\n".join(f"{item['title']}: {item['text']}" for item in items)
-    notification, _ = Notification.objects.get_or_create(
-        nudge=nudge,
-        defaults={
-            "recipient_id": nudge.recipient_id,
-            "title": nudge.payload.get("subject", "Time to practise"),
-            "body": body,
-            "url": reverse("nudges:click", kwargs={"token": tracking_token(nudge.pk)}),
-        },
+def send_all(nudges: Sequence[Nudge]) -> None:
+    """One notification per nudge; a nudge that already has one gets no second."""
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                nudge=nudge,
+                recipient_id=nudge.recipient_id,
+                title=nudge.payload.get("subject", "Time to practise"),
+                body="\n".join(f"{item['title']}: {item['text']}" for item in nudge.items),
+                url=reverse("nudges:click", kwargs={"token": tracking_token(nudge.pk)}),
+            )
+            for nudge in nudges
+        ],
+        ignore_conflicts=True,
     )
-    return notification
