@@ -13,8 +13,7 @@ only B. A dispatch sent to queue A is handled by one worker, one sent to B by bo
 round robin (``bench._common.interleaved``: a warm-up call of each case, ``--repeat``
 rounds, medians), with the data put back untimed before each call:
 
-- ``planner``: one run of ``nudges_plan`` for every learner, from no nudge and no
-  planner state at all;
+- ``planner``: one run of ``nudges_plan`` for every learner, from no nudge at all;
 - ``dispatch_1w`` / ``dispatch_2w``: the backlog of due ``planned`` nudges claimed in
   batches by ``nudges_dispatch``, published on queue A or B, sent by the workers, timed
   until none is ``planned`` or ``sending``. Email goes to ``bench._mail_sink`` in the
@@ -159,11 +158,10 @@ def main(argv: list[str]) -> int:
             start_celery_worker(both, environment),
         ]
         nudges_table = Nudge._meta.db_table
-        plan_tables = [nudges_table, *getattr(planning, "PLANNER_STATE_TABLES", ())]
 
         def planner_reset() -> None:
             with connection.cursor() as cursor:
-                cursor.execute(f"TRUNCATE {', '.join(plan_tables)} CASCADE")
+                cursor.execute(f"TRUNCATE {nudges_table} CASCADE")
 
         def planner() -> None:
             planning.nudges_plan(now=now)

@@ -32,16 +32,23 @@ The rules, in one place:
    cancels a reminder whose session was cancelled, moved or has started.
 
 Learners are planned in batches by primary key with a fixed number of queries per batch.
+Planning reads plain values and writes plain rows (``NudgeRow``): a batch's nudges go to
+the database in one multi-row ``INSERT ... ON CONFLICT DO NOTHING``, never as model
+instances.
 """
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any, NamedTuple
 
-from django.db.models import Max, Q
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection
+from django.db.models import Exists, Max, OuterRef, Q
 from django.utils import timezone
 
 from accounts.models import User
@@ -62,6 +69,62 @@ QUIET_AFTER_PRACTICE = timedelta(hours=1)
 PLANNER_BATCH_SIZE = 500
 # How far ahead a slot is searched for (a long pause plans nothing until it nears its end).
 HORIZON_DAYS = 14
+
+
+# Rows the planner writes, as plain values (the insert below knows their columns).
+class NudgeRow(NamedTuple):
+    recipient_id: int
+    kind: str
+    channel: str
+    subject_ref: str
+    local_date: date
+    due_at: datetime
+    dedupe_key: str
+    payload: dict[str, Any]
+    webhook_id: int | None
+
+
+# Rows a database statement may carry at most (SQLite allows 32,766 parameters).
+INSERT_CHUNK = 1000
+
+
+def nudges_insert(rows: Sequence[NudgeRow]) -> int:
+    """Insert planned nudges; a row that would break the dedupe key or the daily cap is
+    dropped by the database. Returns how many were offered."""
+    ops = connection.ops
+    table = ops.quote_name(Nudge._meta.db_table)
+    columns = (
+        "created_at, updated_at, recipient_id, kind, channel, subject_ref, local_date, "
+        "due_at, dedupe_key, payload, webhook_id, status, attempts, last_error"
+    )
+    now = ops.adapt_datetimefield_value(timezone.now())
+    for start in range(0, len(rows), INSERT_CHUNK):
+        chunk = rows[start : start + INSERT_CHUNK]
+        values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 0, '')"] * len(chunk))
+        params: list[Any] = []
+        for row in chunk:
+            params += (
+                now,
+                now,
+                row.recipient_id,
+                row.kind,
+                row.channel,
+                row.subject_ref,
+                ops.adapt_datefield_value(row.local_date),
+                ops.adapt_datetimefield_value(row.due_at),
+                row.dedupe_key,
+                json.dumps(row.payload, cls=DjangoJSONEncoder),
+                row.webhook_id,
+                NudgeStatus.PLANNED,
+            )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                # Names are the model's own and every value is a parameter.
+                f"INSERT INTO {table} ({columns}) VALUES {values} "  # noqa: S608
+                "ON CONFLICT DO NOTHING",
+                params,
+            )
+    return len(rows)
 
 
 @dataclass
@@ -120,7 +183,15 @@ def nudge_channels(
 
 
 def plannable_learners(*, now: datetime) -> Q:
-    may_have_due = sources_recipients(now=now)
+    """Who the sweep looks at. Someone whose next nudge is already planned or being sent
+    gets nothing new until it has gone (rule 3), so the sweep skips them, unless a
+    time-critical source has something for them."""
+    waiting = Exists(
+        Nudge.objects.filter(
+            recipient=OuterRef("pk"), status__in=(NudgeStatus.PLANNED, NudgeStatus.SENDING)
+        ).exclude(kind__in=TIME_CRITICAL_KINDS)
+    )
+    may_have_due = sources_recipients(now=now, waiting=Q(waiting))
     if may_have_due is None:
         return Q(pk__in=[])
     return (
@@ -139,7 +210,7 @@ def _time_critical_nudges(
     items: Sequence[DueItem],
     preference: NudgePreference,
     webhook: TeamWebhook | None,
-) -> list[Nudge]:
+) -> list[NudgeRow]:
     """One nudge per item and channel, at the item's exact moment (rule 6)."""
     nudges = []
     for item in items:
@@ -149,8 +220,8 @@ def _time_critical_nudges(
         payload = {"subject": f"{item.title}: {item.text}", "items": [item.as_payload()]}
         for channel, channel_webhook in nudge_channels(preference=preference, webhook=webhook):
             nudges.append(
-                Nudge(
-                    recipient=learner,
+                NudgeRow(
+                    recipient_id=learner.pk,
                     kind=item.kind,
                     channel=channel,
                     subject_ref=item.subject_ref,
@@ -158,7 +229,7 @@ def _time_critical_nudges(
                     due_at=item.due_at,
                     dedupe_key=f"{learner.pk}:{item.kind}:{item.subject_ref}:{channel}",
                     payload=payload,
-                    webhook=channel_webhook,
+                    webhook_id=channel_webhook.pk if channel_webhook else None,
                 )
             )
     return nudges
@@ -187,7 +258,7 @@ def nudge_content(items: Sequence[DueItem]) -> tuple[str, str, str]:
     return NudgeKind.DIGEST, "day", f"{len(items)} things to practise today"
 
 
-def _plan_batch(learners: list[User], now: datetime) -> list[Nudge]:
+def _plan_batch(learners: list[User], now: datetime) -> list[NudgeRow]:
     learner_ids = [learner.pk for learner in learners]
     due = due_items_collect(learners=learners, now=now)
     if not due:
@@ -211,7 +282,7 @@ def _plan_batch(learners: list[User], now: datetime) -> list[Nudge]:
     last_attempt_at = last_practised_at(list(due))
     webhooks = team_webhooks_of(learner_ids)
 
-    nudges: list[Nudge] = []
+    nudges: list[NudgeRow] = []
     for learner in learners:
         all_items = due.get(learner.pk, [])
         preference = preference_of(learner)
@@ -247,8 +318,8 @@ def _plan_batch(learners: list[User], now: datetime) -> list[Nudge]:
             preference=preference, webhook=webhooks.get(learner.pk)
         ):
             nudges.append(
-                Nudge(
-                    recipient=learner,
+                NudgeRow(
+                    recipient_id=learner.pk,
                     kind=kind,
                     channel=channel,
                     subject_ref=subject_ref,
@@ -258,7 +329,7 @@ def _plan_batch(learners: list[User], now: datetime) -> list[Nudge]:
                         f"{learner.pk}:{kind}:{subject_ref}:{local_date.isoformat()}:{channel}"
                     ),
                     payload=payload,
-                    webhook=webhook,
+                    webhook_id=webhook.pk if webhook else None,
                 )
             )
     return nudges
@@ -277,7 +348,6 @@ def nudges_plan(*, now: datetime | None = None, batch_size: int = PLANNER_BATCH_
         learners = list(
             User.objects.filter(plannable_learners(now=now), pk__gt=last_pk)
             .select_related("nudge_preference")
-            .distinct()
             .order_by("pk")[:batch_size]
         )
         if not learners:
@@ -285,10 +355,7 @@ def nudges_plan(*, now: datetime | None = None, batch_size: int = PLANNER_BATCH_
         last_pk = learners[-1].pk
         result.batches += 1
         result.learners_seen += len(learners)
-        nudges = _plan_batch(learners, now)
-        if nudges:
-            created = Nudge.objects.bulk_create(nudges, ignore_conflicts=True)
-            result.nudges_offered += len(created)
+        result.nudges_offered += nudges_insert(_plan_batch(learners, now))
 
 
 def nudges_replan_for(*, user: User) -> int:

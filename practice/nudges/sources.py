@@ -55,18 +55,22 @@ class NudgeSource(Protocol):
 nudge_sources: Registry[NudgeSource] = Registry("nudge sources", key=lambda source: source.name)
 
 
-def sources_recipients(*, now: datetime) -> Q | None:
+def sources_recipients(*, now: datetime, waiting: Q | None = None) -> Q | None:
     """Who may have something due: the planner looks at nobody else.
 
     A source narrows the planner's sweep with a ``recipients(*, now) -> Q`` method on users
     (practice: people with an enrolment in progress or completed; teach-back: attendees);
-    ``None`` when no source says.
+    ``None`` when no source says. ``waiting``: people whose next nudge is planned already;
+    only sources of time-critical items (``time_critical = True``, outside the daily cap)
+    still ask about them.
     """
     found: Q | None = None
     for source in nudge_sources:
         recipients = getattr(source, "recipients", None)
         if recipients is not None:
             condition = recipients(now=now)
+            if waiting is not None and not getattr(source, "time_critical", False):
+                condition &= ~waiting
             found = condition if found is None else found | condition
     return found
 

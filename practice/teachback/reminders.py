@@ -44,6 +44,8 @@ def _when(person: User, session: TeachBackSession, label: str) -> str:
 
 class TeachBackReminderSource:
     name = "teachback_reminder"
+    # Appointments: planned even for someone whose next practice nudge is already planned.
+    time_critical = True
 
     def recipients(self, *, now: datetime) -> Q:
         """Who may have a reminder due: people in a session of the next 24 hours."""
@@ -52,7 +54,8 @@ class TeachBackReminderSource:
             starts_at__gt=now,
             starts_at__lte=now + REMINDERS[0][1],
         ).values("pk")
-        return Q(teachbacks_taught__in=sessions) | Q(
+        # Sub-selects rather than joins: the planner's sweep needs no DISTINCT.
+        return Q(pk__in=sessions.values("teacher_id")) | Q(
             pk__in=TeachBackInvite.objects.filter(session__in=sessions, rsvp=Rsvp.ACCEPTED).values(
                 "invitee_id"
             )

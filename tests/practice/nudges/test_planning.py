@@ -258,3 +258,18 @@ def test_plan_a_night_shift_counts_for_the_day_it_started(learner):
     nudge = nudges_of(learner)[0]
     assert nudge.due_at == day(1, 17)
     assert nudge.local_date == date(2026, 3, 3)  # Tuesday's shift, its one nudge
+
+
+def test_plan_looks_again_only_at_learners_whose_nudge_has_gone(learner, organization):
+    colleague = UserFactory(organization=organization)
+    enrol(learner)
+    enrol(colleague)
+    assert plan(day(1, 10)).learners_seen == 2
+    planned = {n.pk for n in Nudge.objects.all()}
+    # Both have today's nudge on its way: the next sweep reads neither of them.
+    assert plan(day(1, 10, 1)).learners_seen == 0
+    assert {n.pk for n in Nudge.objects.all()} == planned
+    Nudge.objects.filter(recipient=learner).update(status=NudgeStatus.SENT, sent_at=day(1, 10))
+    assert plan(day(1, 10, 2)).learners_seen == 1
+    tomorrow = Nudge.objects.filter(recipient=learner, status=NudgeStatus.PLANNED)
+    assert {n.local_date for n in tomorrow} == {date(2026, 3, 4)}
