@@ -56,6 +56,7 @@ from practice.nudges.channels import (
 )
 from practice.nudges.claims import (
     row_finish,
+    row_record_delivered,
     rows_begin_attempts,
     rows_claim,
     rows_finish,
@@ -354,14 +355,8 @@ def _deliver_each(
                 outcome.failed += 1
                 continue
             # Delivered: record it at once (the residual window is this one statement).
-            row_finish(
-                Nudge,
-                nudge.pk,
-                token,
-                NudgeStatus.SENT,
-                sent_at=timezone.now(),
-                payload=nudge.payload,
-                last_error="",
+            row_record_delivered(
+                Nudge, nudge.pk, token, sent_at=timezone.now(), payload=nudge.payload, last_error=""
             )
             outcome.sent += 1
     finally:

@@ -38,6 +38,7 @@ from practice.nudges.channels import email as email_channel
 from practice.nudges.channels import webhook as webhook_channel
 from practice.nudges.claims import (
     row_finish,
+    row_record_delivered,
     rows_begin_attempts,
     rows_claim,
     rows_reclaim_expired,
@@ -327,13 +328,8 @@ def outbox_send(
                 outcome.failed += 1
                 continue
             # Delivered: record it at once (the residual window is this one statement).
-            row_finish(
-                OutboxMessage,
-                message.pk,
-                token,
-                NudgeStatus.SENT,
-                sent_at=timezone.now(),
-                last_error="",
+            row_record_delivered(
+                OutboxMessage, message.pk, token, sent_at=timezone.now(), last_error=""
             )
             outcome.sent += 1
     finally:
