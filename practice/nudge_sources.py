@@ -10,8 +10,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import Exists, OuterRef, Q
-
 from accounts.models import User
 from accounts.working_hours import work_window
 from courses.models import PracticeStep
@@ -114,16 +112,6 @@ class PracticeNudgeSource:
     """Practice due, start, streak at risk and refresher items. Holdout enrolments get none."""
 
     name = "practice"
-
-    def recipients(self, *, now: datetime) -> Q:
-        return Q(
-            Exists(
-                Enrollment.objects.filter(
-                    learner=OuterRef("pk"),
-                    status__in=(EnrollmentStatus.ACTIVE, EnrollmentStatus.COMPLETED),
-                )
-            )
-        )
 
     def due_items(self, *, learners: Sequence[User], now: datetime) -> dict[int, list[DueItem]]:
         by_learner = enrollment_rows([learner.pk for learner in learners])

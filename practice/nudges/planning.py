@@ -48,7 +48,7 @@ from typing import Any, NamedTuple
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
-from django.db.models import Exists, Max, OuterRef, Q
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from accounts.models import User
@@ -62,7 +62,7 @@ from practice.nudges.models import (
     NudgeStatus,
     TeamWebhook,
 )
-from practice.nudges.sources import DueItem, due_items_collect, sources_recipients
+from practice.nudges.sources import DueItem, due_items_collect
 
 MIN_GAP = timedelta(hours=3)
 QUIET_AFTER_PRACTICE = timedelta(hours=1)
@@ -182,25 +182,6 @@ def nudge_channels(
     return channels
 
 
-def plannable_learners(*, now: datetime) -> Q:
-    """Who the sweep looks at. Someone whose next nudge is already planned or being sent
-    gets nothing new until it has gone (rule 3), so the sweep skips them, unless a
-    time-critical source has something for them."""
-    waiting = Exists(
-        Nudge.objects.filter(
-            recipient=OuterRef("pk"), status__in=(NudgeStatus.PLANNED, NudgeStatus.SENDING)
-        ).exclude(kind__in=TIME_CRITICAL_KINDS)
-    )
-    may_have_due = sources_recipients(now=now, waiting=Q(waiting))
-    if may_have_due is None:
-        return Q(pk__in=[])
-    return (
-        Q(is_active=True, organization__isnull=False)
-        & may_have_due
-        & (Q(nudge_preference__isnull=True) | Q(nudge_preference__unsubscribed_at__isnull=True))
-    )
-
-
 def is_time_critical(item: DueItem) -> bool:
     return item.kind in TIME_CRITICAL_KINDS
 
@@ -260,7 +241,16 @@ def nudge_content(items: Sequence[DueItem]) -> tuple[str, str, str]:
 
 def _plan_batch(learners: list[User], now: datetime) -> list[NudgeRow]:
     learner_ids = [learner.pk for learner in learners]
-    due = due_items_collect(learners=learners, now=now)
+    # Rule 3: whoever has a nudge on its way gets nothing new until it has gone, so only
+    # the sources of time-critical items are asked about them.
+    waiting = set(
+        Nudge.objects.filter(
+            recipient__in=learner_ids, status__in=(NudgeStatus.PLANNED, NudgeStatus.SENDING)
+        )
+        .exclude(kind__in=TIME_CRITICAL_KINDS)
+        .values_list("recipient_id", flat=True)
+    )
+    due = due_items_collect(learners=learners, now=now, waiting=waiting)
     if not due:
         return []
     busy: set[int] = set()
@@ -346,7 +336,10 @@ def nudges_plan(*, now: datetime | None = None, batch_size: int = PLANNER_BATCH_
     last_pk = 0
     while True:
         learners = list(
-            User.objects.filter(plannable_learners(now=now), pk__gt=last_pk)
+            User.objects.filter(pk__gt=last_pk, is_active=True, organization__isnull=False)
+            .filter(
+                Q(nudge_preference__isnull=True) | Q(nudge_preference__unsubscribed_at__isnull=True)
+            )
             .select_related("nudge_preference")
             .order_by("pk")[:batch_size]
         )

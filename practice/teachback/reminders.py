@@ -17,13 +17,12 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from django.db.models import Q
 from django.urls import reverse
 
 from accounts.models import User
 from practice.nudges.models import NudgeKind
 from practice.nudges.sources import DueItem
-from practice.teachback.models import Rsvp, SessionStatus, TeachBackInvite, TeachBackSession
+from practice.teachback.models import TeachBackSession
 from practice.teachback.selectors import session_list_starting
 
 # (label, how long before the start), earliest first.
@@ -46,20 +45,6 @@ class TeachBackReminderSource:
     name = "teachback_reminder"
     # Appointments: planned even for someone whose next practice nudge is already planned.
     time_critical = True
-
-    def recipients(self, *, now: datetime) -> Q:
-        """Who may have a reminder due: people in a session of the next 24 hours."""
-        sessions = TeachBackSession.objects.filter(
-            status=SessionStatus.SCHEDULED,
-            starts_at__gt=now,
-            starts_at__lte=now + REMINDERS[0][1],
-        ).values("pk")
-        # Sub-selects rather than joins: the planner's sweep needs no DISTINCT.
-        return Q(pk__in=sessions.values("teacher_id")) | Q(
-            pk__in=TeachBackInvite.objects.filter(session__in=sessions, rsvp=Rsvp.ACCEPTED).values(
-                "invitee_id"
-            )
-        )
 
     def due_items(self, *, learners: Sequence[User], now: datetime) -> dict[int, list[DueItem]]:
         wanted = {learner.pk: learner for learner in learners}
