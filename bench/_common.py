@@ -63,19 +63,30 @@ def setup_django(url: str) -> None:
     call_command("migrate", verbosity=0)
 
 
-def interleaved(cases: Mapping[str, Callable[[], object]], *, repeat: int) -> dict[str, float]:
+def interleaved(
+    cases: Mapping[str, Callable[[], object]],
+    *,
+    repeat: int,
+    prepare: Mapping[str, Callable[[], object]] | None = None,
+) -> dict[str, float]:
     """Median seconds of each case, timed round robin after one warm-up call of each.
 
     The starting case moves by one each round so that no case always runs first (with
-    cold caches) or last.
+    cold caches) or last. ``prepare[name]``, when given, runs untimed before each call of
+    that case (a benchmark that consumes its data puts it back there).
     """
-    for function in cases.values():
+    prepare = prepare or {}
+    for name, function in cases.items():
+        if name in prepare:
+            prepare[name]()
         function()
     names = list(cases)
     times: dict[str, list[float]] = {name: [] for name in names}
     for round_number in range(max(repeat, 1)):
         shift = round_number % len(names)
         for name in names[shift:] + names[:shift]:
+            if name in prepare:
+                prepare[name]()
             started = time.perf_counter()
             cases[name]()
             times[name].append(time.perf_counter() - started)

@@ -1,54 +1,66 @@
-"""Nudge throughput: plan and dispatch N due nudges with real workers, against a no-op task.
+"""Nudge planning and dispatch, each timed side by side with what it is compared to.
 
-    DATABASE_URL=postgres://... CELERY_BROKER_URL=redis://... python -m bench nudges \
-        [--learners 20000] [--nudges 100000] [--workers 2] [--batch 50] [--scale 1.0]
+    make bench BENCH_ARGS="nudges [--scale 1.0] [--repeat 3] [--batch 50]"
 
-Runs in a throwaway test database (created here, dropped at the end, also on failure).
-Learners work all day, every day, in UTC, and each has a "time to start" nudge due.
+Runs in a throwaway test database next to ``BENCH_DATABASE_URL`` (created here, dropped at
+the end, also on failure), with real Celery worker processes on ``BENCH_BROKER_URL``.
+``--scale 1`` is 100,000 learners with one enrolment each, enrolled three days ago and
+never started (a "time to start" nudge is due), working all day every day in UTC, nudged
+by email only; 10,000 of their nudges are the dispatch backlog.
 
-1. **Planner**: one run of ``nudges_plan`` for every learner, timed, with its queries per
-   batch of learners (the count must not grow with the batch).
-2. **Backlog**: the planner plans at most one pending nudge per learner, so the rest of
-   the N due nudges are the planned ones copied, with bulk inserts, to the learners'
-   previous local days (one a day each, as the daily cap allows): a backlog of N
-   ``planned`` nudges that are all due now.
-3. **No-op baseline**: as many ``celery.accumulate`` messages as dispatch will publish
-   (at least 2,000), through the same worker processes, timed until every message is
-   acknowledged (late acks: a message is acknowledged once its task has run).
-4. **Dispatch + send**: the dispatcher claims the backlog in batches and publishes one
-   send task per batch; timed until every nudge has left ``planned`` and ``sending``.
-   Email goes to Django's in-memory backend in the workers: rendering, the MIME message
-   and the status machine are measured, not a mail server.
+Two workers run for the whole benchmark: the first consumes queues A and B, the second
+only B. A dispatch sent to queue A is handled by one worker, one sent to B by both. Then,
+round robin (``bench._common.interleaved``: a warm-up call of each case, ``--repeat``
+rounds, medians), with the data put back untimed before each call:
 
-Throughput is printed per nudge and per broker message, each against the no-op task's
-messages per second: the per-message ratio compares like with like (one message, one
-task run), the per-nudge one shows what batching buys.
+- ``planner``: one run of ``nudges_plan`` for every learner, from no nudge at all;
+- ``dispatch_1w`` / ``dispatch_2w``: the backlog of due ``planned`` nudges claimed in
+  batches by ``nudges_dispatch``, published on queue A or B, sent by the workers, timed
+  until none is ``planned`` or ``sending``. Email goes to ``bench._mail_sink`` in the
+  workers: every message is built to its MIME bytes, as an SMTP connection would send it,
+  and then dropped, so that a mail server's own cost is not measured;
+- ``noop_2w``: as many ``celery.accumulate`` messages as the backlog has nudges,
+  published on queue B, timed until every one has run (late acks).
+
+Final line:
+
+- ``planner_100k_seconds``: the planner's median seconds per 100,000 enrolments (at
+  ``--scale 1``, exactly its time for the 100,000);
+- ``dispatch_vs_noop``: nudges sent per second by two workers over no-op tasks run per
+  second by the same two workers (one broker message per no-op, one per batch of nudges);
+- ``two_workers_vs_one``: nudges sent per second by two workers over one.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import signal
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from bench._common import ratio_line
+from bench._common import bench_database_url, interleaved, ratio_line
+
+ENROLMENTS = 100_000
+BACKLOG = 10_000
+MAIL_SINK = "bench._mail_sink.EmailBackend"
 
 
-def _require_postgres_and_redis() -> None:
-    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
-        raise SystemExit("bench.nudges needs PostgreSQL: set DATABASE_URL=postgres://...")
-    if not os.environ.get("CELERY_BROKER_URL", "").startswith("redis"):
-        raise SystemExit("bench.nudges needs Redis: set CELERY_BROKER_URL=redis://...")
+def _require_redis() -> str:
+    broker = os.environ.get("BENCH_BROKER_URL") or os.environ.get("CELERY_BROKER_URL", "")
+    if not broker.startswith("redis"):
+        raise SystemExit("bench.nudges needs Redis: set BENCH_BROKER_URL=redis://...")
+    return broker
 
 
-def _wait_until(condition: Any, *, timeout: float, workers: list[Any], every: float = 0.05) -> None:
+def _wait_until(
+    condition: Callable[[], bool], *, timeout: float, workers: list[Any], every: float = 0.02
+) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
@@ -58,20 +70,57 @@ def _wait_until(condition: Any, *, timeout: float, workers: list[Any], every: fl
         time.sleep(every)
 
 
+def _learners_enrolled(count: int, now: datetime) -> None:
+    from accounts.models import Organization, User
+    from courses.models import Micromastery, MicromasteryVersion, PracticeStep
+    from practice.models import Enrollment
+    from practice.nudges.models import NudgePreference
+
+    organization = Organization.objects.create(name="Bench", slug="bench")
+    micromastery = Micromastery.objects.create(organization=organization, slug="bench")
+    version = MicromasteryVersion.objects.create(
+        micromastery=micromastery, number=1, status="published", title="Bench"
+    )
+    PracticeStep.objects.create(version=version, key="s1", order=1, title="Step", action="Do")
+    User.objects.bulk_create(
+        (
+            User(
+                email=f"b{i}@bench.example",
+                display_name=f"B {i}",
+                organization=organization,
+                time_zone="UTC",
+                work_starts_at=datetime.min.time(),
+                work_ends_at=datetime.max.time().replace(microsecond=0),
+                working_days=[1, 2, 3, 4, 5, 6, 7],
+                password="!",
+            )
+            for i in range(count)
+        ),
+        batch_size=5000,
+    )
+    people = list(User.objects.filter(organization=organization).only("pk"))
+    Enrollment.objects.bulk_create(
+        (Enrollment(learner=p, micromastery=micromastery, version=version) for p in people),
+        batch_size=5000,
+    )
+    Enrollment.objects.update(created_at=now - timedelta(days=3))
+    NudgePreference.objects.bulk_create(
+        (NudgePreference(user=p, in_app_enabled=False, webhook_enabled=False) for p in people),
+        batch_size=5000,
+    )
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="bench.nudges")
-    parser.add_argument("--learners", type=int, default=20_000)
-    parser.add_argument("--nudges", type=int, default=100_000)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--scale", type=float, default=1.0, help="multiplies the data set")
+    parser.add_argument("--repeat", type=int, default=3, help="timed rounds after a warm-up")
     parser.add_argument("--batch", type=int, default=None, help="nudges per send task")
-    parser.add_argument("--timeout", type=float, default=1800, help="seconds per phase")
-    parser.add_argument(
-        "--scale", type=float, default=1.0, help="multiplies --learners and --nudges"
-    )
+    parser.add_argument("--timeout", type=float, default=1800, help="seconds per case")
     args, _ = parser.parse_known_args(argv)  # `python -m bench` passes every module all
-    args.learners = max(int(args.learners * args.scale), 10)
-    args.nudges = max(int(args.nudges * args.scale), 20)
-    _require_postgres_and_redis()
+    enrolments = max(int(ENROLMENTS * args.scale), 20)
+    backlog = max(int(BACKLOG * args.scale), 20)
+    os.environ["DATABASE_URL"] = bench_database_url()
+    os.environ["CELERY_BROKER_URL"] = _require_redis()
     # Stopped from outside (Ctrl-C, kill): still stop the workers and drop the database.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -81,215 +130,131 @@ def main(argv: list[str]) -> int:
 
     django.setup()
     from django.db import connection
-    from django.db.models import Count
-    from django.test.utils import CaptureQueriesContext, setup_databases, teardown_databases
+    from django.test.utils import setup_databases, teardown_databases
     from django.utils import timezone
 
-    from accounts.models import Organization, User
-    from courses.models import Micromastery, MicromasteryVersion, PracticeStep
     from micromastery.celery import app
-    from practice.models import Enrollment
     from practice.nudges import dispatch, planning
-    from practice.nudges.models import Nudge, NudgePreference, NudgeStatus
+    from practice.nudges.models import Nudge, NudgeStatus
     from tests.conftest import start_celery_worker, stop_celery_worker
 
     batch_size = args.batch or dispatch.CLAIM_BATCH_SIZE
-    queue = f"bench-{uuid.uuid4().hex[:8]}"
+    run = uuid.uuid4().hex[:8]
+    one, both = f"bench-{run}-a", f"bench-{run}-b"
     old = setup_databases(verbosity=0, interactive=False)
-    workers = []
+    workers: list[Any] = []
     try:
-        days = math.ceil(args.nudges / args.learners)
         now = timezone.now()
         started = time.perf_counter()
-        organization = Organization.objects.create(name="Bench", slug="bench")
-        micromastery = Micromastery.objects.create(organization=organization, slug="bench")
-        version = MicromasteryVersion.objects.create(
-            micromastery=micromastery, number=1, status="published", title="Bench"
-        )
-        PracticeStep.objects.create(version=version, key="s1", order=1, title="Step", action="Do")
-        User.objects.bulk_create(
-            (
-                User(
-                    email=f"b{i}@bench.example",
-                    display_name=f"B {i}",
-                    organization=organization,
-                    time_zone="UTC",
-                    work_starts_at=datetime.min.time(),
-                    work_ends_at=datetime.max.time().replace(microsecond=0),
-                    working_days=[1, 2, 3, 4, 5, 6, 7],
-                    password="!",
-                )
-                for i in range(args.learners)
-            ),
-            batch_size=2000,
-        )
-        people = list(User.objects.filter(organization=organization).only("pk"))
-        Enrollment.objects.bulk_create(
-            (Enrollment(learner=p, micromastery=micromastery, version=version) for p in people),
-            batch_size=2000,
-        )
-        Enrollment.objects.update(created_at=now - timedelta(days=days + 2))
-        NudgePreference.objects.bulk_create(
-            (NudgePreference(user=p, in_app_enabled=False, webhook_enabled=False) for p in people),
-            batch_size=2000,
-        )
+        _learners_enrolled(enrolments, now)
         print(
-            f"set-up: {args.learners:,} learners in {time.perf_counter() - started:.1f} s",
-            flush=True,
-        )
-
-        # 1. The planner, on one day, for every learner.
-        started = time.perf_counter()
-        with CaptureQueriesContext(connection) as queries:
-            plan = planning.nudges_plan(now=now)
-        plan_seconds = time.perf_counter() - started
-        planned = Nudge.objects.count()
-        # The last query of the run is the empty batch that ends it.
-        per_batch = (len(queries.captured_queries) - 1) / plan.batches if plan.batches else 0
-        print(
-            f"planner: {planned:,} nudges for {plan.learners_seen:,} learners in "
-            f"{plan_seconds:.1f} s ({planned / plan_seconds:,.0f} nudges/s), "
-            f"{plan.batches} batches of up to {planning.PLANNER_BATCH_SIZE} learners, "
-            f"{per_batch:.1f} queries per batch",
-            flush=True,
-        )
-        if planned == 0:
-            raise SystemExit("bench.nudges: the planner planned nothing")
-
-        # 2. The backlog: the planned nudges copied to previous local days, bulk inserted.
-        started = time.perf_counter()
-        templates = list(Nudge.objects.order_by("pk"))
-        needed = args.nudges - len(templates)
-        day = 1
-        while needed > 0:
-            copies = []
-            for template in templates[:needed]:
-                local_date = template.local_date - timedelta(days=day)
-                copies.append(
-                    Nudge(
-                        recipient_id=template.recipient_id,
-                        kind=template.kind,
-                        channel=template.channel,
-                        subject_ref=template.subject_ref,
-                        local_date=local_date,
-                        due_at=template.due_at - timedelta(days=day),
-                        dedupe_key=(
-                            f"{template.recipient_id}:{template.kind}:{template.subject_ref}:"
-                            f"{local_date.isoformat()}:{template.channel}"
-                        ),
-                        payload=template.payload,
-                    )
-                )
-            Nudge.objects.bulk_create(copies, batch_size=5000)
-            needed -= len(copies)
-            day += 1
-        if needed < 0:  # more learners than nudges asked for: keep the first N
-            surplus = Nudge.objects.order_by("-pk").values_list("pk", flat=True)[:-needed]
-            Nudge.objects.filter(pk__in=list(surplus)).delete()
-        backlog = Nudge.objects.filter(status=NudgeStatus.PLANNED, due_at__lte=timezone.now())
-        total = backlog.count()
-        print(
-            f"backlog: {total:,} planned nudges due over {day} local days, bulk inserted in "
+            f"set-up: {enrolments:,} learners, one enrolment each, in "
             f"{time.perf_counter() - started:.1f} s",
             flush=True,
         )
-
-        # 3. Real worker processes, and the no-op baseline through them.
+        environment = {"MICROMASTERY_TEST_EMAIL_BACKEND": MAIL_SINK}
         workers = [
-            start_celery_worker(
-                queue,
-                {
-                    "MICROMASTERY_TEST_EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend"
-                },
-            )
-            for _ in range(args.workers)
+            start_celery_worker(f"{one},{both}", environment),
+            start_celery_worker(both, environment),
         ]
+        nudges_table = Nudge._meta.db_table
 
-        def idle() -> bool:
+        def planner_reset() -> None:
+            with connection.cursor() as cursor:
+                cursor.execute(f"TRUNCATE {nudges_table} CASCADE")
+
+        def planner() -> None:
+            planning.nudges_plan(now=now)
+            planned = Nudge.objects.count()
+            if planned != enrolments:
+                raise SystemExit(f"bench.nudges: planned {planned:,} of {enrolments:,} nudges")
+
+        def backlog_reset() -> None:
+            # The first ``backlog`` nudges due and planned again, every other one out of the way.
+            cutoff = Nudge.objects.order_by("pk").values_list("pk", flat=True)[backlog - 1]
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"UPDATE {nudges_table} SET status = CASE WHEN id <= %s THEN %s ELSE %s END, "
+                    "claim_token = NULL, lease_expires_at = NULL, attempts = 0, sent_at = NULL, "
+                    "last_error = '' WHERE id <= %s OR status <> %s",
+                    [cutoff, NudgeStatus.PLANNED, NudgeStatus.CANCELLED, cutoff, "cancelled"],
+                )
+
+        pending = Nudge.objects.filter(status__in=[NudgeStatus.PLANNED, NudgeStatus.SENDING])
+
+        def dispatch_on(queue: str) -> Callable[[], None]:
+            def run_dispatch() -> None:
+                while dispatch.nudges_dispatch(queue=queue, batch_size=batch_size).batches:
+                    pass
+                _wait_until(lambda: not pending.exists(), timeout=args.timeout, workers=workers)
+                sent = Nudge.objects.filter(status=NudgeStatus.SENT).count()
+                if sent != backlog:
+                    raise SystemExit(f"bench.nudges: sent {sent:,} of {backlog:,} nudges")
+
+            return run_dispatch
+
+        def idle(queue: str) -> bool:
             # Late acks: a message leaves "unacked" only once its task has run. The hash is
-            # shared by every queue of the Redis database: count only this run's queue
-            # (with a prefetch of one it holds at most one message per worker of ours).
+            # shared by every queue of the Redis database: count only this run's queues.
             with app.connection_for_write() as broker:
                 channel = broker.default_channel
                 if channel._size(queue):
                     return False
                 return not any(
-                    json.loads(entry)[2] == queue
+                    json.loads(entry)[2] in (one, both)
                     for entry in channel.client.hvals(channel.unacked_key)
                 )
 
-        def publish_noops(count: int) -> None:
+        def noops() -> None:
             with app.producer_or_acquire() as producer:
-                for _ in range(count):
-                    app.send_task("celery.accumulate", args=(1,), queue=queue, producer=producer)
-
-        publish_noops(args.workers * 20)  # warm-up: every worker up and consuming
-        _wait_until(idle, timeout=120, workers=workers)
-        messages = math.ceil(total / batch_size)
-        noop_count = max(messages, 2000)
-        started = time.perf_counter()
-        publish_noops(noop_count)
-        _wait_until(idle, timeout=args.timeout, workers=workers)
-        noop_per_second = noop_count / (time.perf_counter() - started)
-        print(f"no-op task: {noop_count:,} messages, {noop_per_second:,.0f} tasks/s", flush=True)
-
-        # 4. Dispatch and send the whole backlog.
-        pending = Nudge.objects.filter(status__in=[NudgeStatus.PLANNED, NudgeStatus.SENDING])
-        started = time.perf_counter()
-        cycles = published = 0
-        while True:
-            result = dispatch.nudges_dispatch(queue=queue, batch_size=batch_size, max_batches=200)
-            cycles += 1
-            published += result.batches
-            if not result.batches:
-                break
-        dispatch_seconds = time.perf_counter() - started
-        _wait_until(lambda: not pending.exists(), timeout=args.timeout, workers=workers, every=0.25)
-        seconds = time.perf_counter() - started
-        outcome = dict(Nudge.objects.values_list("status").annotate(n=Count("pk")))
-        sent = outcome.get(NudgeStatus.SENT, 0)
-        nudges_per_second = total / seconds
-        messages_per_second = published / seconds
+                for _ in range(backlog):
+                    app.send_task("celery.accumulate", args=(1,), queue=both, producer=producer)
+            _wait_until(lambda: idle(both), timeout=args.timeout, workers=workers)
 
         print(
-            f"learners={args.learners} nudges={total} workers={args.workers} "
-            f"batch={batch_size} (nudges per send task)"
+            f"cases: planner ({enrolments:,} enrolments), dispatch_1w / dispatch_2w "
+            f"({backlog:,} nudges in batches of {batch_size}), noop_2w ({backlog:,} tasks); "
+            f"a warm-up and {args.repeat} rounds",
+            flush=True,
+        )
+        seconds = interleaved(
+            {
+                "planner": planner,
+                "dispatch_1w": dispatch_on(one),
+                "dispatch_2w": dispatch_on(both),
+                "noop_2w": noops,
+            },
+            repeat=args.repeat,
+            prepare={
+                "planner": planner_reset,
+                "dispatch_1w": backlog_reset,
+                "dispatch_2w": backlog_reset,
+            },
         )
         print(
-            f"dispatch+send: {total:,} nudges in {seconds:.1f} s "
-            f"(claimed and published in {dispatch_seconds:.1f} s over {cycles} dispatcher "
-            f"cycles, {published:,} send-task messages); outcome: "
-            + ", ".join(f"{status} {count:,}" for status, count in sorted(outcome.items()))
+            f"planner: {seconds['planner']:.1f} s for {enrolments:,} enrolments "
+            f"({enrolments / seconds['planner']:,.0f} nudges/s)"
         )
-        print(f"per nudge:   {nudges_per_second:,.0f} nudges/s")
-        print(f"per message: {messages_per_second:,.1f} send tasks/s (batches of {batch_size})")
-        print(f"no-op task:  {noop_per_second:,.0f} tasks/s (one message each, same workers)")
-        print(
-            f"ratio per nudge   (nudges/s / no-op tasks/s): "
-            f"{nudges_per_second / noop_per_second:.2f}"
-        )
-        print(
-            f"ratio per message (send tasks/s / no-op tasks/s): "
-            f"{messages_per_second / noop_per_second:.4f}"
-        )
+        for name in ("dispatch_1w", "dispatch_2w"):
+            print(f"{name}: {seconds[name]:.2f} s ({backlog / seconds[name]:,.0f} nudges/s)")
+        print(f"noop_2w: {seconds['noop_2w']:.2f} s ({backlog / seconds['noop_2w']:,.0f} tasks/s)")
         print(
             ratio_line(
                 {
-                    "nudges_per_noop_task": nudges_per_second / noop_per_second,
-                    "send_tasks_per_noop_task": messages_per_second / noop_per_second,
+                    "planner_100k_seconds": seconds["planner"] * ENROLMENTS / enrolments,
+                    "dispatch_vs_noop": seconds["noop_2w"] / seconds["dispatch_2w"],
+                    "two_workers_vs_one": seconds["dispatch_1w"] / seconds["dispatch_2w"],
                 }
             ),
             flush=True,
         )
-        if sent != total:
-            print(f"bench.nudges: {total - sent:,} nudges were not sent", file=sys.stderr)
-            return 1
         return 0
     finally:
         for worker in workers:
             stop_celery_worker(worker)
         if workers:
             with app.connection_for_write() as broker:
-                broker.default_channel.queue_purge(queue)
+                for queue in (one, both):
+                    broker.default_channel.queue_purge(queue)
         connection.close()
         teardown_databases(old, verbosity=0)

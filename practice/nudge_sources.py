@@ -7,21 +7,22 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import Q, prefetch_related_objects
+from django.db.models import prefetch_related_objects
 from django.utils import translation
 from django.utils.translation import gettext, ngettext
 
 from accounts.languages import person_language
 from accounts.models import User
 from accounts.working_hours import work_window
-from practice.models import Enrollment, EnrollmentStatus
+from courses.models import PracticeStep
+from practice.models import Enrollment, EnrollmentStatus, PracticeAttempt
 from practice.nudges.models import NudgeKind
 from practice.nudges.sources import DueItem
-from practice.progress import Progress
-from practice.quick_log import quick_log_path
-from practice.selectors import enrollment_progress_of, enrollments_with_progress_prefetch
+from practice.progress import Progress, progress_compute
+from practice.quick_log import QuickLogPaths
 
 # Enrolled, and nothing practised a day later: time for a gentle start.
 START_NUDGE_AFTER = timedelta(days=1)
@@ -29,10 +30,87 @@ START_NUDGE_AFTER = timedelta(days=1)
 STREAK_AT_RISK_FROM_DAYS = 2
 
 
-def step_path(*, learner_id: int, enrollment_id: int, step_id: int) -> str:
-    """Where a practice nudge's link lands: the step's quick log, one tap from a logged rep,
-    without signing in (a signed link for this learner and step; see practice.quick_log)."""
-    return quick_log_path(learner_id=learner_id, enrollment_id=enrollment_id, step_id=step_id)
+@dataclass(slots=True)
+class StepRow:
+    pk: int
+    version_id: int
+    key: str
+    order: int
+    title: str
+    repetitions_required: int
+    min_spacing_hours: int
+
+
+@dataclass(slots=True)
+class AttemptRow:
+    enrollment_id: int
+    step_id: int
+    practiced_at: datetime
+    counts_as_repetition: bool
+    is_refresher: bool
+
+
+@dataclass
+class EnrollmentRow:
+    """What the source reads of an enrolment: plain values, no model instances (the
+    planner reads every learner's enrolments every minute)."""
+
+    pk: int
+    learner_id: int
+    status: str
+    created_at: datetime
+    completed_at: datetime | None
+    title: str
+    steps: list[StepRow]
+    attempts: list[AttemptRow] = field(default_factory=list)
+
+    @property
+    def progress(self) -> Progress:
+        return progress_compute(
+            steps=self.steps, attempts=self.attempts, completed_at=self.completed_at
+        )
+
+
+# The columns each row above is made from, in its fields' order.
+ENROLLMENT_FIELDS = ("pk", "learner_id", "status", "created_at", "completed_at", "version_id",
+                     "version__title")  # fmt: skip
+STEP_FIELDS = ("pk", "version_id", "key", "order", "title", "repetitions_required",
+               "min_spacing_hours")  # fmt: skip
+ATTEMPT_FIELDS = ("enrollment_id", "step_id", "practiced_at", "counts_as_repetition",
+                  "is_refresher")  # fmt: skip
+
+
+def enrollment_rows(learner_ids: Sequence[int]) -> dict[int, list[EnrollmentRow]]:
+    """Each learner's enrolments that can have something due (holdouts never do), oldest
+    first, with their steps and attempts: three queries."""
+    enrollments = list(
+        Enrollment.objects.filter(
+            learner__in=learner_ids,
+            status__in=(EnrollmentStatus.ACTIVE, EnrollmentStatus.COMPLETED),
+            holdout=False,
+        )
+        .order_by("created_at", "pk")
+        .values_list(*ENROLLMENT_FIELDS)
+    )
+    if not enrollments:
+        return {}
+    steps: dict[int, list[StepRow]] = defaultdict(list)
+    for step in PracticeStep.objects.filter(
+        version__in={version_id for *_, version_id, _title in enrollments}
+    ).values_list(*STEP_FIELDS):
+        steps[step[1]].append(StepRow(*step))
+    rows = {
+        pk: EnrollmentRow(pk, learner_id, status, created_at, completed_at, title, steps[version])
+        for pk, learner_id, status, created_at, completed_at, version, title in enrollments
+    }
+    for attempt in PracticeAttempt.objects.filter(enrollment__in=list(rows)).values_list(
+        *ATTEMPT_FIELDS
+    ):
+        rows[attempt[0]].attempts.append(AttemptRow(*attempt))
+    by_learner: dict[int, list[EnrollmentRow]] = defaultdict(list)
+    for row in rows.values():
+        by_learner[row.learner_id].append(row)
+    return by_learner
 
 
 class PracticeNudgeSource:
@@ -40,50 +118,35 @@ class PracticeNudgeSource:
 
     name = "practice"
 
-    def recipients(self, *, now: datetime) -> Q:
-        return Q(enrollments__status__in=(EnrollmentStatus.ACTIVE, EnrollmentStatus.COMPLETED))
-
     def due_items(self, *, learners: Sequence[User], now: datetime) -> dict[int, list[DueItem]]:
-        by_learner: dict[int, list[Enrollment]] = defaultdict(list)
-        enrollments = enrollments_with_progress_prefetch(
-            Enrollment.objects.filter(
-                learner__in=[learner.pk for learner in learners],
-                status__in=(EnrollmentStatus.ACTIVE, EnrollmentStatus.COMPLETED),
-                holdout=False,
-            ).order_by("created_at", "pk")
-        )
-        for enrollment in enrollments:
-            by_learner[enrollment.learner_id].append(enrollment)
-        # Whoever chose no language reads their organization's: one query for the batch.
+        by_learner = enrollment_rows([learner.pk for learner in learners])
+        paths = QuickLogPaths()
+        # Whoever chose no language reads their organization's: at most one query a batch.
         prefetch_related_objects(list(learners), "organization")
         result: dict[int, list[DueItem]] = {}
         for learner in learners:
+            enrollments = by_learner.get(learner.pk, [])
+            items: list[DueItem] = []
             # The texts are stored with the nudge: written in the learner's language.
             with translation.override(person_language(learner)):
-                items = self._learner_items(learner, by_learner.get(learner.pk, []), now)
+                for enrollment in enrollments:
+                    item = self._item(enrollment, enrollment.progress, now, paths)
+                    if item is not None:
+                        items.append(item)
+                streak = self._streak_item(learner, enrollments, now, paths)
+                if streak is not None:
+                    items.append(streak)
             if items:
                 result[learner.pk] = items
         return result
 
-    def _learner_items(
-        self, learner: User, enrollments: list[Enrollment], now: datetime
-    ) -> list[DueItem]:
-        items: list[DueItem] = []
-        for enrollment in enrollments:
-            item = self._item(enrollment, enrollment_progress_of(enrollment), now)
-            if item is not None:
-                items.append(item)
-        streak = self._streak_item(learner, enrollments, now)
-        if streak is not None:
-            items.append(streak)
-        return items
-
-    def _item(self, enrollment: Enrollment, progress: Progress, now: datetime) -> DueItem | None:
-        title = enrollment.version.title
-        attempts = getattr(enrollment, "progress_attempts", [])
+    def _item(
+        self, enrollment: EnrollmentRow, progress: Progress, now: datetime, paths: QuickLogPaths
+    ) -> DueItem | None:
+        title = enrollment.title
         current = progress.current_step
         if enrollment.status == EnrollmentStatus.ACTIVE and current is not None:
-            if not attempts:
+            if not enrollment.attempts:
                 if enrollment.created_at + START_NUDGE_AFTER > now:
                     return None
                 return DueItem(
@@ -92,7 +155,7 @@ class PracticeNudgeSource:
                     title=title,
                     text=gettext("Ready for your first try? Step 1: %(title)s.")
                     % {"title": current.step.title},
-                    path=step_path(
+                    path=paths.path(
                         learner_id=enrollment.learner_id,
                         enrollment_id=enrollment.pk,
                         step_id=current.step.pk,
@@ -123,7 +186,7 @@ class PracticeNudgeSource:
                     subject_ref=f"enrollment:{enrollment.pk}:step:{current.step.pk}:{done}",
                     title=title,
                     text=text,
-                    path=step_path(
+                    path=paths.path(
                         learner_id=enrollment.learner_id,
                         enrollment_id=enrollment.pk,
                         step_id=current.step.pk,
@@ -141,7 +204,7 @@ class PracticeNudgeSource:
                 title=title,
                 text=gettext("Learn long: a quick refresher of “%(title)s” keeps it yours.")
                 % {"title": refresher.step.title},
-                path=step_path(
+                path=paths.path(
                     learner_id=enrollment.learner_id,
                     enrollment_id=enrollment.pk,
                     step_id=refresher.step.pk,
@@ -152,7 +215,7 @@ class PracticeNudgeSource:
         return None
 
     def _streak_item(
-        self, learner: User, enrollments: list[Enrollment], now: datetime
+        self, learner: User, enrollments: list[EnrollmentRow], now: datetime, paths: QuickLogPaths
     ) -> DueItem | None:
         """Due from the middle of a working day on which a running streak has no practice."""
         zone = learner.zone
@@ -166,7 +229,7 @@ class PracticeNudgeSource:
         practised = {
             attempt.practiced_at.astimezone(zone).date()
             for enrollment in enrollments
-            for attempt in getattr(enrollment, "progress_attempts", [])
+            for attempt in enrollment.attempts
         }
         if today in practised:
             return None
@@ -178,9 +241,9 @@ class PracticeNudgeSource:
         if now < midday:
             return None
         enrollment = active[0]
-        current = enrollment_progress_of(enrollment).current_step
+        current = enrollment.progress.current_step
         path = (
-            step_path(learner_id=learner.pk, enrollment_id=enrollment.pk, step_id=current.step.pk)
+            paths.path(learner_id=learner.pk, enrollment_id=enrollment.pk, step_id=current.step.pk)
             if current
             else "/"
         )

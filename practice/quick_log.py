@@ -36,8 +36,9 @@ class QuickLogLinkError(Exception):
 
 
 def quick_log_token(*, learner_id: int, enrollment_id: int, step_id: int) -> str:
-    claims = {"l": learner_id, "e": enrollment_id, "s": step_id, "n": uuid.uuid4().hex}
-    return signing.dumps(claims, salt=QUICK_LOG_SALT, compress=True)
+    return QuickLogPaths().token(
+        learner_id=learner_id, enrollment_id=enrollment_id, step_id=step_id
+    )
 
 
 def quick_log_claims(token: str) -> QuickLogClaims:
@@ -77,7 +78,27 @@ def quick_log_claims(token: str) -> QuickLogClaims:
         ) from error
 
 
+# Stands for the token in a reversed path (characters that reverse() leaves as they are).
+_TOKEN_SLOT = "quick-log-token-slot"
+
+
+class QuickLogPaths:
+    """Makes quick-log links; one instance makes many (the planner's batches) with its
+    signer and the page's path prepared once."""
+
+    def __init__(self) -> None:
+        self._signer = signing.TimestampSigner(salt=QUICK_LOG_SALT)
+        self._path = reverse("practice:quick-log", args=[_TOKEN_SLOT])
+
+    def token(self, *, learner_id: int, enrollment_id: int, step_id: int) -> str:
+        claims = {"l": learner_id, "e": enrollment_id, "s": step_id, "n": uuid.uuid4().hex}
+        return self._signer.sign_object(claims, compress=True)
+
+    def path(self, *, learner_id: int, enrollment_id: int, step_id: int) -> str:
+        token = self.token(learner_id=learner_id, enrollment_id=enrollment_id, step_id=step_id)
+        return self._path.replace(_TOKEN_SLOT, token)
+
+
 def quick_log_path(*, learner_id: int, enrollment_id: int, step_id: int) -> str:
     """The one place a quick-log link is made: nudges, notifications and the API use it."""
-    token = quick_log_token(learner_id=learner_id, enrollment_id=enrollment_id, step_id=step_id)
-    return reverse("practice:quick-log", args=[token])
+    return QuickLogPaths().path(learner_id=learner_id, enrollment_id=enrollment_id, step_id=step_id)

@@ -170,11 +170,12 @@ def outbox_deliver_now():
     from django.utils import timezone
 
     from practice.nudges import dispatch
+    from practice.nudges.claims import rows_claim
     from practice.nudges.models import OutboxMessage
     from practice.nudges.outbox import outbox_send
 
     while True:
-        ids, token = dispatch.rows_claim(
+        ids, token = rows_claim(
             OutboxMessage.objects.all(),
             now=timezone.now(),
             batch_size=dispatch.CLAIM_BATCH_SIZE,

@@ -3,45 +3,50 @@
 The database is the source of truth; the broker only carries work.
 
 **Claiming.** ``nudges_dispatch`` moves due ``planned`` nudges to ``sending`` in batches,
-each under a fresh claim token and a lease, and hands every batch to one send task (one
-broker message per batch, not per nudge). On PostgreSQL the claim uses
-``SELECT ... FOR UPDATE SKIP LOCKED``, so several dispatchers share the work; on SQLite
-the IMMEDIATE transaction serialises writers, which has the same effect. A ``sending``
-nudge whose lease has run out (its worker died, its message was lost with the broker) is
-put back to ``planned`` and claimed again under a new token.
+each under a fresh claim token and a lease, one ``UPDATE ... RETURNING`` per batch
+(``practice.nudges.claims``), and hands every batch to one send task (one broker message
+per batch, not per nudge). On PostgreSQL the statement picks its rows ``FOR UPDATE SKIP
+LOCKED``, so several dispatchers share the work; on SQLite the database's single writer
+has the same effect. A ``sending`` nudge whose lease has run out (its worker died, its
+message was lost with the broker) is put back to ``planned`` and claimed again under a
+new token.
 
-**Sending.** For each nudge the send task first records the attempt *conditionally on its
-token* (``attempts + 1`` and a fresh lease, only if the nudge is still ``sending`` under
-this token). A stale or redelivered task, or one whose nudge was reclaimed, matches no
-row and sends nothing. Then it delivers, then marks the nudge ``sent`` (again under the
-token). In-app notifications are created in the same transaction that marks them sent:
-exactly once, always.
+**Sending.** The send task first records the attempt of the whole batch *conditionally on
+its token*, in one statement (``attempts + 1`` and a fresh lease, only on the nudges still
+``sending`` under this token; the statement returns which). A stale or redelivered task,
+or one whose nudges were reclaimed, owns none and sends nothing. Then it delivers each
+nudge and marks it ``sent`` (again under the token) before the next; a batch that runs
+for half its lease renews the lease of what it has not sent yet. In-app notifications are
+created in the same transaction that marks them sent: exactly once, always. Each email
+template is rendered once per language for the batch (``channels.email.NudgeEmails``),
+in the language ``recipient_language`` gives each recipient.
 
 **The residual window (email and webhook).** Delivery to an SMTP server or a webhook and
 the database update that follows cannot be one transaction. If the worker is killed
 (SIGKILL, power loss) after the receiver accepted the message and before ``sent`` is
 committed, the lease runs out and the nudge is sent again: at least once, never lost.
 The window is one ``UPDATE`` long, and at most one nudge per killed worker process can be
-in it (a worker sends one nudge at a time). To let receivers close even that window,
-every attempt of a nudge carries the same ``Message-ID``/``X-Micromastery-Nudge`` header
-(email) or ``Idempotency-Key`` (webhook). A send that takes longer than the lease could
-also be duplicated; the lease (minutes) is far longer than the SMTP and webhook timeouts
-(seconds), and each nudge renews it when its attempt starts.
+in it (a worker sends one nudge at a time and records it before the next). To let
+receivers close even that window, every attempt of a nudge carries the same
+``Message-ID``/``X-Micromastery-Nudge`` header (email) or ``Idempotency-Key`` (webhook).
+A send that takes longer than the lease could also be duplicated; the lease (minutes) is
+far longer than the SMTP and webhook timeouts (seconds), and a batch renews it for its
+unsent nudges every half lease.
 """
 
 from __future__ import annotations
 
-import uuid
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
-from django.db.models import F, QuerySet
+from django.db import transaction
 from django.utils import timezone
 
+from accounts.languages import person_language
 from accounts.models import User
 from accounts.working_hours import is_working_time
 from practice.nudges.channels import (
@@ -49,6 +54,15 @@ from practice.nudges.channels import (
     PermanentSendError,
     SendError,
     TransientSendError,
+)
+from practice.nudges.claims import (
+    row_finish,
+    row_record_delivered,
+    rows_begin_attempts,
+    rows_claim,
+    rows_finish,
+    rows_reclaim_expired,
+    rows_renew_lease,
 )
 from practice.nudges.models import Nudge, NudgeChannel, NudgeStatus, TeamWebhook
 from practice.nudges.planning import (
@@ -82,31 +96,6 @@ class SendOutcome:
     retry: list[int] = field(default_factory=list)
     # Of ``retry``: those whose receiver did not answer in time (it may have the message).
     maybe_delivered: list[int] = field(default_factory=list)
-
-
-def rows_reclaim_expired(rows: QuerySet[Any], *, now: datetime) -> int:
-    """Put ``sending`` rows (nudges or outbox messages) whose lease ran out back to ``planned``."""
-    return rows.filter(status=NudgeStatus.SENDING, lease_expires_at__lt=now).update(
-        status=NudgeStatus.PLANNED, claim_token=None, lease_expires_at=None
-    )
-
-
-def rows_claim(
-    rows: QuerySet[Any], *, now: datetime, batch_size: int, lease: timedelta
-) -> tuple[list[int], str]:
-    """Move up to ``batch_size`` due ``planned`` rows to ``sending`` under a new token."""
-    with transaction.atomic():
-        due = rows.filter(status=NudgeStatus.PLANNED, due_at__lte=now).order_by("due_at", "pk")
-        if connection.features.has_select_for_update_skip_locked:
-            due = due.select_for_update(skip_locked=True)
-        ids = list(due.values_list("pk", flat=True)[:batch_size])
-        if not ids:
-            return [], ""
-        token = uuid.uuid4()
-        rows.filter(pk__in=ids, status=NudgeStatus.PLANNED).update(
-            status=NudgeStatus.SENDING, claim_token=token, lease_expires_at=now + lease
-        )
-    return ids, str(token)
 
 
 def webhook_queue_for(queue: str | None) -> str:
@@ -180,32 +169,6 @@ def nudges_dispatch(
     return result
 
 
-def row_begin_attempt(model: type[Any], pk: int, token: str, lease: timedelta) -> bool:
-    """Record the attempt if this task still owns the row; False means hands off."""
-    return bool(
-        model.objects.filter(pk=pk, status=NudgeStatus.SENDING, claim_token=token).update(
-            attempts=F("attempts") + 1, lease_expires_at=timezone.now() + lease
-        )
-    )
-
-
-def row_finish(model: type[Any], pk: int, token: str, status: str, **fields: object) -> bool:
-    """Leave ``sending`` for ``status``, only if this task still owns the row."""
-    return bool(
-        model.objects.filter(pk=pk, status=NudgeStatus.SENDING, claim_token=token).update(
-            status=status, claim_token=None, lease_expires_at=None, **fields
-        )
-    )
-
-
-def _begin_attempt(nudge_id: int, token: str, lease: timedelta) -> bool:
-    return row_begin_attempt(Nudge, nudge_id, token, lease)
-
-
-def _finish(nudge: Nudge, token: str, status: str, **fields: object) -> bool:
-    return row_finish(Nudge, nudge.pk, token, status, **fields)
-
-
 def _still_wanted(
     nudge: Nudge, now: datetime, last_attempt_at: datetime | None
 ) -> tuple[str, str] | None:
@@ -235,6 +198,11 @@ def _still_wanted(
     return None
 
 
+def recipient_language(user: User) -> str:
+    """The language a batch writes a person's messages in (accounts.languages decides)."""
+    return person_language(user)
+
+
 def nudges_send(
     *, nudge_ids: Sequence[int], token: str, lease: timedelta = SEND_LEASE
 ) -> SendOutcome:
@@ -245,8 +213,6 @@ def nudges_send(
     reason. Content is refreshed from the sources: items no longer due are left out, and
     a nudge with nothing left is cancelled.
     """
-    from practice.nudges.channels import email, in_app, webhook
-
     outcome = SendOutcome()
     now = timezone.now()
     nudges = list(
@@ -260,59 +226,113 @@ def nudges_send(
     recipients: dict[int, User] = {nudge.recipient_id: nudge.recipient for nudge in nudges}
     due = due_items_collect(learners=list(recipients.values()), now=now)
     last_attempt_at = last_practised_at(list(recipients))
-    mail_connection = None
-    try:
-        for nudge in nudges:
-            hold = _still_wanted(nudge, now, last_attempt_at.get(nudge.recipient_id))
-            if nudge.is_time_critical:
-                # Exactly the item it was planned for: a cancelled, moved or started
-                # session no longer has it.
-                items = [
-                    item
-                    for item in due.get(nudge.recipient_id, [])
-                    if item.subject_ref == nudge.subject_ref
-                ][:1]
-                reason = "The teach-back was cancelled, moved or has started."
+    wanted: list[Nudge] = []
+    held: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for nudge in nudges:
+        hold = _still_wanted(nudge, now, last_attempt_at.get(nudge.recipient_id))
+        if nudge.is_time_critical:
+            # Exactly the item it was planned for: a cancelled, moved or started
+            # session no longer has it.
+            items = [
+                item
+                for item in due.get(nudge.recipient_id, [])
+                if item.subject_ref == nudge.subject_ref
+            ][:1]
+            reason = "The teach-back was cancelled, moved or has started."
+        else:
+            items = [item for item in due.get(nudge.recipient_id, []) if not is_time_critical(item)]
+            reason = "Nothing is due any more."
+        if hold is None and not items:
+            hold = (NudgeStatus.CANCELLED, reason)
+        if hold is not None:
+            status, reason = hold
+            if status == NudgeStatus.PLANNED:
+                later = (last_attempt_at[nudge.recipient_id] or now) + QUIET_AFTER_PRACTICE
+                row_finish(Nudge, nudge.pk, token, status, due_at=later, last_error=reason)
+                outcome.postponed += 1
             else:
-                items = [
-                    item for item in due.get(nudge.recipient_id, []) if not is_time_critical(item)
-                ]
-                reason = "Nothing is due any more."
-            if hold is None and not items:
-                hold = (NudgeStatus.CANCELLED, reason)
-            if hold is not None:
-                status, reason = hold
-                if status == NudgeStatus.PLANNED:
-                    later = (last_attempt_at[nudge.recipient_id] or now) + QUIET_AFTER_PRACTICE
-                    _finish(nudge, token, status, due_at=later, last_error=reason)
-                    outcome.postponed += 1
-                else:
-                    _finish(nudge, token, status, last_error=reason)
-                    outcome.cancelled += 1
-                continue
-            _, _, subject = nudge_content(items)
-            nudge.payload = {"subject": subject, "items": [item.as_payload() for item in items]}
-            if not _begin_attempt(nudge.pk, token, lease):
-                outcome.skipped += 1
-                continue
-            try:
-                if nudge.channel == NudgeChannel.IN_APP:
-                    with transaction.atomic():
-                        in_app.send(nudge)
-                        _finish(
-                            nudge,
-                            token,
-                            NudgeStatus.SENT,
-                            sent_at=timezone.now(),
-                            payload=nudge.payload,
-                            last_error="",
-                        )
-                    outcome.sent += 1
+                held[(status, reason)].append(nudge.pk)
+                outcome.cancelled += 1
+            continue
+        _, _, subject = nudge_content(items)
+        nudge.payload = {"subject": subject, "items": [item.as_payload() for item in items]}
+        wanted.append(nudge)
+    for (status, reason), ids in held.items():
+        rows_finish(Nudge, ids, token, status, last_error=reason)
+    # One statement checks that this task still owns the batch and records the attempts.
+    owned = rows_begin_attempts(Nudge, [nudge.pk for nudge in wanted], token, lease)
+    outcome.skipped += len(wanted) - len(owned)
+    wanted = [nudge for nudge in wanted if nudge.pk in owned]
+    outcome.sent += _in_app_send(
+        [nudge for nudge in wanted if nudge.channel == NudgeChannel.IN_APP], token
+    )
+    _deliver_each(
+        [nudge for nudge in wanted if nudge.channel != NudgeChannel.IN_APP], token, lease, outcome
+    )
+    return outcome
+
+
+def _in_app_send(nudges: Sequence[Nudge], token: str) -> int:
+    """Notifications for the batch's in-app nudges and their "sent", in one transaction:
+    exactly once, always."""
+    if not nudges:
+        return 0
+    from practice.nudges.channels import in_app
+
+    with transaction.atomic():
+        owned = set(
+            Nudge.objects.select_for_update()
+            .filter(pk__in=[nudge.pk for nudge in nudges], status=NudgeStatus.SENDING)
+            .filter(claim_token=token)
+            .values_list("pk", flat=True)
+        )
+        mine = [nudge for nudge in nudges if nudge.pk in owned]
+        in_app.send_all(mine)
+        sent_at = timezone.now()
+        for nudge in mine:
+            row_finish(
+                Nudge,
+                nudge.pk,
+                token,
+                NudgeStatus.SENT,
+                sent_at=sent_at,
+                payload=nudge.payload,
+                last_error="",
+            )
+    return len(mine)
+
+
+def _deliver_each(
+    nudges: Sequence[Nudge], token: str, lease: timedelta, outcome: SendOutcome
+) -> None:
+    """Email and team chat: deliver one nudge, record it, then the next (the residual
+    window stays one nudge long). One SMTP session and one rendering of each template per
+    language serve the whole batch."""
+    from practice.nudges.channels import email, webhook
+
+    mail_connection = None
+    emails = email.NudgeEmails()
+    renew_at = timezone.now() + lease / 2
+    try:
+        for index, nudge in enumerate(nudges):
+            if timezone.now() >= renew_at:
+                # A slow batch keeps the lease of what it has not sent yet.
+                rest = nudges[index:]
+                owned = rows_renew_lease(Nudge, [n.pk for n in rest], token, lease)
+                renew_at = timezone.now() + lease / 2
+                if nudge.pk not in owned:
+                    outcome.skipped += 1
                     continue
+            try:
                 if nudge.channel == NudgeChannel.EMAIL:
                     if mail_connection is None:
                         mail_connection = email.mail_connection_open()
-                    email.send(nudge, connection=mail_connection)
+                    email.send(
+                        nudge,
+                        connection=mail_connection,
+                        emails=emails,
+                        language=recipient_language(nudge.recipient),
+                    )
                 else:
                     target = (
                         nudge.webhook
@@ -332,23 +352,17 @@ def nudges_send(
                     outcome.maybe_delivered.append(nudge.pk)
                 continue
             except SendError as error:
-                _finish(nudge, token, NudgeStatus.FAILED, last_error=str(error)[:1000])
+                row_finish(Nudge, nudge.pk, token, NudgeStatus.FAILED, last_error=str(error)[:1000])
                 outcome.failed += 1
                 continue
             # Delivered: record it at once (the residual window is this one statement).
-            _finish(
-                nudge,
-                token,
-                NudgeStatus.SENT,
-                sent_at=timezone.now(),
-                payload=nudge.payload,
-                last_error="",
+            row_record_delivered(
+                Nudge, nudge.pk, token, sent_at=timezone.now(), payload=nudge.payload, last_error=""
             )
             outcome.sent += 1
     finally:
         if mail_connection is not None:
             mail_connection.close()
-    return outcome
 
 
 def nudge_fail(*, nudge_id: int, token: str, reason: str) -> bool:

@@ -38,6 +38,13 @@ from practice.nudges.channels import (
 )
 from practice.nudges.channels import email as email_channel
 from practice.nudges.channels import webhook as webhook_channel
+from practice.nudges.claims import (
+    row_finish,
+    row_record_delivered,
+    rows_begin_attempts,
+    rows_claim,
+    rows_reclaim_expired,
+)
 from practice.nudges.models import NudgeChannel, NudgeStatus, OutboxMessage, TeamWebhook
 
 logger = logging.getLogger(__name__)
@@ -205,11 +212,11 @@ def outbox_dispatch(
 
     now = now or timezone.now()
     rows = OutboxMessage.objects.all()
-    result = dispatch.DispatchResult(reclaimed=dispatch.rows_reclaim_expired(rows, now=now))
+    result = dispatch.DispatchResult(reclaimed=rows_reclaim_expired(rows, now=now))
     options: dict[str, Any] = {"queue": queue} if queue else {}
     seconds = int(lease.total_seconds())
     for _ in range(max_batches):
-        ids, token = dispatch.rows_claim(
+        ids, token = rows_claim(
             rows.exclude(channel=NudgeChannel.WEBHOOK),
             now=now,
             batch_size=batch_size,
@@ -221,7 +228,7 @@ def outbox_dispatch(
         result.claimed += len(ids)
         outbox_send_batch_task.apply_async(args=(ids, token, seconds), **options)
     for _ in range(max_batches):
-        ids, token = dispatch.rows_claim(
+        ids, token = rows_claim(
             rows.filter(channel=NudgeChannel.WEBHOOK), now=now, batch_size=batch_size, lease=lease
         )
         if not ids:
@@ -301,12 +308,12 @@ def outbox_send(
         .order_by("pk")
     )
     outcome.skipped = len(set(message_ids)) - len(messages)
+    # One statement checks that this task still owns the batch and records the attempts.
+    owned = rows_begin_attempts(OutboxMessage, [message.pk for message in messages], token, lease)
+    outcome.skipped += len(messages) - len(owned)
     mail_connection = None
     try:
-        for message in messages:
-            if not dispatch.row_begin_attempt(OutboxMessage, message.pk, token, lease):
-                outcome.skipped += 1
-                continue
+        for message in (message for message in messages if message.pk in owned):
             try:
                 if message.channel == NudgeChannel.EMAIL and mail_connection is None:
                     mail_connection = email_channel.mail_connection_open()
@@ -320,7 +327,7 @@ def outbox_send(
                     outcome.maybe_delivered.append(message.pk)
                 continue
             except SendError as error:
-                dispatch.row_finish(
+                row_finish(
                     OutboxMessage,
                     message.pk,
                     token,
@@ -330,13 +337,8 @@ def outbox_send(
                 outcome.failed += 1
                 continue
             # Delivered: record it at once (the residual window is this one statement).
-            dispatch.row_finish(
-                OutboxMessage,
-                message.pk,
-                token,
-                NudgeStatus.SENT,
-                sent_at=timezone.now(),
-                last_error="",
+            row_record_delivered(
+                OutboxMessage, message.pk, token, sent_at=timezone.now(), last_error=""
             )
             outcome.sent += 1
     finally:
@@ -347,6 +349,6 @@ def outbox_send(
 
 def outbox_message_fail(*, message_id: int, token: str, reason: str) -> bool:
     """Record the final failure of a message that ran out of retries."""
-    return dispatch.row_finish(
+    return row_finish(
         OutboxMessage, message_id, token, NudgeStatus.FAILED, last_error=reason[:1000]
     )

@@ -32,16 +32,23 @@ The rules, in one place:
    cancels a reminder whose session was cancelled, moved or has started.
 
 Learners are planned in batches by primary key with a fixed number of queries per batch.
+Planning reads plain values and writes plain rows (``NudgeRow``): a batch's nudges go to
+the database in one multi-row ``INSERT ... ON CONFLICT DO NOTHING``, never as model
+instances.
 """
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any, NamedTuple
 
-from django.db.models import Max, Q
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import ngettext
 
@@ -56,13 +63,69 @@ from practice.nudges.models import (
     NudgeStatus,
     TeamWebhook,
 )
-from practice.nudges.sources import DueItem, due_items_collect, sources_recipients
+from practice.nudges.sources import DueItem, due_items_collect
 
 MIN_GAP = timedelta(hours=3)
 QUIET_AFTER_PRACTICE = timedelta(hours=1)
 PLANNER_BATCH_SIZE = 500
 # How far ahead a slot is searched for (a long pause plans nothing until it nears its end).
 HORIZON_DAYS = 14
+
+
+# Rows the planner writes, as plain values (the insert below knows their columns).
+class NudgeRow(NamedTuple):
+    recipient_id: int
+    kind: str
+    channel: str
+    subject_ref: str
+    local_date: date
+    due_at: datetime
+    dedupe_key: str
+    payload: dict[str, Any]
+    webhook_id: int | None
+
+
+# Rows a database statement may carry at most (SQLite allows 32,766 parameters).
+INSERT_CHUNK = 1000
+
+
+def nudges_insert(rows: Sequence[NudgeRow]) -> int:
+    """Insert planned nudges; a row that would break the dedupe key or the daily cap is
+    dropped by the database. Returns how many were offered."""
+    ops = connection.ops
+    table = ops.quote_name(Nudge._meta.db_table)
+    columns = (
+        "created_at, updated_at, recipient_id, kind, channel, subject_ref, local_date, "
+        "due_at, dedupe_key, payload, webhook_id, status, attempts, last_error"
+    )
+    now = ops.adapt_datetimefield_value(timezone.now())
+    for start in range(0, len(rows), INSERT_CHUNK):
+        chunk = rows[start : start + INSERT_CHUNK]
+        values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 0, '')"] * len(chunk))
+        params: list[Any] = []
+        for row in chunk:
+            params += (
+                now,
+                now,
+                row.recipient_id,
+                row.kind,
+                row.channel,
+                row.subject_ref,
+                ops.adapt_datefield_value(row.local_date),
+                ops.adapt_datetimefield_value(row.due_at),
+                row.dedupe_key,
+                json.dumps(row.payload, cls=DjangoJSONEncoder),
+                row.webhook_id,
+                NudgeStatus.PLANNED,
+            )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                # Names are the model's own and every value is a parameter.
+                f"INSERT INTO {table} ({columns}) VALUES {values} "  # noqa: S608
+                "ON CONFLICT DO NOTHING",
+                params,
+            )
+    return len(rows)
 
 
 @dataclass
@@ -120,17 +183,6 @@ def nudge_channels(
     return channels
 
 
-def plannable_learners(*, now: datetime) -> Q:
-    may_have_due = sources_recipients(now=now)
-    if may_have_due is None:
-        return Q(pk__in=[])
-    return (
-        Q(is_active=True, organization__isnull=False)
-        & may_have_due
-        & (Q(nudge_preference__isnull=True) | Q(nudge_preference__unsubscribed_at__isnull=True))
-    )
-
-
 def is_time_critical(item: DueItem) -> bool:
     return item.kind in TIME_CRITICAL_KINDS
 
@@ -140,7 +192,7 @@ def _time_critical_nudges(
     items: Sequence[DueItem],
     preference: NudgePreference,
     webhook: TeamWebhook | None,
-) -> list[Nudge]:
+) -> list[NudgeRow]:
     """One nudge per item and channel, at the item's exact moment (rule 6)."""
     nudges = []
     for item in items:
@@ -150,8 +202,8 @@ def _time_critical_nudges(
         payload = {"subject": f"{item.title}: {item.text}", "items": [item.as_payload()]}
         for channel, channel_webhook in nudge_channels(preference=preference, webhook=webhook):
             nudges.append(
-                Nudge(
-                    recipient=learner,
+                NudgeRow(
+                    recipient_id=learner.pk,
                     kind=item.kind,
                     channel=channel,
                     subject_ref=item.subject_ref,
@@ -159,7 +211,7 @@ def _time_critical_nudges(
                     due_at=item.due_at,
                     dedupe_key=f"{learner.pk}:{item.kind}:{item.subject_ref}:{channel}",
                     payload=payload,
-                    webhook=channel_webhook,
+                    webhook_id=channel_webhook.pk if channel_webhook else None,
                 )
             )
     return nudges
@@ -195,9 +247,18 @@ def nudge_content(items: Sequence[DueItem]) -> tuple[str, str, str]:
     return NudgeKind.DIGEST, "day", digest_subject(len(items))
 
 
-def _plan_batch(learners: list[User], now: datetime) -> list[Nudge]:
+def _plan_batch(learners: list[User], now: datetime) -> list[NudgeRow]:
     learner_ids = [learner.pk for learner in learners]
-    due = due_items_collect(learners=learners, now=now)
+    # Rule 3: whoever has a nudge on its way gets nothing new until it has gone, so only
+    # the sources of time-critical items are asked about them.
+    waiting = set(
+        Nudge.objects.filter(
+            recipient__in=learner_ids, status__in=(NudgeStatus.PLANNED, NudgeStatus.SENDING)
+        )
+        .exclude(kind__in=TIME_CRITICAL_KINDS)
+        .values_list("recipient_id", flat=True)
+    )
+    due = due_items_collect(learners=learners, now=now, waiting=waiting)
     if not due:
         return []
     busy: set[int] = set()
@@ -219,7 +280,7 @@ def _plan_batch(learners: list[User], now: datetime) -> list[Nudge]:
     last_attempt_at = last_practised_at(list(due))
     webhooks = team_webhooks_of(learner_ids)
 
-    nudges: list[Nudge] = []
+    nudges: list[NudgeRow] = []
     for learner in learners:
         all_items = due.get(learner.pk, [])
         preference = preference_of(learner)
@@ -255,8 +316,8 @@ def _plan_batch(learners: list[User], now: datetime) -> list[Nudge]:
             preference=preference, webhook=webhooks.get(learner.pk)
         ):
             nudges.append(
-                Nudge(
-                    recipient=learner,
+                NudgeRow(
+                    recipient_id=learner.pk,
                     kind=kind,
                     channel=channel,
                     subject_ref=subject_ref,
@@ -266,7 +327,7 @@ def _plan_batch(learners: list[User], now: datetime) -> list[Nudge]:
                         f"{learner.pk}:{kind}:{subject_ref}:{local_date.isoformat()}:{channel}"
                     ),
                     payload=payload,
-                    webhook=webhook,
+                    webhook_id=webhook.pk if webhook else None,
                 )
             )
     return nudges
@@ -282,21 +343,23 @@ def nudges_plan(*, now: datetime | None = None, batch_size: int = PLANNER_BATCH_
     result = PlanResult()
     last_pk = 0
     while True:
-        learners = list(
-            User.objects.filter(plannable_learners(now=now), pk__gt=last_pk)
-            .select_related("nudge_preference")
-            .distinct()
+        # Two index lookups a batch, whatever the table statistics say: the next people by
+        # primary key, then their preferences (a join or a filter on the preference would
+        # let PostgreSQL sort every remaining person for each batch).
+        people = list(
+            User.objects.filter(pk__gt=last_pk, is_active=True, organization__isnull=False)
+            # The organization's language writes the nudges of people who chose none.
+            .select_related("organization")
+            .prefetch_related("nudge_preference")
             .order_by("pk")[:batch_size]
         )
-        if not learners:
+        if not people:
             return result
-        last_pk = learners[-1].pk
+        last_pk = people[-1].pk
+        learners = [person for person in people if preference_of(person).unsubscribed_at is None]
         result.batches += 1
         result.learners_seen += len(learners)
-        nudges = _plan_batch(learners, now)
-        if nudges:
-            created = Nudge.objects.bulk_create(nudges, ignore_conflicts=True)
-            result.nudges_offered += len(created)
+        result.nudges_offered += nudges_insert(_plan_batch(learners, now))
 
 
 def nudges_replan_for(*, user: User) -> int:

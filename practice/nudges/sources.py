@@ -10,12 +10,11 @@ number of learners in it.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
 
 from accounts.models import User
@@ -55,29 +54,21 @@ class NudgeSource(Protocol):
 nudge_sources: Registry[NudgeSource] = Registry("nudge sources", key=lambda source: source.name)
 
 
-def sources_recipients(*, now: datetime) -> Q | None:
-    """Who may have something due: the planner looks at nobody else.
+def due_items_collect(
+    *, learners: Sequence[User], now: datetime, waiting: Collection[int] = ()
+) -> dict[int, list[DueItem]]:
+    """Everything due for each learner, from every registered source.
 
-    A source narrows the planner's sweep with a ``recipients(*, now) -> Q`` method on users
-    (practice: people with an enrolment in progress or completed; teach-back: attendees);
-    ``None`` when no source says.
+    ``waiting``: people whose next nudge is planned already; only sources of time-critical
+    items (``time_critical = True``: outside the daily cap) are asked about them.
     """
-    found: Q | None = None
-    for source in nudge_sources:
-        recipients = getattr(source, "recipients", None)
-        if recipients is not None:
-            condition = recipients(now=now)
-            found = condition if found is None else found | condition
-    return found
-
-
-def due_items_collect(*, learners: Sequence[User], now: datetime) -> dict[int, list[DueItem]]:
-    """Everything due for each learner, from every registered source."""
     collected: dict[int, list[DueItem]] = defaultdict(list)
-    if not learners:
-        return collected
+    free = [learner for learner in learners if learner.pk not in waiting]
     for source in nudge_sources:
-        for learner_id, items in source.due_items(learners=learners, now=now).items():
+        asked = learners if getattr(source, "time_critical", False) else free
+        if not asked:
+            continue
+        for learner_id, items in source.due_items(learners=asked, now=now).items():
             collected[learner_id].extend(items)
     return collected
 

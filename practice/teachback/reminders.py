@@ -18,7 +18,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from django.db.models import Q, prefetch_related_objects
+from django.db.models import prefetch_related_objects
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -28,7 +28,7 @@ from accounts.models import User
 from practice.nudges.models import NudgeKind
 from practice.nudges.sources import DueItem
 from practice.teachback.dates import moment_format
-from practice.teachback.models import Rsvp, SessionStatus, TeachBackInvite, TeachBackSession
+from practice.teachback.models import TeachBackSession
 from practice.teachback.selectors import session_list_starting
 
 # (label, how long before the start), earliest first.
@@ -64,19 +64,8 @@ def _reminder_text(person: User, session: TeachBackSession, label: str) -> str:
 
 class TeachBackReminderSource:
     name = "teachback_reminder"
-
-    def recipients(self, *, now: datetime) -> Q:
-        """Who may have a reminder due: people in a session of the next 24 hours."""
-        sessions = TeachBackSession.objects.filter(
-            status=SessionStatus.SCHEDULED,
-            starts_at__gt=now,
-            starts_at__lte=now + REMINDERS[0][1],
-        ).values("pk")
-        return Q(teachbacks_taught__in=sessions) | Q(
-            pk__in=TeachBackInvite.objects.filter(session__in=sessions, rsvp=Rsvp.ACCEPTED).values(
-                "invitee_id"
-            )
-        )
+    # Appointments: planned even for someone whose next practice nudge is already planned.
+    time_critical = True
 
     def due_items(self, *, learners: Sequence[User], now: datetime) -> dict[int, list[DueItem]]:
         wanted = {learner.pk: learner for learner in learners}

@@ -18,6 +18,7 @@ from micromastery.common.outbox import Attachment, MessageKind, OutgoingEmail
 from practice import services as practice_services
 from practice.nudges import dispatch, outbox, planning
 from practice.nudges.channels.email import email_message
+from practice.nudges.claims import rows_claim
 from practice.nudges.models import (
     NudgePreference,
     NudgeStatus,
@@ -43,7 +44,7 @@ def email(recipient, key="event:1", **fields):
 
 
 def claim_and_send():
-    ids, token = dispatch.rows_claim(
+    ids, token = rows_claim(
         OutboxMessage.objects.all(), now=timezone.now(), batch_size=50, lease=dispatch.SEND_LEASE
     )
     return ids, token, outbox.outbox_send(message_ids=ids, token=token)

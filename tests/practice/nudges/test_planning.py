@@ -224,9 +224,10 @@ def test_plan_query_count_per_batch_does_not_grow_with_learners(organization):
     def reads(context):
         return [q for q in context.captured_queries if not q["sql"].startswith("INSERT")]
 
-    # 12: the teach-back reminder source adds one (sessions of the next 24 hours), and
-    # practice one for the organizations' languages (texts are written in each learner's).
-    assert len(reads(many)) == len(reads(few)) == 12
+    # 13: the teach-back reminder source adds one (sessions of the next 24 hours), one
+    # finds who has a nudge on its way already, one reads the people's preferences (their
+    # organizations, whose language speaks for people who chose none, come with them).
+    assert len(reads(many)) == len(reads(few)) == 13
 
 
 def test_plan_a_night_shift_learner_inside_their_shift_and_dispatch_sends_it(learner):
@@ -259,3 +260,33 @@ def test_plan_a_night_shift_counts_for_the_day_it_started(learner):
     nudge = nudges_of(learner)[0]
     assert nudge.due_at == day(1, 17)
     assert nudge.local_date == date(2026, 3, 3)  # Tuesday's shift, its one nudge
+
+
+def test_plan_asks_again_only_about_learners_whose_nudge_has_gone(
+    learner, organization, monkeypatch
+):
+    from practice.nudge_sources import PracticeNudgeSource
+
+    asked = []
+    due_items = PracticeNudgeSource.due_items
+
+    def recorded(self, *, learners, now):
+        asked.append({person.pk for person in learners})
+        return due_items(self, learners=learners, now=now)
+
+    monkeypatch.setattr(PracticeNudgeSource, "due_items", recorded)
+    colleague = UserFactory(organization=organization)
+    enrol(learner)
+    enrol(colleague)
+    plan(day(1, 10))
+    assert asked == [{learner.pk, colleague.pk}]
+    planned = {n.pk for n in Nudge.objects.all()}
+    # Both have today's nudge on its way: the next run does not work out what is due.
+    plan(day(1, 10, 1))
+    assert len(asked) == 1
+    assert {n.pk for n in Nudge.objects.all()} == planned
+    Nudge.objects.filter(recipient=learner).update(status=NudgeStatus.SENT, sent_at=day(1, 10))
+    plan(day(1, 10, 2))
+    assert asked[1:] == [{learner.pk}]
+    tomorrow = Nudge.objects.filter(recipient=learner, status=NudgeStatus.PLANNED)
+    assert {n.local_date for n in tomorrow} == {date(2026, 3, 4)}
