@@ -43,13 +43,25 @@ def _before_split_targets(executor: MigrationExecutor) -> list[tuple[str, str | 
     return [BEFORE_SPLIT, *((app, None) for app in NEW_APPS)]
 
 
+def _newest_without(executor: MigrationExecutor, excluded: set) -> list[tuple[str, str]]:
+    """Of every app but practice and the new ones, the newest migration that needs none of
+    ``excluded`` (a later payoff migration reads the nudges app, say)."""
+    graph = executor.loader.graph
+    nodes = []
+    for app in {app for app, _name in graph.leaf_nodes()} - {"practice", *NEW_APPS}:
+        candidates = [
+            node
+            for node in graph.nodes
+            if node[0] == app and not excluded & set(graph.forwards_plan(node))
+        ]
+        if candidates:
+            nodes.append(max(candidates, key=lambda node: len(graph.forwards_plan(node))))
+    return nodes
+
+
 def _before_split_state_nodes(executor: MigrationExecutor) -> list[tuple[str, str]]:
-    others = [
-        node
-        for node in executor.loader.graph.leaf_nodes()
-        if node[0] not in ("practice", *NEW_APPS)
-    ]
-    return [BEFORE_SPLIT, *others]
+    split = {node for node in executor.loader.graph.nodes if node[0] in NEW_APPS}
+    return [BEFORE_SPLIT, *_newest_without(executor, split)]
 
 
 def _migrate(targets: list) -> tuple[MigrationExecutor, list[str]]:
@@ -66,7 +78,13 @@ SPLIT_DONE = {app: (app, "0002_content_types_from_practice") for app in NEW_APPS
 
 
 def _latest(executor: MigrationExecutor) -> list[tuple[str, str]]:
-    return [SPLIT_DONE.get(app, (app, name)) for app, name in executor.loader.graph.leaf_nodes()]
+    """The split done: the new apps at their split migrations, practice at its newest, and
+    the other apps at their newest migration that needs nothing after the split."""
+    graph = executor.loader.graph
+    split_done = {node for target in SPLIT_DONE.values() for node in graph.forwards_plan(target)}
+    after_split = {node for node in graph.nodes if node[0] in NEW_APPS} - split_done
+    practice = [node for node in graph.leaf_nodes() if node[0] == "practice"]
+    return [*SPLIT_DONE.values(), *practice, *_newest_without(executor, after_split)]
 
 
 def _row_ids() -> dict[str, list[int]]:
