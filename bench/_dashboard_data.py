@@ -54,9 +54,9 @@ def _seed(seed: int) -> None:
 PEOPLE = """
 INSERT INTO accounts_user (email, display_name, organization_id, time_zone, work_starts_at,
   work_ends_at, working_days, is_author, is_org_admin, is_active, date_joined, password,
-  is_superuser)
+  is_superuser, language, directory_language, browser_language)
 SELECT 'learner' || i || '@' || %(slug)s || '.bench.example', 'Learner ' || i, %(org)s, 'UTC',
-  '09:00', '17:00', '[1,2,3,4,5]'::jsonb, false, false, true, %(now)s, '!', false
+  '09:00', '17:00', '[1,2,3,4,5]'::jsonb, false, false, true, %(now)s, '!', false, '', '', ''
 FROM generate_series(0, %(learners)s - 1) i
 """
 
