@@ -18,6 +18,7 @@ from accounts.languages import person_language
 from accounts.models import User
 from accounts.working_hours import work_window
 from courses.models import PracticeStep
+from micromastery.common.batches import among
 from practice.models import Enrollment, EnrollmentStatus, PracticeAttempt
 from practice.nudges.models import NudgeKind
 from practice.nudges.sources import DueItem
@@ -85,7 +86,7 @@ def enrollment_rows(learner_ids: Sequence[int]) -> dict[int, list[EnrollmentRow]
     first, with their steps and attempts: three queries."""
     enrollments = list(
         Enrollment.objects.filter(
-            learner__in=learner_ids,
+            among("learner_id", learner_ids),
             status__in=(EnrollmentStatus.ACTIVE, EnrollmentStatus.COMPLETED),
             holdout=False,
         )
@@ -103,8 +104,10 @@ def enrollment_rows(learner_ids: Sequence[int]) -> dict[int, list[EnrollmentRow]
         pk: EnrollmentRow(pk, learner_id, status, created_at, completed_at, title, steps[version])
         for pk, learner_id, status, created_at, completed_at, version, title in enrollments
     }
-    for attempt in PracticeAttempt.objects.filter(enrollment__in=list(rows)).values_list(
-        *ATTEMPT_FIELDS
+    for attempt in (
+        PracticeAttempt.objects.filter(among("enrollment_id", list(rows)))
+        .order_by()  # progress counts attempts in any order
+        .values_list(*ATTEMPT_FIELDS)
     ):
         rows[attempt[0]].attempts.append(AttemptRow(*attempt))
     by_learner: dict[int, list[EnrollmentRow]] = defaultdict(list)
@@ -123,21 +126,26 @@ class PracticeNudgeSource:
         paths = QuickLogPaths()
         # Whoever chose no language reads their organization's: at most one query a batch.
         prefetch_related_objects(list(learners), "organization")
-        result: dict[int, list[DueItem]] = {}
+        # The texts are stored with the nudge: written in the learner's language, one
+        # language at a time.
+        by_language: dict[str, list[User]] = defaultdict(list)
         for learner in learners:
-            enrollments = by_learner.get(learner.pk, [])
-            items: list[DueItem] = []
-            # The texts are stored with the nudge: written in the learner's language.
-            with translation.override(person_language(learner)):
-                for enrollment in enrollments:
-                    item = self._item(enrollment, enrollment.progress, now, paths)
-                    if item is not None:
-                        items.append(item)
-                streak = self._streak_item(learner, enrollments, now, paths)
-                if streak is not None:
-                    items.append(streak)
-            if items:
-                result[learner.pk] = items
+            by_language[person_language(learner)].append(learner)
+        result: dict[int, list[DueItem]] = {}
+        for language, speakers in by_language.items():
+            with translation.override(language):
+                for learner in speakers:
+                    enrollments = by_learner.get(learner.pk, [])
+                    items: list[DueItem] = []
+                    for enrollment in enrollments:
+                        item = self._item(enrollment, enrollment.progress, now, paths)
+                        if item is not None:
+                            items.append(item)
+                    streak = self._streak_item(learner, enrollments, now, paths)
+                    if streak is not None:
+                        items.append(streak)
+                    if items:
+                        result[learner.pk] = items
         return result
 
     def _item(

@@ -6,11 +6,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.db.models import Q
 from django.utils import timezone
 
 from courses.models import (
     PayoffMetric,
 )
+from micromastery.common.batches import among
 from payoff.models import (
     MeasurementKind,
     PayoffMeasurement,
@@ -42,21 +44,23 @@ def checkins_due(
     nudged forever; the planner's dedupe key should include enrolment, metric and day.
     """
     now = now or timezone.now()
+    # The versions of the enrolments asked about bound the window they are read in: one
+    # filter, so that both conditions hold for the same enrolment.
+    completed = Q(version__enrollments__completed_at__isnull=False)
+    if learner_ids is not None:
+        completed &= among("version__enrollments__learner_id", learner_ids)
+    metrics_in_use = PayoffMetric.objects.filter(completed).order_by()
     longest = max(
         (
             max((int(day) for day in days or [0]), default=0)
-            for days in PayoffMetric.objects.filter(
-                version__enrollments__completed_at__isnull=False
-            )
-            .values_list("checkin_days", flat=True)
-            .distinct()
+            for days in metrics_in_use.values_list("checkin_days", flat=True).distinct()
         ),
         default=0,
     )
     earliest = now - timedelta(days=longest + CHECKIN_LOOKBACK_DAYS)
     enrollments_due = Enrollment.objects.filter(completed_at__gte=earliest, completed_at__lte=now)
     if learner_ids is not None:
-        enrollments_due = enrollments_due.filter(learner_id__in=learner_ids)
+        enrollments_due = enrollments_due.filter(among("learner_id", learner_ids))
     enrollments = list(
         enrollments_due.exclude(status=EnrollmentStatus.DROPPED)
         .select_related("learner__organization", "micromastery", "version")

@@ -48,12 +48,13 @@ from typing import Any, NamedTuple
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import ngettext
 
 from accounts.models import User
 from accounts.working_hours import first_working_moment, working_day_of
+from micromastery.common.batches import among
 from practice.nudges.models import (
     TIME_CRITICAL_KINDS,
     Nudge,
@@ -70,6 +71,7 @@ QUIET_AFTER_PRACTICE = timedelta(hours=1)
 PLANNER_BATCH_SIZE = 500
 # How far ahead a slot is searched for (a long pause plans nothing until it nears its end).
 HORIZON_DAYS = 14
+ON_ITS_WAY = (NudgeStatus.PLANNED, NudgeStatus.SENDING)
 
 
 # Rows the planner writes, as plain values (the insert below knows their columns).
@@ -103,7 +105,12 @@ def nudges_insert(rows: Sequence[NudgeRow]) -> int:
         chunk = rows[start : start + INSERT_CHUNK]
         values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 0, '')"] * len(chunk))
         params: list[Any] = []
+        # A nudge's channels share one payload: encode it once.
+        encoded: dict[int, str] = {}
         for row in chunk:
+            payload = encoded.get(id(row.payload))
+            if payload is None:
+                payload = encoded[id(row.payload)] = json.dumps(row.payload, cls=DjangoJSONEncoder)
             params += (
                 now,
                 now,
@@ -114,7 +121,7 @@ def nudges_insert(rows: Sequence[NudgeRow]) -> int:
                 ops.adapt_datefield_value(row.local_date),
                 ops.adapt_datetimefield_value(row.due_at),
                 row.dedupe_key,
-                json.dumps(row.payload, cls=DjangoJSONEncoder),
+                payload,
                 row.webhook_id,
                 NudgeStatus.PLANNED,
             )
@@ -136,9 +143,14 @@ class PlanResult:
 
 
 def last_practised_at(user_ids: list[int]) -> dict[int, datetime | None]:
-    """When each person last practised (any enrolment): nudges keep quiet for a while after."""
+    """When each person last practised (any enrolment): nudges keep quiet for a while after.
+
+    People who never enrolled are left out (``.get`` answers None for them, as for people
+    who never practised)."""
     return dict(
-        User.objects.filter(pk__in=user_ids)
+        # Asked of their enrolments, so that PostgreSQL reads only theirs by index instead
+        # of joining the whole table.
+        User.objects.filter(among("enrollments__learner_id", user_ids))
         .annotate(last=Max("enrollments__attempts__practiced_at"))
         .values_list("pk", "last")
     )
@@ -249,29 +261,32 @@ def nudge_content(items: Sequence[DueItem]) -> tuple[str, str, str]:
 
 def _plan_batch(learners: list[User], now: datetime) -> list[NudgeRow]:
     learner_ids = [learner.pk for learner in learners]
+    # One read of the batch's nudges that count (time-critical ones stand apart) answers
+    # both rule 3 and rules 2-3 below: who has one on its way, and, of the last two days,
+    # which local days are taken and when the latest went out.
+    recent_from = now - timedelta(days=2)
+    nudges_of_batch = list(
+        Nudge.objects.filter(among("recipient_id", learner_ids))
+        .filter(Q(status__in=ON_ITS_WAY) | Q(due_at__gte=recent_from))
+        .exclude(kind__in=TIME_CRITICAL_KINDS)
+        .order_by()
+        .values_list("recipient_id", "status", "local_date", "due_at", "sent_at")
+    )
     # Rule 3: whoever has a nudge on its way gets nothing new until it has gone, so only
     # the sources of time-critical items are asked about them.
-    waiting = set(
-        Nudge.objects.filter(
-            recipient__in=learner_ids, status__in=(NudgeStatus.PLANNED, NudgeStatus.SENDING)
-        )
-        .exclude(kind__in=TIME_CRITICAL_KINDS)
-        .values_list("recipient_id", flat=True)
-    )
+    waiting = {recipient_id for recipient_id, status, *_ in nudges_of_batch if status in ON_ITS_WAY}
     due = due_items_collect(learners=learners, now=now, waiting=waiting)
     if not due:
         return []
     busy: set[int] = set()
     counted_days: dict[int, set[date]] = defaultdict(set)
     last_nudge_at: dict[int, datetime] = {}
-    for recipient_id, status, local_date, due_at, sent_at in (
-        Nudge.objects.filter(recipient__in=list(due), due_at__gte=now - timedelta(days=2))
-        .exclude(kind__in=TIME_CRITICAL_KINDS)
-        .values_list("recipient_id", "status", "local_date", "due_at", "sent_at")
-    ):
+    for recipient_id, status, local_date, due_at, sent_at in nudges_of_batch:
+        if recipient_id not in due or due_at < recent_from:
+            continue
         if status in (NudgeStatus.CANCELLED, NudgeStatus.SUPPRESSED):
             continue
-        if status in (NudgeStatus.PLANNED, NudgeStatus.SENDING):
+        if status in ON_ITS_WAY:
             busy.add(recipient_id)
         counted_days[recipient_id].add(local_date)
         moment = sent_at or due_at

@@ -224,10 +224,11 @@ def test_plan_query_count_per_batch_does_not_grow_with_learners(organization):
     def reads(context):
         return [q for q in context.captured_queries if not q["sql"].startswith("INSERT")]
 
-    # 13: the teach-back reminder source adds one (sessions of the next 24 hours), one
-    # finds who has a nudge on its way already, one reads the people's preferences (their
-    # organizations, whose language speaks for people who chose none, come with them).
-    assert len(reads(many)) == len(reads(few)) == 13
+    # 12: the teach-back reminder source adds one (sessions of the next 24 hours), one
+    # reads the batch's nudges (who has one on its way, which days are taken, when the last
+    # went out), one reads the people's preferences (their organizations, whose language
+    # speaks for people who chose none, come with them).
+    assert len(reads(many)) == len(reads(few)) == 12
 
 
 def test_plan_a_night_shift_learner_inside_their_shift_and_dispatch_sends_it(learner):
