@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import copy
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import cached_property
+from typing import Any
 
-from django.db.models import Count, FilteredRelation, Max, Prefetch, Q, QuerySet
+from django.core.cache import cache
+from django.db.models import Aggregate, Count, FilteredRelation, Max, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -87,50 +90,110 @@ def enrollment_progress_of(enrollment: Enrollment) -> Progress:
     )
 
 
+# A version's steps, by version id, for versions that no longer change (published or
+# archived: editing published content makes a new draft). Each learner page reads them with
+# every visit; only the learner's tallies need the database then.
+_VERSION_STEPS_CACHE_KEY = "practice:version-steps:1:{}"
+VERSION_CONTENT_CACHE_SECONDS = 60 * 60 * 24
+_TALLY_FIELDS = (
+    "tally_attempts",
+    "tally_repetitions",
+    "tally_last_repetition_at",
+    "tally_refreshers",
+    "tally_last_refresher_at",
+)
+
+
+def version_is_final(version: MicromasteryVersion) -> bool:
+    """Whether the version's content is fixed for good (published, or archived since)."""
+    return version.status != PublicationStatus.DRAFT
+
+
+def _tally_of(row: Mapping[str, Any]) -> StepTally:
+    return StepTally(
+        attempts=row["tally_attempts"],
+        repetitions=row["tally_repetitions"],
+        last_repetition_at=row["tally_last_repetition_at"],
+        refreshers=row["tally_refreshers"],
+        last_refresher_at=row["tally_last_refresher_at"],
+    )
+
+
+def _repetition_tallies(attempts: str = "") -> dict[str, Aggregate]:
+    """The aggregates of a ``StepTally``, over ``attempts`` (a relation, or the rows)."""
+    prefix = f"{attempts}__" if attempts else ""
+    counted = attempts or "pk"
+    repetition = Q(**{f"{prefix}counts_as_repetition": True})
+    refresher = Q(**{f"{prefix}is_refresher": True})
+    return {
+        "tally_attempts": Count(counted),
+        "tally_repetitions": Count(counted, filter=repetition),
+        "tally_last_repetition_at": Max(f"{prefix}practiced_at", filter=repetition),
+        "tally_refreshers": Count(counted, filter=refresher),
+        "tally_last_refresher_at": Max(f"{prefix}practiced_at", filter=refresher),
+    }
+
+
 def _steps_tallied(
     enrollments: list[Enrollment],
 ) -> dict[int, list[tuple[PracticeStep, StepTally]]]:
     """The steps of the enrolments' versions, by version id, each with the tally of the
-    enrolment's attempts on it: one query, one row per step, however many attempts.
+    enrolment's attempts on it: one query, however many attempts.
 
     The enrolments are one learner's, who has one enrolment per micromastery, so a step's
-    attempts among them are those of the one enrolment on its version.
+    attempts among them are those of the one enrolment on its version. Steps of versions
+    that no longer change come from the cache: the query then counts the attempts alone.
     """
     if not enrollments:
         return {}
-    repetition = Q(mine__counts_as_repetition=True)
-    refresher = Q(mine__is_refresher=True)
-    steps = (
-        PracticeStep.objects.filter(
-            version_id__in={enrollment.version_id for enrollment in enrollments}
-        )
+    version_ids = {enrollment.version_id for enrollment in enrollments}
+    keys = {_VERSION_STEPS_CACHE_KEY.format(pk): pk for pk in version_ids}
+    cached: dict[int, list[PracticeStep]] = {
+        keys[key]: steps for key, steps in cache.get_many(list(keys)).items()
+    }
+    enrollment_ids = [enrollment.pk for enrollment in enrollments]
+    by_version: dict[int, list[tuple[PracticeStep, StepTally]]] = {}
+    if len(cached) == len(version_ids):
+        tallies = {
+            row["step_id"]: _tally_of(row)
+            for row in PracticeAttempt.objects.filter(enrollment_id__in=enrollment_ids)
+            .values("step_id")
+            .annotate(**_repetition_tallies())
+            .order_by()
+        }
+        empty = StepTally()
+        for version_id, steps in cached.items():
+            by_version[version_id] = [(step, tallies.get(step.pk, empty)) for step in steps]
+        return by_version
+    rows = (
+        PracticeStep.objects.filter(version_id__in=version_ids)
         .annotate(
             mine=FilteredRelation(
-                "attempts",
-                condition=Q(
-                    attempts__enrollment_id__in=[enrollment.pk for enrollment in enrollments]
-                ),
+                "attempts", condition=Q(attempts__enrollment_id__in=enrollment_ids)
             )
         )
-        .annotate(
-            tally_attempts=Count("mine"),
-            tally_repetitions=Count("mine", filter=repetition),
-            tally_last_repetition_at=Max("mine__practiced_at", filter=repetition),
-            tally_refreshers=Count("mine", filter=refresher),
-            tally_last_refresher_at=Max("mine__practiced_at", filter=refresher),
-        )
+        .annotate(**_repetition_tallies("mine"))
         .order_by("order", "pk")
     )
-    by_version: dict[int, list[tuple[PracticeStep, StepTally]]] = {}
-    for step in steps:
-        tally = StepTally(
-            attempts=step.tally_attempts,
-            repetitions=step.tally_repetitions,
-            last_repetition_at=step.tally_last_repetition_at,
-            refreshers=step.tally_refreshers,
-            last_refresher_at=step.tally_last_refresher_at,
-        )
+    for step in rows:
+        tally = _tally_of({name: getattr(step, name) for name in _TALLY_FIELDS})
         by_version.setdefault(step.version_id, []).append((step, tally))
+    final = {
+        enrollment.version_id
+        for enrollment in enrollments
+        if Enrollment.version.is_cached(enrollment) and version_is_final(enrollment.version)
+    }
+    to_cache = {}
+    for version_id in final - set(cached):
+        clean: list[PracticeStep] = []
+        for tallied, _ in by_version.get(version_id, []):
+            kept = copy.copy(tallied)
+            for name in _TALLY_FIELDS:
+                kept.__dict__.pop(name, None)
+            clean.append(kept)
+        to_cache[_VERSION_STEPS_CACHE_KEY.format(version_id)] = clean
+    if to_cache:
+        cache.set_many(to_cache, VERSION_CONTENT_CACHE_SECONDS)
     return by_version
 
 
@@ -504,8 +567,10 @@ def step_page_get(*, learner: User, enrollment_id: int, step_id: int) -> StepPag
     The history shows the latest ``STEP_HISTORY_LIMIT`` attempts in full; the progress
     counts every attempt in the database.
     """
+    # The page shows the version, not the micromastery: no join for it.
+    own: QuerySet[Enrollment] = Enrollment.objects.for_learner(learner).filter(pk=enrollment_id)
     enrollment = (
-        _own_enrollment(learner=learner, enrollment_id=enrollment_id)
+        own.select_related("version")
         .annotate(unread_notifications=notification_unread_count_expression(user=learner))
         .first()
     )
