@@ -1,9 +1,7 @@
-"""What the step page says about each attempt and step, worked out in Python.
-
-The step page lists up to ``STEP_HISTORY_LIMIT`` attempts and every step of the routine;
-spelled out in the template, each line costs a dozen tags and filters on every visit. The
-lines here hold only our own translated words, numbers and dates (escaped like the
-template would); author and learner text stays in the template, auto-escaped.
+"""The step page's parts that cost a dozen tags and filters each on every visit: rendered
+once where they never change (a logged attempt, a fixed version's payoff metrics, the empty
+log form), else worked out in Python (each step's status: our own translated words, numbers
+and dates, escaped like the template would; author text stays in the template).
 """
 
 from __future__ import annotations
@@ -20,18 +18,16 @@ from django.utils import timezone
 from django.utils.formats import localize
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language, gettext, ngettext, pgettext
+from django.utils.translation import get_language, gettext, pgettext
 
 from accounts.templatetags.working_hours import working_moment
-from micromastery.common.markdown import link_target
+from practice.forms import AttemptForm
 from practice.models import PracticeAttempt
 from practice.progress import Progress, StepProgress
 from practice.selectors import VERSION_CONTENT_CACHE_SECONDS, StepPage, version_is_final
 
-
-def moment_format() -> str:
-    """The format of a moment on the learner's pages, in their language."""
-    return pgettext("weekday, day, month and time", "D j M, H:i")
+# Long enough to serve a learner's practice for weeks; short enough not to keep old ones.
+ATTEMPT_CACHE_SECONDS = 60 * 60 * 24 * 7
 
 
 def _translated(text: str, **values: Any) -> SafeString:
@@ -42,56 +38,25 @@ def _translated(text: str, **values: Any) -> SafeString:
     )
 
 
-@dataclass(frozen=True)
-class AttemptLine:
-    """One attempt of the step's history, with its "when · kind · confidence · minutes"."""
-
-    attempt: PracticeAttempt
-    iso: str
-    moment: str
-    meta: SafeString
-    evidence_link: str
+_ATTEMPT_CACHE_KEY = "practice:attempt-html:1:{}:{}:{}"
 
 
-def _kind(attempt: PracticeAttempt) -> str:
-    # Our own words, not escaped: the template's {% translate %} does not escape them either.
-    if attempt.is_refresher:
-        return gettext("refresher")
-    if attempt.counts_as_repetition:
-        return gettext("counted as a rep")
-    return gettext("extra practice")
-
-
-def attempt_lines(attempts: list[PracticeAttempt]) -> list[AttemptLine]:
-    """The history lines, in the learner's time zone and language (the active ones)."""
-    moment = moment_format()
-    lines = []
-    for attempt in attempts:
-        practiced_at: datetime = timezone.localtime(attempt.practiced_at)
-        meta = " · ".join(
-            (
-                _kind(attempt),
-                _translated(
-                    gettext("confidence %(confidence)s of 5"), confidence=attempt.confidence
-                ),
-                _translated(
-                    ngettext("%(minutes)s min", "%(minutes)s min", attempt.minutes),
-                    minutes=attempt.minutes,
-                ),
-            )
-        )
-        lines.append(
-            AttemptLine(
-                attempt=attempt,
-                iso=date_filter(practiced_at, "c"),
-                moment=date_filter(practiced_at, moment),
-                meta=mark_safe(meta),  # noqa: S308 - our words, values escaped above
-                evidence_link=link_target(attempt.evidence)
-                if attempt.evidence and attempt.evidence != "yes"
-                else "",
-            )
-        )
-    return lines
+def attempt_history_html(attempts: list[PracticeAttempt]) -> list[SafeString]:
+    """Each attempt of the step's history as HTML. An attempt never changes once logged, so
+    each is rendered once per language and time zone (its pk in the key: only the rows the
+    selector read for this learner are looked up)."""
+    language, zone = get_language(), timezone.get_current_timezone_name()
+    keys = [_ATTEMPT_CACHE_KEY.format(attempt.pk, language, zone) for attempt in attempts]
+    found: dict[str, str] = cache.get_many(keys)
+    missing = {}
+    for key, attempt in zip(keys, attempts, strict=True):
+        if key not in found:
+            missing[key] = render_to_string("practice/_attempt.html", {"attempt": attempt}).strip()
+    if missing:
+        cache.set_many(missing, ATTEMPT_CACHE_SECONDS)
+        found.update(missing)
+    # Rendered with auto-escaping by practice/_attempt.html.
+    return [mark_safe(found[key]) for key in keys]  # noqa: S308
 
 
 @dataclass(frozen=True)
@@ -166,4 +131,26 @@ def payoff_metrics_html(page: StepPage) -> SafeString:
         html = render_to_string("practice/_payoff_metrics.html", {"metrics": page.payoff_metrics})
         if version_is_final(version):
             cache.set(key, html, VERSION_CONTENT_CACHE_SECONDS)
+    return mark_safe(html)  # noqa: S308 - a template rendered with auto-escaping
+
+
+_ATTEMPT_FIELDS_CACHE_KEY = "practice:attempt-fields:1:{}:{}:{}:{}"
+
+
+def attempt_fields_html(
+    form: AttemptForm, *, evidence_kind: str, estimated_minutes: int
+) -> SafeString:
+    """The practice log's fields. Shown empty (the form not sent yet) they look the same for
+    every learner of a language and time zone on steps asking the same evidence, so they
+    are rendered once for them; a sent form shows its own values and errors."""
+    context = {"form": form, "zone": timezone.get_current_timezone_name()}
+    if form.is_bound:
+        return mark_safe(render_to_string("practice/_attempt_fields.html", context).strip())  # noqa: S308
+    key = _ATTEMPT_FIELDS_CACHE_KEY.format(
+        get_language(), evidence_kind, estimated_minutes, context["zone"]
+    )
+    html: str | None = cache.get(key)
+    if html is None:
+        html = render_to_string("practice/_attempt_fields.html", context).strip()
+        cache.set(key, html, VERSION_CONTENT_CACHE_SECONDS)
     return mark_safe(html)  # noqa: S308 - a template rendered with auto-escaping

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import copy
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import cached_property
-from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Aggregate, Count, FilteredRelation, Max, Prefetch, Q, QuerySet
+from django.db.models import Count, FilteredRelation, Max, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -90,10 +89,11 @@ def enrollment_progress_of(enrollment: Enrollment) -> Progress:
     )
 
 
-# A version's steps, by version id, for versions that no longer change (published or
-# archived: editing published content makes a new draft). Each learner page reads them with
-# every visit; only the learner's tallies need the database then.
+# A version's steps by version id, and a step's version by step id, for versions that no
+# longer change (published or archived: editing published content makes a new draft). Each
+# learner page reads them with every visit; only the learner's own rows need the database.
 _VERSION_STEPS_CACHE_KEY = "practice:version-steps:1:{}"
+_STEP_VERSION_CACHE_KEY = "practice:step-version:1:{}"
 VERSION_CONTENT_CACHE_SECONDS = 60 * 60 * 24
 _TALLY_FIELDS = (
     "tally_attempts",
@@ -109,29 +109,33 @@ def version_is_final(version: MicromasteryVersion) -> bool:
     return version.status != PublicationStatus.DRAFT
 
 
-def _tally_of(row: Mapping[str, Any]) -> StepTally:
-    return StepTally(
-        attempts=row["tally_attempts"],
-        repetitions=row["tally_repetitions"],
-        last_repetition_at=row["tally_last_repetition_at"],
-        refreshers=row["tally_refreshers"],
-        last_refresher_at=row["tally_last_refresher_at"],
+def _tallies_by_step(enrollment_ids: list[int]) -> dict[int, StepTally]:
+    """Each step's tally of the enrolments' attempts, by step id. The database counts the
+    attempts by step and kind (at most four rows a step, however many attempts), which
+    is quicker to ask for than one row a step with five filtered aggregates."""
+    groups = (
+        PracticeAttempt.objects.filter(enrollment_id__in=enrollment_ids)
+        .values_list("step_id", "counts_as_repetition", "is_refresher")
+        .annotate(attempts=Count("pk"), last_at=Max("practiced_at"))
+        .order_by()
     )
+    tallies: dict[int, StepTally] = {}
+    for step_id, is_repetition, is_refresher, attempts, last_at in groups:
+        tally = tallies.get(step_id, StepTally())
+        tallies[step_id] = StepTally(
+            attempts=tally.attempts + attempts,
+            repetitions=tally.repetitions + (attempts if is_repetition else 0),
+            last_repetition_at=_latest(
+                tally.last_repetition_at, last_at if is_repetition else None
+            ),
+            refreshers=tally.refreshers + (attempts if is_refresher else 0),
+            last_refresher_at=_latest(tally.last_refresher_at, last_at if is_refresher else None),
+        )
+    return tallies
 
 
-def _repetition_tallies(attempts: str = "") -> dict[str, Aggregate]:
-    """The aggregates of a ``StepTally``, over ``attempts`` (a relation, or the rows)."""
-    prefix = f"{attempts}__" if attempts else ""
-    counted = attempts or "pk"
-    repetition = Q(**{f"{prefix}counts_as_repetition": True})
-    refresher = Q(**{f"{prefix}is_refresher": True})
-    return {
-        "tally_attempts": Count(counted),
-        "tally_repetitions": Count(counted, filter=repetition),
-        "tally_last_repetition_at": Max(f"{prefix}practiced_at", filter=repetition),
-        "tally_refreshers": Count(counted, filter=refresher),
-        "tally_last_refresher_at": Max(f"{prefix}practiced_at", filter=refresher),
-    }
+def _latest(*moments: datetime | None) -> datetime | None:
+    return max((moment for moment in moments if moment is not None), default=None)
 
 
 def _steps_tallied(
@@ -154,17 +158,13 @@ def _steps_tallied(
     enrollment_ids = [enrollment.pk for enrollment in enrollments]
     by_version: dict[int, list[tuple[PracticeStep, StepTally]]] = {}
     if len(cached) == len(version_ids):
-        tallies = {
-            row["step_id"]: _tally_of(row)
-            for row in PracticeAttempt.objects.filter(enrollment_id__in=enrollment_ids)
-            .values("step_id")
-            .annotate(**_repetition_tallies())
-            .order_by()
-        }
+        tallies = _tallies_by_step(enrollment_ids)
         empty = StepTally()
         for version_id, steps in cached.items():
             by_version[version_id] = [(step, tallies.get(step.pk, empty)) for step in steps]
         return by_version
+    repetition = Q(mine__counts_as_repetition=True)
+    refresher = Q(mine__is_refresher=True)
     rows = (
         PracticeStep.objects.filter(version_id__in=version_ids)
         .annotate(
@@ -172,11 +172,23 @@ def _steps_tallied(
                 "attempts", condition=Q(attempts__enrollment_id__in=enrollment_ids)
             )
         )
-        .annotate(**_repetition_tallies("mine"))
+        .annotate(
+            tally_attempts=Count("mine"),
+            tally_repetitions=Count("mine", filter=repetition),
+            tally_last_repetition_at=Max("mine__practiced_at", filter=repetition),
+            tally_refreshers=Count("mine", filter=refresher),
+            tally_last_refresher_at=Max("mine__practiced_at", filter=refresher),
+        )
         .order_by("order", "pk")
     )
     for step in rows:
-        tally = _tally_of({name: getattr(step, name) for name in _TALLY_FIELDS})
+        tally = StepTally(
+            attempts=step.tally_attempts,
+            repetitions=step.tally_repetitions,
+            last_repetition_at=step.tally_last_repetition_at,
+            refreshers=step.tally_refreshers,
+            last_refresher_at=step.tally_last_refresher_at,
+        )
         by_version.setdefault(step.version_id, []).append((step, tally))
     final = {
         enrollment.version_id
@@ -567,19 +579,30 @@ def step_page_get(*, learner: User, enrollment_id: int, step_id: int) -> StepPag
     The history shows the latest ``STEP_HISTORY_LIMIT`` attempts in full; the progress
     counts every attempt in the database.
     """
-    # The page shows the version, not the micromastery: no join for it.
+    # A step of a fixed version names that version for good: with it cached, the page
+    # reads the enrolment alone and checks it is on that version. The page shows the
+    # version, never the micromastery: no join for that.
+    version_key = _STEP_VERSION_CACHE_KEY.format(step_id)
+    known_version: MicromasteryVersion | None = cache.get(version_key)
     own: QuerySet[Enrollment] = Enrollment.objects.for_learner(learner).filter(pk=enrollment_id)
-    enrollment = (
-        own.select_related("version")
-        .annotate(unread_notifications=notification_unread_count_expression(user=learner))
-        .first()
-    )
+    if known_version is None:
+        own = own.select_related("version")
+    enrollment = own.annotate(
+        unread_notifications=notification_unread_count_expression(user=learner)
+    ).first()
     if enrollment is None:
         raise Http404(gettext("No such enrolment."))
+    not_in_version = gettext("This step is not part of your version of the micromastery.")
+    if known_version is not None:
+        if enrollment.version_id != known_version.pk:
+            raise Http404(not_in_version)
+        enrollment.version = known_version
     row = enrollments_with_progress([enrollment])[0]
     step = row.progress.step_by_id(step_id)
     if step is None:
-        raise Http404(gettext("This step is not part of your version of the micromastery."))
+        raise Http404(not_in_version)
+    if known_version is None and version_is_final(enrollment.version):
+        cache.set(version_key, enrollment.version, VERSION_CONTENT_CACHE_SECONDS)
     practice_step = step.step
     assert isinstance(practice_step, PracticeStep)
     history = (

@@ -28,7 +28,12 @@ from practice.extensions import (
 )
 from practice.forms import AttemptForm, CatalogFilterForm, PersonalPayoffForm
 from practice.models import EnrollmentStatus
-from practice.presenters import attempt_lines, payoff_metrics_html, step_lines
+from practice.presenters import (
+    attempt_fields_html,
+    attempt_history_html,
+    payoff_metrics_html,
+    step_lines,
+)
 from practice.progress import Progress
 
 
@@ -294,11 +299,16 @@ def step_practice(request: HttpRequest, enrollment_id: int, step_id: int) -> Htt
         else "",
         "step": page.step,
         "payoff_metrics": payoff_metrics_html(page) if page.row.progress.is_complete else "",
-        "history": attempt_lines(page.history),
+        "history": attempt_history_html(page.history),
         "step_lines": step_lines(
             enrollment_id=enrollment.pk, progress=page.row.progress, learner=learner, now=now
         ),
         "form": form,
+        "attempt_fields": attempt_fields_html(
+            form,
+            evidence_kind=page.practice_step.evidence_kind,
+            estimated_minutes=enrollment.version.estimated_minutes,
+        ),
         "now": now,
         "is_dropped": enrollment.status == EnrollmentStatus.DROPPED,
         "unread_notifications": page.unread_notifications,
