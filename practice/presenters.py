@@ -65,6 +65,7 @@ class StepLine:
 
     step: StepProgress
     url: str
+    title: SafeString
     status: SafeString
 
 
@@ -112,6 +113,9 @@ def step_lines(
         StepLine(
             step=step,
             url=reverse("practice:step", args=[enrollment_id, step.step.pk]),
+            title=_translated(
+                gettext("Step %(number)s: %(title)s"), number=step.number, title=step.step.title
+            ),
             status=_step_status(step, progress, learner, now, time_format),
         )
         for step in progress.steps
