@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import copy
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import cached_property
 
+from django.core.cache import cache
 from django.db.models import Count, FilteredRelation, Max, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -87,29 +89,87 @@ def enrollment_progress_of(enrollment: Enrollment) -> Progress:
     )
 
 
+# A version's steps by version id, and a step's version by step id, for versions that no
+# longer change (published or archived: editing published content makes a new draft). Each
+# learner page reads them with every visit; only the learner's own rows need the database.
+_VERSION_STEPS_CACHE_KEY = "practice:version-steps:1:{}"
+_STEP_VERSION_CACHE_KEY = "practice:step-version:1:{}"
+VERSION_CONTENT_CACHE_SECONDS = 60 * 60 * 24
+_TALLY_FIELDS = (
+    "tally_attempts",
+    "tally_repetitions",
+    "tally_last_repetition_at",
+    "tally_refreshers",
+    "tally_last_refresher_at",
+)
+
+
+def version_is_final(version: MicromasteryVersion) -> bool:
+    """Whether the version's content is fixed for good (published, or archived since)."""
+    return version.status != PublicationStatus.DRAFT
+
+
+def _tallies_by_step(enrollment_ids: list[int]) -> dict[int, StepTally]:
+    """Each step's tally of the enrolments' attempts, by step id. The database counts the
+    attempts by step and kind (at most four rows a step, however many attempts), which
+    is quicker to ask for than one row a step with five filtered aggregates."""
+    groups = (
+        PracticeAttempt.objects.filter(enrollment_id__in=enrollment_ids)
+        .values_list("step_id", "counts_as_repetition", "is_refresher")
+        .annotate(attempts=Count("pk"), last_at=Max("practiced_at"))
+        .order_by()
+    )
+    tallies: dict[int, StepTally] = {}
+    for step_id, is_repetition, is_refresher, attempts, last_at in groups:
+        tally = tallies.get(step_id, StepTally())
+        tallies[step_id] = StepTally(
+            attempts=tally.attempts + attempts,
+            repetitions=tally.repetitions + (attempts if is_repetition else 0),
+            last_repetition_at=_latest(
+                tally.last_repetition_at, last_at if is_repetition else None
+            ),
+            refreshers=tally.refreshers + (attempts if is_refresher else 0),
+            last_refresher_at=_latest(tally.last_refresher_at, last_at if is_refresher else None),
+        )
+    return tallies
+
+
+def _latest(*moments: datetime | None) -> datetime | None:
+    return max((moment for moment in moments if moment is not None), default=None)
+
+
 def _steps_tallied(
     enrollments: list[Enrollment],
 ) -> dict[int, list[tuple[PracticeStep, StepTally]]]:
     """The steps of the enrolments' versions, by version id, each with the tally of the
-    enrolment's attempts on it: one query, one row per step, however many attempts.
+    enrolment's attempts on it: one query, however many attempts.
 
     The enrolments are one learner's, who has one enrolment per micromastery, so a step's
-    attempts among them are those of the one enrolment on its version.
+    attempts among them are those of the one enrolment on its version. Steps of versions
+    that no longer change come from the cache: the query then counts the attempts alone.
     """
     if not enrollments:
         return {}
+    version_ids = {enrollment.version_id for enrollment in enrollments}
+    keys = {_VERSION_STEPS_CACHE_KEY.format(pk): pk for pk in version_ids}
+    cached: dict[int, list[PracticeStep]] = {
+        keys[key]: steps for key, steps in cache.get_many(list(keys)).items()
+    }
+    enrollment_ids = [enrollment.pk for enrollment in enrollments]
+    by_version: dict[int, list[tuple[PracticeStep, StepTally]]] = {}
+    if len(cached) == len(version_ids):
+        tallies = _tallies_by_step(enrollment_ids)
+        empty = StepTally()
+        for version_id, steps in cached.items():
+            by_version[version_id] = [(step, tallies.get(step.pk, empty)) for step in steps]
+        return by_version
     repetition = Q(mine__counts_as_repetition=True)
     refresher = Q(mine__is_refresher=True)
-    steps = (
-        PracticeStep.objects.filter(
-            version_id__in={enrollment.version_id for enrollment in enrollments}
-        )
+    rows = (
+        PracticeStep.objects.filter(version_id__in=version_ids)
         .annotate(
             mine=FilteredRelation(
-                "attempts",
-                condition=Q(
-                    attempts__enrollment_id__in=[enrollment.pk for enrollment in enrollments]
-                ),
+                "attempts", condition=Q(attempts__enrollment_id__in=enrollment_ids)
             )
         )
         .annotate(
@@ -121,8 +181,7 @@ def _steps_tallied(
         )
         .order_by("order", "pk")
     )
-    by_version: dict[int, list[tuple[PracticeStep, StepTally]]] = {}
-    for step in steps:
+    for step in rows:
         tally = StepTally(
             attempts=step.tally_attempts,
             repetitions=step.tally_repetitions,
@@ -131,6 +190,22 @@ def _steps_tallied(
             last_refresher_at=step.tally_last_refresher_at,
         )
         by_version.setdefault(step.version_id, []).append((step, tally))
+    final = {
+        enrollment.version_id
+        for enrollment in enrollments
+        if Enrollment.version.is_cached(enrollment) and version_is_final(enrollment.version)
+    }
+    to_cache = {}
+    for version_id in final - set(cached):
+        clean: list[PracticeStep] = []
+        for tallied, _ in by_version.get(version_id, []):
+            kept = copy.copy(tallied)
+            for name in _TALLY_FIELDS:
+                kept.__dict__.pop(name, None)
+            clean.append(kept)
+        to_cache[_VERSION_STEPS_CACHE_KEY.format(version_id)] = clean
+    if to_cache:
+        cache.set_many(to_cache, VERSION_CONTENT_CACHE_SECONDS)
     return by_version
 
 
@@ -504,17 +579,30 @@ def step_page_get(*, learner: User, enrollment_id: int, step_id: int) -> StepPag
     The history shows the latest ``STEP_HISTORY_LIMIT`` attempts in full; the progress
     counts every attempt in the database.
     """
-    enrollment = (
-        _own_enrollment(learner=learner, enrollment_id=enrollment_id)
-        .annotate(unread_notifications=notification_unread_count_expression(user=learner))
-        .first()
-    )
+    # A step of a fixed version names that version for good: with it cached, the page
+    # reads the enrolment alone and checks it is on that version. The page shows the
+    # version, never the micromastery: no join for that.
+    version_key = _STEP_VERSION_CACHE_KEY.format(step_id)
+    known_version: MicromasteryVersion | None = cache.get(version_key)
+    own: QuerySet[Enrollment] = Enrollment.objects.for_learner(learner).filter(pk=enrollment_id)
+    if known_version is None:
+        own = own.select_related("version")
+    enrollment = own.annotate(
+        unread_notifications=notification_unread_count_expression(user=learner)
+    ).first()
     if enrollment is None:
         raise Http404(gettext("No such enrolment."))
+    not_in_version = gettext("This step is not part of your version of the micromastery.")
+    if known_version is not None:
+        if enrollment.version_id != known_version.pk:
+            raise Http404(not_in_version)
+        enrollment.version = known_version
     row = enrollments_with_progress([enrollment])[0]
     step = row.progress.step_by_id(step_id)
     if step is None:
-        raise Http404(gettext("This step is not part of your version of the micromastery."))
+        raise Http404(not_in_version)
+    if known_version is None and version_is_final(enrollment.version):
+        cache.set(version_key, enrollment.version, VERSION_CONTENT_CACHE_SECONDS)
     practice_step = step.step
     assert isinstance(practice_step, PracticeStep)
     history = (

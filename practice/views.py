@@ -28,6 +28,12 @@ from practice.extensions import (
 )
 from practice.forms import AttemptForm, CatalogFilterForm, PersonalPayoffForm
 from practice.models import EnrollmentStatus
+from practice.presenters import (
+    attempt_fields_html,
+    attempt_history_html,
+    payoff_metrics_html,
+    step_lines,
+)
 from practice.progress import Progress
 
 
@@ -150,12 +156,16 @@ def _render_enrollment(
         payoff_form = PersonalPayoffForm(initial={"personal_payoff": enrollment.personal_payoff})
     if extension_forms is None:
         extension_forms = enrollment_forms_for_enrollment(enrollment=enrollment)
+    now = timezone.now()
     context = {
         "row": row,
         "enrollment": enrollment,
         "progress": row.progress,
-        "now": timezone.now(),
+        "now": now,
         "continue_url": _next_step_url(enrollment.pk, row.progress),
+        "step_lines": step_lines(
+            enrollment_id=enrollment.pk, progress=row.progress, learner=request.user, now=now
+        ),
         "payoff_form": payoff_form,
         "extension_forms": [form for _, form in extension_forms],
         "has_baselines": any(
@@ -278,6 +288,7 @@ def step_practice(request: HttpRequest, enrollment_id: int, step_id: int) -> Htt
                     ),
                 )
             return redirect(_step_url(enrollment_id, step_id))
+    now = timezone.now()
     context = {
         "page": page,
         "enrollment": enrollment,
@@ -287,8 +298,18 @@ def step_practice(request: HttpRequest, enrollment_id: int, step_id: int) -> Htt
         if page.row.progress.is_complete
         else "",
         "step": page.step,
+        "payoff_metrics": payoff_metrics_html(page) if page.row.progress.is_complete else "",
+        "history": attempt_history_html(page.history),
+        "step_lines": step_lines(
+            enrollment_id=enrollment.pk, progress=page.row.progress, learner=learner, now=now
+        ),
         "form": form,
-        "now": timezone.now(),
+        "attempt_fields": attempt_fields_html(
+            form,
+            evidence_kind=page.practice_step.evidence_kind,
+            estimated_minutes=enrollment.version.estimated_minutes,
+        ),
+        "now": now,
         "is_dropped": enrollment.status == EnrollmentStatus.DROPPED,
         "unread_notifications": page.unread_notifications,
     }

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from tests.factories import OrganizationFactory, TeamFactory, UserFactory
@@ -194,3 +195,12 @@ def outbox_delivered_at_once(request, monkeypatch):
     if request.node.get_closest_marker("worker"):
         return
     monkeypatch.setattr("practice.nudges.outbox.outbox_kick", outbox_deliver_now)
+
+
+@pytest.fixture(autouse=True)
+def cache_cleared():
+    """Each test starts with an empty cache: a row id a rolled-back test used may come back
+    in the next one, with other content."""
+    cache.clear()
+    yield
+    cache.clear()

@@ -740,3 +740,40 @@ def test_step_page_wrong_evidence_is_refused_next_to_the_field(
     assert response.status_code == 200
     assert "field-invalid" in response.content.decode()
     assert not enrollment.attempts.exists()
+
+
+def test_step_page_again_reads_only_my_rows_and_shows_the_same(
+    client, learner, enrollment, steps, django_assert_num_queries
+):
+    # A published version never changes: its steps and payoff metrics are read once, and
+    # the page reads again only what is mine (enrolment, attempts, teach-back).
+    moment = complete(enrollment, steps)
+    client.force_login(learner)
+    url = step_url(enrollment, steps[0])
+    with time_machine.travel(moment, tick=False):
+        # Session, user, enrolment + its version, steps with my attempts counted, history,
+        # teach-back, payoff metrics.
+        with django_assert_num_queries(7):
+            first = client.get(url).content.decode()
+        # The same without the version, steps and metrics.
+        with django_assert_num_queries(6):
+            again = client.get(url).content.decode()
+        log(enrollment, steps[0], what_i_did="Went back to the agenda trick.")
+        latest = client.get(url).content.decode()
+    assert "Meeting length" in again
+    assert again.count("<li>") == first.count("<li>")
+    assert "Went back to the agenda trick." in latest
+    assert "3 of 2 reps" not in latest and "Done, 2 of 2 reps." in latest
+
+
+def test_step_page_history_follows_my_time_zone(client, learner, enrollment, steps):
+    with time_machine.travel(datetime(2026, 3, 2, 9, 30, tzinfo=UTC), tick=False):
+        log(enrollment, steps[0])
+    client.force_login(learner)
+    url = step_url(enrollment, steps[0])
+    learner.time_zone = "UTC"
+    learner.save(update_fields=["time_zone"])
+    assert 'datetime="2026-03-02T09:30:00+00:00"' in client.get(url).content.decode()
+    learner.time_zone = "Asia/Tokyo"
+    learner.save(update_fields=["time_zone"])
+    assert 'datetime="2026-03-02T18:30:00+09:00"' in client.get(url).content.decode()
