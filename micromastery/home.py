@@ -1,24 +1,41 @@
 """Reads of the home page, which has a section for every role a person holds.
 
-Most people see only a few of those sections. One query asks which ones have anything
-to show (and counts the bell, and brings the organization's name); only those sections
-then read their rows.
+Most people see only a few of those sections. Whether each one has anything to show (and
+the bell's count) comes with the person's enrolments, in one query; only the sections
+with rows then read them.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
+from typing import Any
 
 from django.db.models import Exists
 from django.utils import timezone
 
-from accounts.models import Organization, User
+from accounts.models import User
 from accounts.selectors import teams_managed
 from payoff.models import PayoffMeasurement
 from practice.cohorts.selectors import assignment_memberships
+from practice.models import Enrollment
 from practice.nudges.selectors import notification_unread_count_expression
 from practice.teachback.selectors import teachback_home_sessions
+
+# What the home page never shows of a micromastery version (only its title): long texts.
+VERSION_CONTENT = tuple(
+    f"version__{name}"
+    for name in (
+        "summary",
+        "context_challenge",
+        "context_audience",
+        "context_why_it_matters",
+        "way_in_insight",
+        "way_in_missing_link",
+        "way_in_media_url",
+        "rendered_html",
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -26,34 +43,51 @@ class HomeSections:
     """Which sections of the home page have something to show."""
 
     unread_notifications: int
-    organization: Organization | None
     manages_teams: bool
     has_teachbacks: bool
     has_assigned_work: bool
     has_measurements: bool
 
 
-def home_sections(*, user: User, now: datetime | None = None) -> HomeSections:
-    """One query: the bell's count, the organization, and whether each section has rows."""
+SECTIONS = tuple(field.name for field in fields(HomeSections))
+
+
+@dataclass(frozen=True)
+class HomeSummary:
+    sections: HomeSections
+    # All the person's enrolments, dropped ones too, newest first, with their version.
+    enrollments: list[Enrollment]
+
+
+def _sections(*, user: User, now: datetime) -> dict[str, Any]:
+    return {
+        "unread_notifications": notification_unread_count_expression(user=user),
+        "manages_teams": Exists(teams_managed(viewer=user)),
+        "has_teachbacks": Exists(teachback_home_sessions(user, now=now)),
+        "has_assigned_work": Exists(assignment_memberships(learner=user)),
+        "has_measurements": Exists(PayoffMeasurement.objects.filter(enrollment__learner=user)),
+    }
+
+
+def home_summary(*, user: User, now: datetime | None = None) -> HomeSummary:
+    """The person's enrolments and which sections have rows, in one query.
+
+    The sections' subqueries do not depend on the enrolment, so the database works them
+    out once however many enrolments there are. Someone with no enrolment at all gets
+    them from a query of their own.
+    """
     now = now or timezone.now()
-    row = (
-        User.objects.filter(pk=user.pk)
-        .select_related("organization")
-        .only("pk", "organization")
-        .annotate(
-            unread_notifications=notification_unread_count_expression(user=user),
-            manages_teams=Exists(teams_managed(viewer=user)),
-            has_teachbacks=Exists(teachback_home_sessions(user, now=now)),
-            has_assigned_work=Exists(assignment_memberships(learner=user)),
-            has_measurements=Exists(PayoffMeasurement.objects.filter(enrollment__learner=user)),
-        )
-        .get()
+    sections = _sections(user=user, now=now)
+    enrollments = list(
+        Enrollment.objects.for_learner(user)
+        .select_related("version")
+        .defer(*VERSION_CONTENT)
+        .annotate(**sections)
+        .order_by("-created_at")
     )
-    return HomeSections(
-        unread_notifications=row.unread_notifications,
-        organization=row.organization,
-        manages_teams=row.manages_teams,
-        has_teachbacks=row.has_teachbacks,
-        has_assigned_work=row.has_assigned_work,
-        has_measurements=row.has_measurements,
-    )
+    if enrollments:
+        first = enrollments[0]
+        found = {name: getattr(first, name) for name in SECTIONS}
+    else:
+        found = User.objects.filter(pk=user.pk).annotate(**sections).values(*SECTIONS).get()
+    return HomeSummary(HomeSections(**found), enrollments)

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET
 from accounts.models import User
 from accounts.selectors import team_list_managed
 from micromastery.common.health import health_report
-from micromastery.home import home_sections
+from micromastery.home import home_summary
 from payoff.selectors import before_after_measured
 from practice.cohorts.selectors import assignment_list
 from practice.selectors import learner_home
@@ -29,9 +29,9 @@ def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     assert isinstance(user, User)
     now = timezone.now()
-    sections = home_sections(user=user, now=now)
-    user.organization = sections.organization  # read with the sections, for the page
-    practice = learner_home(learner=user, now=now)
+    summary = home_summary(user=user, now=now)
+    sections = summary.sections
+    practice = learner_home(learner=user, enrollments=summary.enrollments, now=now)
     context = {
         "unread_notifications": sections.unread_notifications,
         "managed_teams": list(team_list_managed(viewer=user)) if sections.manages_teams else [],

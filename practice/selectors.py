@@ -315,19 +315,28 @@ def practice_streak(*, learner: User, now: datetime | None = None) -> int:
     nor break the streak, and a streak is still alive today until the day is over.
     """
     now = now or timezone.now()
+    return _streak_of(
+        learner=learner,
+        moments=PracticeAttempt.objects.filter(
+            enrollment__learner=learner,
+            practiced_at__gte=now - timedelta(days=STREAK_HORIZON_DAYS),
+            practiced_at__lte=now,
+        ).values_list("practiced_at", flat=True),
+        now=now,
+    )
+
+
+def _streak_of(*, learner: User, moments: Iterable[datetime], now: datetime) -> int:
+    """``practice_streak`` from the moments of the learner's attempts within its horizon."""
     zone = learner.zone
-    today = now.astimezone(zone).date()
-    horizon = now - timedelta(days=STREAK_HORIZON_DAYS)
-    practised: set[date] = {
-        moment.astimezone(zone).date()
-        for moment in PracticeAttempt.objects.filter(
-            enrollment__learner=learner, practiced_at__gte=horizon, practiced_at__lte=now
-        ).values_list("practiced_at", flat=True)
-    }
-    return learner.streak(practised=practised, today=today)
+    practised: set[date] = {moment.astimezone(zone).date() for moment in moments if moment <= now}
+    return learner.streak(practised=practised, today=now.astimezone(zone).date())
 
 
-def recent_attempts(*, learner: User, limit: int = 5) -> list[PracticeAttempt]:
+RECENT_ATTEMPTS = 5  # how many the home page lists
+
+
+def recent_attempts(*, learner: User, limit: int = RECENT_ATTEMPTS) -> list[PracticeAttempt]:
     """The learner's latest attempts as a list shows them: when, which step, which
     micromastery (only those fields)."""
     return list(
@@ -355,21 +364,73 @@ class LearnerHome:
     recent: list[PracticeAttempt]
 
 
-def learner_home(*, learner: User, now: datetime | None = None) -> LearnerHome:
+def learner_home(
+    *, learner: User, enrollments: list[Enrollment], now: datetime | None = None
+) -> LearnerHome:
+    """The learner's home from all their enrolments (dropped ones too, newest first, each
+    with its version), as the page loaded them anyway."""
     now = now or timezone.now()
-    rows = enrollment_list(learner=learner)
-    if not rows:
+    current = [
+        enrollment for enrollment in enrollments if enrollment.status != EnrollmentStatus.DROPPED
+    ]
+    if not current:
         # Nothing to practise: the page teaches instead, without asking for more.
         return LearnerHome([], [], [], [], 0, [])
+    rows = enrollments_with_progress(current)
     today, later = practise_items(rows=rows, learner=learner, now=now)
+    streak, recent = _streak_and_recent(
+        learner=learner, rows=rows, all_enrollments=len(current) == len(enrollments), now=now
+    )
     return LearnerHome(
         due_now=[item for item in today if item.is_due(now)],
         due_later_today=[item for item in today if not item.is_due(now)],
         next_up=later,
         enrollments=rows,
-        streak=practice_streak(learner=learner, now=now),
-        recent=recent_attempts(learner=learner),
+        streak=streak,
+        recent=recent,
     )
+
+
+def _streak_and_recent(
+    *, learner: User, rows: list[EnrollmentWithProgress], all_enrollments: bool, now: datetime
+) -> tuple[int, list[PracticeAttempt]]:
+    """``practice_streak`` and ``recent_attempts`` from one read of the attempts within the
+    streak's horizon, named after the steps and versions ``rows`` loaded already.
+
+    The latest attempts are the first of those, unless one is on an enrolment ``rows``
+    leave out (dropped), or fewer were made within the horizon while older ones may
+    exist: only then does ``recent_attempts`` ask again. ``all_enrollments``: ``rows``
+    are all the learner's enrolments, so when their attempts add up to the ones read,
+    there are no others.
+    """
+    attempts = list(
+        PracticeAttempt.objects.filter(
+            enrollment__learner=learner,
+            practiced_at__gte=now - timedelta(days=STREAK_HORIZON_DAYS),
+        )
+        .order_by("-practiced_at", "-pk")
+        .values_list("pk", "practiced_at", "enrollment_id", "step_id")
+    )
+    streak = _streak_of(learner=learner, moments=[moment for _, moment, _, _ in attempts], now=now)
+    shown = {
+        (row.enrollment.pk, step.step.pk): (row.enrollment, step)
+        for row in rows
+        for step in row.progress.steps
+    }
+    recent = []
+    for pk, moment, enrollment_id, step_id in attempts[:RECENT_ATTEMPTS]:
+        found = shown.get((enrollment_id, step_id))
+        if found is None:
+            return streak, recent_attempts(learner=learner)
+        enrollment, step = found
+        attempt = PracticeAttempt(pk=pk, enrollment=enrollment, practiced_at=moment)
+        attempt.step = step.step  # type: ignore[assignment]  # a PracticeStep, from the rows
+        recent.append(attempt)
+    if len(attempts) < RECENT_ATTEMPTS:
+        counted = sum(step.attempts_total for _, step in shown.values())
+        if not all_enrollments or counted != len(attempts):
+            return streak, recent_attempts(learner=learner)
+    return streak, recent
 
 
 @dataclass

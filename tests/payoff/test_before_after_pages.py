@@ -50,7 +50,7 @@ def test_home_reads_payoff_metrics_only_of_measured_enrolments(
     client, organization, learner, measured, django_assert_num_queries
 ):
     client.force_login(learner)
-    with django_assert_num_queries(10) as few:
+    with django_assert_num_queries(8) as few:
         content = client.get(reverse("home")).content.decode()
     assert ">42<" in content
     # More enrolments, measured or not: the same queries (the metrics of the measured ones

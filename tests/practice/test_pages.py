@@ -10,7 +10,7 @@ from accounts.working_hours import first_working_moment
 from courses import services as course_services
 from courses.models import CourseItem
 from payoff.models import MeasurementKind, PayoffMeasurement
-from practice import services
+from practice import selectors, services
 from practice.models import Enrollment, EnrollmentStatus, PracticeAttempt
 from tests.factories import (
     AttemptFactory,
@@ -174,6 +174,62 @@ def test_home_lists_due_steps_first_with_links_to_the_exact_step(
     assert step_url(later, later_first) in content
     assert "1-day streak" in content
     assert "Recent practice" in content
+
+
+def recent_practice(content):
+    """The (enrolment, step) links of the home page's "Recent practice", in order."""
+    section = content.split('id="recent-heading"')[1].split("</section>")[0]
+    return [href.split('"')[0] for href in section.split('href="')[1:]]
+
+
+@pytest.mark.parametrize("scenario", ["many", "long ago", "dropped"])
+def test_home_recent_practice_is_the_latest_five_attempts_of_any_enrolment(
+    client, learner, organization, scenario
+):
+    """Whether the attempts are many, beyond the streak's reach or in an enrolment since
+    dropped, recent practice is the learner's latest five, newest first."""
+    first = services.enrollment_create(
+        learner=learner,
+        micromastery=published_version(organization, title="Say no kindly").micromastery,
+    )
+    other = services.enrollment_create(
+        learner=learner,
+        micromastery=published_version(organization, title="Write shorter emails").micromastery,
+    )
+    first_steps = list(first.version.steps.order_by("order"))
+    other_step = other.version.steps.order_by("order").first()
+    expected = []
+    if scenario == "long ago":
+        expected.append(
+            AttemptFactory(
+                enrollment=first, step=first_steps[0], practiced_at=START - timedelta(days=500)
+            )
+        )
+    elif scenario == "dropped":
+        expected.append(
+            AttemptFactory(
+                enrollment=other, step=other_step, practiced_at=START - timedelta(days=3)
+            )
+        )
+        services.enrollment_drop(enrollment=other)
+    for day in range(7 if scenario == "many" else 2):
+        expected.append(
+            AttemptFactory(
+                enrollment=other if scenario == "many" and day % 2 else first,
+                step=other_step if scenario == "many" and day % 2 else first_steps[day % 2],
+                practiced_at=START - timedelta(days=day, hours=1),
+            )
+        )
+    expected.sort(key=lambda attempt: attempt.practiced_at, reverse=True)
+    client.force_login(learner)
+    with time_machine.travel(START, tick=False):
+        content = client.get(reverse("home")).content.decode()
+    assert recent_practice(content) == [
+        step_url(attempt.enrollment, attempt.step) for attempt in expected[:5]
+    ]
+    streak = selectors.practice_streak(learner=learner, now=START)
+    assert streak == {"many": 7, "long ago": 2, "dropped": 3}[scenario]
+    assert f"{streak}-day streak" in content
 
 
 def test_home_shows_later_today_and_next_up_in_the_learners_time(
@@ -651,11 +707,12 @@ def test_learner_pages_query_counts_do_not_grow(
     client.force_login(learner)
     with time_machine.travel(START, tick=False):
         # Every page also counts the unread notifications for the bell in the layout; home
-        # counts them in the query that asks which of its sections have anything to show
-        # (with the organization's name). Session, user, sections, enrolments, steps with
-        # their attempts counted in the database, streak, recent (teams, teach-backs,
+        # counts them in the query of the learner's enrolments, which also asks which of
+        # its sections have anything to show. Session, user (with their organization),
+        # enrolments with the sections, steps with their attempts counted in the
+        # database, attempts of the streak and recent practice (teams, teach-backs,
         # assigned work and payoff only when there are some: see their own tests).
-        with django_assert_num_queries(7):
+        with django_assert_num_queries(5):
             assert client.get(reverse("home")).status_code == 200
         # Session, user with their organization, topics, versions + their topics, my
         # enrolments.
