@@ -41,7 +41,9 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
@@ -135,6 +137,49 @@ def nudges_insert(rows: Sequence[NudgeRow]) -> int:
     return len(rows)
 
 
+@contextmanager
+def batch_writer() -> Iterator[Callable[[Sequence[NudgeRow]], None]]:
+    """``write(rows)``: insert a batch's nudges, on PostgreSQL on a connection of its own
+    while the planner works out the next batch.
+
+    The database's work for a batch (its indexes, the foreign key checks at commit) then
+    runs on another core beside the planner's Python instead of after it. One batch at a
+    time is on its way; a failed write stops the planner at its next batch. Each batch is
+    about other people than the one being planned, so nothing it reads waits for the
+    write. Inside a transaction (a caller's, or a test's), and on SQLite with its single
+    writer, the rows are written in line.
+    """
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        yield nudges_insert
+        return
+
+    def insert_and_close(rows: Sequence[NudgeRow], last: bool) -> None:
+        try:
+            nudges_insert(rows)
+        finally:
+            if last:
+                # The writer thread's own connection, not the caller's.
+                connection.close()
+
+    pending: Future[None] | None = None
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="nudge-planner-writer") as pool:
+
+        def write(rows: Sequence[NudgeRow]) -> None:
+            nonlocal pending
+            if pending is not None:
+                pending.result()  # raises what the previous write raised
+            pending = pool.submit(insert_and_close, rows, False)
+
+        try:
+            yield write
+        finally:
+            try:
+                if pending is not None:
+                    pending.result()
+            finally:
+                pool.submit(insert_and_close, [], True).result()
+
+
 @dataclass
 class PlanResult:
     learners_seen: int = 0
@@ -162,6 +207,24 @@ def preference_of(user: User) -> NudgePreference:
         return user.nudge_preference
     except NudgePreference.DoesNotExist:
         return NudgePreference(user=user)
+
+
+def preferences_attach(people: Sequence[User]) -> None:
+    """Read the people's saved preferences in one query and attach them, so that
+    ``preference_of`` asks no more.
+
+    Django's ``prefetch_related`` would filter by the people's model instances, which costs
+    more than the rest of a batch's reads together at the planner's scale; this filters by
+    their ids.
+    """
+    saved = {
+        preference.user_id: preference
+        for preference in NudgePreference.objects.filter(among("user_id", [p.pk for p in people]))
+    }
+    cache = User.nudge_preference.related  # the reverse one-to-one's per-instance cache
+    for person in people:
+        # None stands for "no saved preference": the defaults then apply.
+        cache.set_cached_value(person, saved.get(person.pk))
 
 
 def next_slot(
@@ -357,24 +420,29 @@ def nudges_plan(*, now: datetime | None = None, batch_size: int = PLANNER_BATCH_
     now = now or timezone.now()
     result = PlanResult()
     last_pk = 0
-    while True:
-        # Two index lookups a batch, whatever the table statistics say: the next people by
-        # primary key, then their preferences (a join or a filter on the preference would
-        # let PostgreSQL sort every remaining person for each batch).
-        people = list(
-            User.objects.filter(pk__gt=last_pk, is_active=True, organization__isnull=False)
-            # The organization's language writes the nudges of people who chose none.
-            .select_related("organization")
-            .prefetch_related("nudge_preference")
-            .order_by("pk")[:batch_size]
-        )
-        if not people:
-            return result
-        last_pk = people[-1].pk
-        learners = [person for person in people if preference_of(person).unsubscribed_at is None]
-        result.batches += 1
-        result.learners_seen += len(learners)
-        result.nudges_offered += nudges_insert(_plan_batch(learners, now))
+    with batch_writer() as write:
+        while True:
+            # Two index lookups a batch, whatever the table statistics say: the next people by
+            # primary key, then their preferences (a join or a filter on the preference would
+            # let PostgreSQL sort every remaining person for each batch).
+            people = list(
+                User.objects.filter(pk__gt=last_pk, is_active=True, organization__isnull=False)
+                # The organization's language writes the nudges of people who chose none.
+                .select_related("organization")
+                .order_by("pk")[:batch_size]
+            )
+            if not people:
+                return result
+            last_pk = people[-1].pk
+            preferences_attach(people)
+            learners = [
+                person for person in people if preference_of(person).unsubscribed_at is None
+            ]
+            result.batches += 1
+            result.learners_seen += len(learners)
+            rows = _plan_batch(learners, now)
+            write(rows)
+            result.nudges_offered += len(rows)
 
 
 def nudges_replan_for(*, user: User) -> int:
