@@ -18,11 +18,11 @@ second query to learn what it owns.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Model, QuerySet
 from django.utils import timezone
 
@@ -78,18 +78,36 @@ def rows_claim(
     return (ids, str(token)) if ids else ([], "")
 
 
+# Joined into an UPDATE on PostgreSQL, so that its transaction (in autocommit, the statement's
+# own) commits without waiting for the disk; the setting ends with that transaction. The
+# sub-select's one column (set_config) names none of the table's.
+_ASYNCHRONOUS_COMMIT = "FROM (SELECT set_config('synchronous_commit', 'off', true)) AS commit_mode "
+
+
 def _owned_update(
-    model: type[Model], ids: Sequence[int], token: str, assignments: str, values: Sequence[object]
+    model: type[Model],
+    ids: Sequence[int],
+    token: str,
+    assignments: str,
+    values: Sequence[object],
+    *,
+    asynchronous_commit: bool = False,
 ) -> set[int]:
-    """Run ``UPDATE ... SET <assignments>`` on those of ``ids`` this token still owns; their ids."""
+    """Run ``UPDATE ... SET <assignments>`` on those of ``ids`` this token still owns; their ids.
+
+    ``asynchronous_commit``: see ``row_record_delivered``."""
     if not ids:
         return set()
     table = connection.ops.quote_name(model._meta.db_table)
     pk = _column(model, "id")
     placeholders = ", ".join(["%s"] * len(ids))
+    from_clause = (
+        _ASYNCHRONOUS_COMMIT if asynchronous_commit and connection.vendor == "postgresql" else ""
+    )
     return set(
         _returning_ids(
-            f"UPDATE {table} SET {assignments} WHERE {pk} IN ({placeholders}) "  # noqa: S608
+            f"UPDATE {table} SET {assignments} {from_clause}"  # noqa: S608
+            f"WHERE {pk} IN ({placeholders}) "
             f"AND {_column(model, 'status')} = %s AND {_column(model, 'claim_token')} = %s "
             f"RETURNING {pk}",
             [
@@ -136,13 +154,29 @@ def rows_finish(
 ) -> int:
     """Leave ``sending`` for ``status`` (setting ``fields`` too) on those of ``ids`` this
     token still owns, in one statement; how many."""
+    return _finish(model, ids, token, status, fields)
+
+
+def _finish(
+    model: type[Model],
+    ids: Sequence[int],
+    token: str,
+    status: str,
+    fields: Mapping[str, object],
+    *,
+    asynchronous_commit: bool = False,
+) -> int:
     values = {"status": status, "claim_token": None, "lease_expires_at": None, **fields}
     assignments = ", ".join(f"{_column(model, name)} = %s" for name in values)
     prepared = [
         model._meta.get_field(name).get_db_prep_save(value, connection)  # type: ignore[union-attr]
         for name, value in values.items()
     ]
-    return len(_owned_update(model, ids, token, assignments, prepared))
+    return len(
+        _owned_update(
+            model, ids, token, assignments, prepared, asynchronous_commit=asynchronous_commit
+        )
+    )
 
 
 def row_finish(model: type[Model], pk: int, token: str, status: str, **fields: object) -> bool:
@@ -154,19 +188,14 @@ def row_record_delivered(model: type[Model], pk: int, token: str, **fields: obje
     """``row_finish`` to ``sent`` right after a delivery, without waiting for the disk.
 
     On PostgreSQL the statement commits asynchronously (``synchronous_commit`` off for
-    this transaction only): every other connection sees the row ``sent`` at once, so a
-    worker killed now changes nothing, but a crash of the database server itself within
-    a fraction of a second can forget the mark. The lease then runs out and the row is
-    sent again: at least once, never lost, like a worker killed between delivery and
-    this statement. Waiting for the disk on every single message would make the send
-    rate that of the disk's flushes.
+    its transaction only, set within the statement itself: one round trip): every other
+    connection sees the row ``sent`` at once, so a worker killed now changes nothing, but
+    a crash of the database server itself within a fraction of a second can forget the
+    mark. The lease then runs out and the row is sent again: at least once, never lost,
+    like a worker killed between delivery and this statement. Waiting for the disk on
+    every single message would make the send rate that of the disk's flushes.
     """
-    if connection.vendor != "postgresql":
-        return row_finish(model, pk, token, NudgeStatus.SENT, **fields)
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit TO OFF")
-        return row_finish(model, pk, token, NudgeStatus.SENT, **fields)
+    return bool(_finish(model, [pk], token, NudgeStatus.SENT, fields, asynchronous_commit=True))
 
 
 def rows_reclaim_expired(rows: QuerySet[Any], *, now: datetime) -> int:

@@ -19,7 +19,9 @@ nudge and marks it ``sent`` (again under the token) before the next; a batch tha
 for half its lease renews the lease of what it has not sent yet. In-app notifications are
 created in the same transaction that marks them sent: exactly once, always. Each email
 template is rendered once per language for the batch (``channels.email.NudgeEmails``),
-in the language ``recipient_language`` gives each recipient.
+in the language ``recipient_language`` gives each recipient, and each email is put together
+and written to its MIME bytes in one pass (``channels.mime.OnePassEmail``). A delivered
+nudge is marked ``sent`` in one round trip (``claims.row_record_delivered``).
 
 **The residual window (email and webhook).** Delivery to an SMTP server or a webhook and
 the database update that follows cannot be one transaction. If the worker is killed

@@ -31,6 +31,7 @@ from practice.nudges.channels import (
     message_id,
     nudge_subject,
 )
+from practice.nudges.channels.mime import OnePassEmail
 from practice.nudges.models import Nudge
 from practice.nudges.tokens import tracking_token, unsubscribe_token
 
@@ -138,7 +139,7 @@ class NudgeEmails:
                 "items": "".join(_fill(skeleton.item_html, item) for item in html_items),
             },
         )
-        message = EmailMultiAlternatives(
+        message = OnePassEmail(
             subject=subject,
             body=text,
             from_email=settings.DEFAULT_FROM_EMAIL,
