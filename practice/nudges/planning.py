@@ -153,13 +153,11 @@ def batch_writer() -> Iterator[Callable[[Sequence[NudgeRow]], None]]:
         yield nudges_insert
         return
 
-    def insert_and_close(rows: Sequence[NudgeRow], last: bool) -> None:
-        try:
-            nudges_insert(rows)
-        finally:
-            if last:
-                # The writer thread's own connection, not the caller's.
-                connection.close()
+    def insert(rows: Sequence[NudgeRow]) -> None:
+        nudges_insert(rows)
+
+    def close() -> None:
+        connection.close()  # run on the writer thread: its own connection
 
     pending: Future[None] | None = None
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="nudge-planner-writer") as pool:
@@ -168,7 +166,7 @@ def batch_writer() -> Iterator[Callable[[Sequence[NudgeRow]], None]]:
             nonlocal pending
             if pending is not None:
                 pending.result()  # raises what the previous write raised
-            pending = pool.submit(insert_and_close, rows, False)
+            pending = pool.submit(insert, rows)
 
         try:
             yield write
@@ -177,7 +175,7 @@ def batch_writer() -> Iterator[Callable[[Sequence[NudgeRow]], None]]:
                 if pending is not None:
                     pending.result()
             finally:
-                pool.submit(insert_and_close, [], True).result()
+                pool.submit(close).result()
 
 
 @dataclass

@@ -291,3 +291,44 @@ def test_plan_asks_again_only_about_learners_whose_nudge_has_gone(
     assert asked[1:] == [{learner.pk}]
     tomorrow = Nudge.objects.filter(recipient=learner, status=NudgeStatus.PLANNED)
     assert {n.local_date for n in tomorrow} == {date(2026, 3, 4)}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_plan_in_batches_writes_every_batch_whether_or_not_a_writer_runs_beside_it(organization):
+    # Outside a transaction on PostgreSQL, a batch is written on a connection of its own
+    # while the next is planned; everywhere else in line. Both plan everyone, once.
+    version = published_version(organization, steps=1)
+    people = [UserFactory(organization=organization) for _ in range(7)]
+    for person in people:
+        enrol(person, version)
+    result = planning.nudges_plan(now=day(1, 10), batch_size=2)
+    assert result.batches == 4
+    assert Nudge.objects.count() == result.nudges_offered == 14  # email and in-app each
+    assert set(Nudge.objects.values_list("recipient_id", flat=True)) == {p.pk for p in people}
+    # A second run offers the same rows again and the database keeps one of each.
+    planning.nudges_plan(now=day(1, 10), batch_size=2)
+    assert Nudge.objects.count() == 14
+
+
+@pytest.mark.django_db(transaction=True)
+def test_plan_stops_at_a_failed_batch_write_and_says_why(organization, monkeypatch):
+    version = published_version(organization, steps=1)
+    for _ in range(6):
+        enrol(UserFactory(organization=organization), version)
+    written: list[int] = []
+    real_insert = planning.nudges_insert
+
+    def insert_then_fail(rows):
+        if written:
+            raise RuntimeError("the database went away")
+        written.append(real_insert(rows))
+        return written[-1]
+
+    monkeypatch.setattr(planning, "nudges_insert", insert_then_fail)
+    with pytest.raises(RuntimeError, match="went away"):
+        planning.nudges_plan(now=day(1, 10), batch_size=2)
+    # The first batch stays written; planning again later plans the rest.
+    assert Nudge.objects.count() == 4
+    monkeypatch.setattr(planning, "nudges_insert", real_insert)
+    planning.nudges_plan(now=day(1, 10), batch_size=2)
+    assert Nudge.objects.count() == 12
