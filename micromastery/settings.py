@@ -177,6 +177,19 @@ else:
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- Cache --------------------------------------------------------------------------------
+# Each process keeps what never changes once written: a published version's steps and
+# rendered payoff metrics, each logged attempt and the empty practice form as rendered HTML
+# (practice.selectors, practice.presenters). Nothing in it needs sharing between processes,
+# so it lives in process memory; the limit bounds that memory (a few KB an entry).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "micromastery",
+        "OPTIONS": {"MAX_ENTRIES": env.int("CACHE_MAX_ENTRIES", default=10_000)},
+    }
+}
+
 # --- Accounts and sign-in -----------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
