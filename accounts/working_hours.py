@@ -11,7 +11,7 @@ this module.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -58,7 +58,7 @@ def work_window(person: WorkingPerson, day: date) -> tuple[datetime, datetime]:
 
 def _absolute(moment: datetime) -> datetime:
     # Aware datetimes that share a tzinfo compare by wall clock; UTC compares real moments.
-    return moment.astimezone(ZoneInfo("UTC"))
+    return moment.astimezone(UTC)
 
 
 def working_window_at(

@@ -54,7 +54,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import ngettext
 
-from accounts.models import User
+from accounts.models import Organization, User
 from accounts.working_hours import first_working_moment, working_day_of
 from micromastery.common.batches import among
 from practice.nudges.models import (
@@ -205,6 +205,18 @@ def preference_of(user: User) -> NudgePreference:
         return user.nudge_preference
     except NudgePreference.DoesNotExist:
         return NudgePreference(user=user)
+
+
+def organizations_attach(people: Sequence[User], known: dict[int, Organization]) -> None:
+    """Attach each person's organization, read once a run: a handful of organizations
+    serve every batch, where a join would build one copy for each of 100,000 people."""
+    missing = {person.organization_id for person in people} - known.keys()
+    if missing:
+        known.update(Organization.objects.in_bulk(missing))
+    cache = User.organization.field  # the foreign key's per-instance cache
+    for person in people:
+        if person.organization_id is not None:
+            cache.set_cached_value(person, known[person.organization_id])
 
 
 def preferences_attach(people: Sequence[User]) -> None:
@@ -418,20 +430,22 @@ def nudges_plan(*, now: datetime | None = None, batch_size: int = PLANNER_BATCH_
     now = now or timezone.now()
     result = PlanResult()
     last_pk = 0
+    organizations: dict[int, Organization] = {}
     with batch_writer() as write:
         while True:
             # Two index lookups a batch, whatever the table statistics say: the next people by
             # primary key, then their preferences (a join or a filter on the preference would
             # let PostgreSQL sort every remaining person for each batch).
             people = list(
-                User.objects.filter(pk__gt=last_pk, is_active=True, organization__isnull=False)
-                # The organization's language writes the nudges of people who chose none.
-                .select_related("organization")
-                .order_by("pk")[:batch_size]
+                User.objects.filter(
+                    pk__gt=last_pk, is_active=True, organization__isnull=False
+                ).order_by("pk")[:batch_size]
             )
             if not people:
                 return result
             last_pk = people[-1].pk
+            # The organization's language writes the nudges of people who chose none.
+            organizations_attach(people, organizations)
             preferences_attach(people)
             learners = [
                 person for person in people if preference_of(person).unsubscribed_at is None

@@ -224,11 +224,17 @@ def test_plan_query_count_per_batch_does_not_grow_with_learners(organization):
     def reads(context):
         return [q for q in context.captured_queries if not q["sql"].startswith("INSERT")]
 
-    # 12: the teach-back reminder source adds one (sessions of the next 24 hours), one
+    # 13: the teach-back reminder source adds one (sessions of the next 24 hours), one
     # reads the batch's nudges (who has one on its way, which days are taken, when the last
-    # went out), one reads the people's preferences (their organizations, whose language
-    # speaks for people who chose none, come with them).
-    assert len(reads(many)) == len(reads(few)) == 12
+    # went out), one reads the people's preferences, one the organizations the run has not
+    # met yet (whose language speaks for people who chose none): once a run, not a batch.
+    assert len(reads(many)) == len(reads(few)) == 13
+    # A second batch adds every read but the organizations' (and the last, empty, read of
+    # people that ends a run).
+    Nudge.objects.all().delete()
+    with CaptureQueriesContext(connection) as two_batches:
+        planning.nudges_plan(now=day(1, 10), batch_size=20)
+    assert len(reads(two_batches)) - len(reads(many)) == 13 - 1 - 1
 
 
 def test_plan_a_night_shift_learner_inside_their_shift_and_dispatch_sends_it(learner):
