@@ -76,7 +76,10 @@ from practice.nudges.planning import (
 )
 from practice.nudges.sources import due_items_collect
 
-CLAIM_BATCH_SIZE = 50
+# A batch costs a fixed part (its task, its claim, one read of what its recipients have
+# due: about 50 ms) besides its nudges; 200 nudges share that part four times better than
+# 50 did, and a batch of emails still goes out in about a second.
+CLAIM_BATCH_SIZE = 200
 MAX_BATCHES_PER_CYCLE = 200
 SEND_LEASE = timedelta(minutes=5)
 
