@@ -150,7 +150,11 @@ def batch_writer() -> Iterator[Callable[[Sequence[NudgeRow]], None]]:
     writer, the rows are written in line.
     """
     if connection.vendor != "postgresql" or connection.in_atomic_block:
-        yield nudges_insert
+
+        def insert_in_line(rows: Sequence[NudgeRow]) -> None:
+            nudges_insert(rows)
+
+        yield insert_in_line
         return
 
     def insert(rows: Sequence[NudgeRow]) -> None:
