@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import logging
 
+from django.core.cache import cache
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 
 from accounts.models import User
 from practice.models import Enrollment
@@ -13,6 +16,9 @@ from practice.teachback.models import SessionStatus, TeachBackSession
 from practice.teachback.tasks import teachback_propose_task
 
 logger = logging.getLogger(__name__)
+
+_COMPLETION_CARD_CACHE_KEY = "teachback:completion-card:1:{}:{}:{}:{}:{}"
+COMPLETION_CARD_CACHE_SECONDS = 60 * 60 * 24
 
 
 class TeachBackProposalHook:
@@ -37,11 +43,21 @@ class TeachBackProposalHook:
             TeachBackSession.objects.filter(enrollment=enrollment)
             .exclude(status=SessionStatus.CANCELLED)
             .order_by("-pk")
+            .values("pk", "status", "starts_at")
             .first()
         )
-        return mark_safe(  # noqa: S308 - a template rendered with auto-escaping
-            render_to_string(
+        # The card shows nothing but these values, in the reader's language and time zone:
+        # with all of them in the key, it is rendered once and never goes stale.
+        key = _COMPLETION_CARD_CACHE_KEY.format(
+            get_language(),
+            timezone.get_current_timezone_name(),
+            *(session.values() if session else ("", "", "")),
+        )
+        html: str | None = cache.get(key)
+        if html is None:
+            html = render_to_string(
                 "teachback/_completion_card.html",
                 {"session": session, "proposed": SessionStatus.PROPOSED},
             )
-        )
+            cache.set(key, html, COMPLETION_CARD_CACHE_SECONDS)
+        return mark_safe(html)  # noqa: S308 - a template rendered with auto-escaping
