@@ -34,7 +34,8 @@ The rules, in one place:
 Learners are planned in batches by primary key with a fixed number of queries per batch.
 Planning reads plain values and writes plain rows (``NudgeRow``): a batch's nudges go to
 the database in one multi-row ``INSERT ... ON CONFLICT DO NOTHING``, never as model
-instances.
+instances. On PostgreSQL that insert runs on a connection of its own while the next batch
+is planned (``batch_writer``).
 """
 
 from __future__ import annotations
