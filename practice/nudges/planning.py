@@ -94,9 +94,9 @@ class NudgeRow(NamedTuple):
 INSERT_CHUNK = 1000
 
 
-def nudges_insert(rows: Sequence[NudgeRow]) -> int:
-    """Insert planned nudges; a row that would break the dedupe key or the daily cap is
-    dropped by the database. Returns how many were offered."""
+def nudges_insert_statements(rows: Sequence[NudgeRow]) -> list[tuple[str, list[Any]]]:
+    """The statements (SQL and parameters) that insert planned nudges, in chunks; a row
+    that would break the dedupe key or the daily cap is dropped by the database."""
     ops = connection.ops
     table = ops.quote_name(Nudge._meta.db_table)
     columns = (
@@ -104,6 +104,7 @@ def nudges_insert(rows: Sequence[NudgeRow]) -> int:
         "due_at, dedupe_key, payload, webhook_id, status, attempts, last_error"
     )
     now = ops.adapt_datetimefield_value(timezone.now())
+    statements = []
     for start in range(0, len(rows), INSERT_CHUNK):
         chunk = rows[start : start + INSERT_CHUNK]
         values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 0, '')"] * len(chunk))
@@ -128,13 +129,17 @@ def nudges_insert(rows: Sequence[NudgeRow]) -> int:
                 row.webhook_id,
                 NudgeStatus.PLANNED,
             )
-        with connection.cursor() as cursor:
-            cursor.execute(
-                # Names are the model's own and every value is a parameter.
-                f"INSERT INTO {table} ({columns}) VALUES {values} "  # noqa: S608
-                "ON CONFLICT DO NOTHING",
-                params,
-            )
+        # Names are the model's own and every value is a parameter.
+        sql = f"INSERT INTO {table} ({columns}) VALUES {values} ON CONFLICT DO NOTHING"  # noqa: S608
+        statements.append((sql, params))
+    return statements
+
+
+def nudges_insert(rows: Sequence[NudgeRow]) -> int:
+    """Insert planned nudges (``nudges_insert_statements``). Returns how many were offered."""
+    with connection.cursor() as cursor:
+        for sql, params in nudges_insert_statements(rows):
+            cursor.execute(sql, params)
     return len(rows)
 
 
@@ -158,8 +163,10 @@ def batch_writer() -> Iterator[Callable[[Sequence[NudgeRow]], None]]:
         yield insert_in_line
         return
 
-    def insert(rows: Sequence[NudgeRow]) -> None:
-        nudges_insert(rows)
+    def execute(statements: list[bytes]) -> None:
+        with connection.cursor() as cursor:
+            for statement in statements:
+                cursor.execute(statement)
 
     def close() -> None:
         connection.close()  # run on the writer thread: its own connection
@@ -169,9 +176,15 @@ def batch_writer() -> Iterator[Callable[[Sequence[NudgeRow]], None]]:
 
         def write(rows: Sequence[NudgeRow]) -> None:
             nonlocal pending
+            # The statements are put together here, so that the writer thread holds
+            # Python's interpreter lock only to hand them over: the planner runs on.
+            with connection.cursor() as cursor:
+                statements = [
+                    cursor.mogrify(sql, params) for sql, params in nudges_insert_statements(rows)
+                ]
             if pending is not None:
                 pending.result()  # raises what the previous write raised
-            pending = pool.submit(insert, rows)
+            pending = pool.submit(execute, statements)
 
         try:
             yield write

@@ -3,7 +3,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.test.utils import CaptureQueriesContext
 
 from courses.models import PayoffMetric
@@ -321,20 +321,20 @@ def test_plan_stops_at_a_failed_batch_write_and_says_why(organization, monkeypat
     version = published_version(organization, steps=1)
     for _ in range(6):
         enrol(UserFactory(organization=organization), version)
-    written: list[int] = []
-    real_insert = planning.nudges_insert
+    real_statements = planning.nudges_insert_statements
+    batches: list[int] = []
 
-    def insert_then_fail(rows):
-        if written:
-            raise RuntimeError("the database went away")
-        written.append(real_insert(rows))
-        return written[-1]
+    def second_batch_fails(rows):
+        batches.append(len(rows))
+        if len(batches) == 1:
+            return real_statements(rows)
+        return [("INSERT INTO practice_no_such_table VALUES (1)", [])]
 
-    monkeypatch.setattr(planning, "nudges_insert", insert_then_fail)
-    with pytest.raises(RuntimeError, match="went away"):
+    monkeypatch.setattr(planning, "nudges_insert_statements", second_batch_fails)
+    with pytest.raises(DatabaseError, match="practice_no_such_table"):
         planning.nudges_plan(now=day(1, 10), batch_size=2)
     # The first batch stays written; planning again later plans the rest.
     assert Nudge.objects.count() == 4
-    monkeypatch.setattr(planning, "nudges_insert", real_insert)
+    monkeypatch.setattr(planning, "nudges_insert_statements", real_statements)
     planning.nudges_plan(now=day(1, 10), batch_size=2)
     assert Nudge.objects.count() == 12
