@@ -116,6 +116,29 @@ def enrollment_rows(learner_ids: Sequence[int]) -> dict[int, list[EnrollmentRow]
     return by_learner
 
 
+class Sentences:
+    """Our sentences in the active language, each looked up once: a source writes the same
+    few sentences for thousands of learners, and each lookup in the catalogues costs more
+    than the rest of an item."""
+
+    def __init__(self) -> None:
+        self._found: dict[tuple[str, str, int], str] = {}
+
+    def gettext(self, message: str) -> str:
+        key = (message, "", 0)
+        found = self._found.get(key)
+        if found is None:
+            found = self._found[key] = gettext(message)
+        return found
+
+    def ngettext(self, singular: str, plural: str, number: int) -> str:
+        key = (singular, plural, number)
+        found = self._found.get(key)
+        if found is None:
+            found = self._found[key] = ngettext(singular, plural, number)
+        return found
+
+
 class PracticeNudgeSource:
     """Practice due, start, streak at risk and refresher items. Holdout enrolments get none."""
 
@@ -134,14 +157,15 @@ class PracticeNudgeSource:
         result: dict[int, list[DueItem]] = {}
         for language, speakers in by_language.items():
             with translation.override(language):
+                words = Sentences()
                 for learner in speakers:
                     enrollments = by_learner.get(learner.pk, [])
                     items: list[DueItem] = []
                     for enrollment in enrollments:
-                        item = self._item(enrollment, enrollment.progress, now, paths)
+                        item = self._item(enrollment, enrollment.progress, now, paths, words)
                         if item is not None:
                             items.append(item)
-                    streak = self._streak_item(learner, enrollments, now, paths)
+                    streak = self._streak_item(learner, enrollments, now, paths, words)
                     if streak is not None:
                         items.append(streak)
                     if items:
@@ -149,7 +173,12 @@ class PracticeNudgeSource:
         return result
 
     def _item(
-        self, enrollment: EnrollmentRow, progress: Progress, now: datetime, paths: QuickLogPaths
+        self,
+        enrollment: EnrollmentRow,
+        progress: Progress,
+        now: datetime,
+        paths: QuickLogPaths,
+        words: Sentences,
     ) -> DueItem | None:
         title = enrollment.title
         current = progress.current_step
@@ -161,7 +190,7 @@ class PracticeNudgeSource:
                     kind=NudgeKind.START,
                     subject_ref=f"enrollment:{enrollment.pk}:start",
                     title=title,
-                    text=gettext("Ready for your first try? Step 1: %(title)s.")
+                    text=words.gettext("Ready for your first try? Step 1: %(title)s.")
                     % {"title": current.step.title},
                     path=paths.path(
                         learner_id=enrollment.learner_id,
@@ -177,14 +206,14 @@ class PracticeNudgeSource:
                 reps = {"done": done, "required": required, "title": current.step.title}
                 if left == 1:
                     text = (
-                        gettext(
+                        words.gettext(
                             "%(done)s of %(required)s reps of “%(title)s”: "
                             "one more and this step is yours."
                         )
                         % reps
                     )
                 else:
-                    text = ngettext(
+                    text = words.ngettext(
                         "%(done)s of %(required)s reps of “%(title)s”: %(left)s to go.",
                         "%(done)s of %(required)s reps of “%(title)s”: %(left)s to go.",
                         left,
@@ -210,7 +239,7 @@ class PracticeNudgeSource:
                 kind=NudgeKind.REFRESHER_DUE,
                 subject_ref=f"enrollment:{enrollment.pk}:refresher:{progress.refreshers_done}",
                 title=title,
-                text=gettext("Learn long: a quick refresher of “%(title)s” keeps it yours.")
+                text=words.gettext("Learn long: a quick refresher of “%(title)s” keeps it yours.")
                 % {"title": refresher.step.title},
                 path=paths.path(
                     learner_id=enrollment.learner_id,
@@ -223,7 +252,12 @@ class PracticeNudgeSource:
         return None
 
     def _streak_item(
-        self, learner: User, enrollments: list[EnrollmentRow], now: datetime, paths: QuickLogPaths
+        self,
+        learner: User,
+        enrollments: list[EnrollmentRow],
+        now: datetime,
+        paths: QuickLogPaths,
+        words: Sentences,
     ) -> DueItem | None:
         """Due from the middle of a working day on which a running streak has no practice."""
         zone = learner.zone
@@ -258,11 +292,11 @@ class PracticeNudgeSource:
         return DueItem(
             kind=NudgeKind.STREAK_AT_RISK,
             subject_ref=f"streak:{today.isoformat()}",
-            title=ngettext(
+            title=words.ngettext(
                 "%(days)s working day in a row", "%(days)s working days in a row", streak
             )
             % {"days": streak},
-            text=gettext("A few minutes of practice today keeps your streak going."),
+            text=words.gettext("A few minutes of practice today keeps your streak going."),
             path=path,
             due_at=midday,
         )

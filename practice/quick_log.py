@@ -8,6 +8,8 @@ by submission key). Opening the link changes nothing: mail scanners open every l
 
 from __future__ import annotations
 
+import secrets
+import time
 import uuid
 from dataclasses import dataclass
 
@@ -91,6 +93,14 @@ class _PreparedSigner(signing.TimestampSigner):
     def __init__(self, *, salt: str) -> None:
         super().__init__(salt=salt)
         self._mac = salted_hmac(f"{salt}signer", b"", self.key, algorithm=self.algorithm)
+        self._second, self._stamp = -1, ""
+
+    def timestamp(self) -> str:
+        # The stamp counts whole seconds: work it out once a second, not once a link.
+        second = int(time.time())
+        if second != self._second:
+            self._second, self._stamp = second, super().timestamp()
+        return self._stamp
 
     def signature(self, value: str | bytes, key: str | bytes | None = None) -> str:
         if key is not None:
@@ -109,7 +119,8 @@ class QuickLogPaths:
         self._path = reverse("practice:quick-log", args=[_TOKEN_SLOT])
 
     def token(self, *, learner_id: int, enrollment_id: int, step_id: int) -> str:
-        claims = {"l": learner_id, "e": enrollment_id, "s": step_id, "n": uuid.uuid4().hex}
+        # 128 random bits, read back as a UUID (the attempt's submission key).
+        claims = {"l": learner_id, "e": enrollment_id, "s": step_id, "n": secrets.token_hex(16)}
         # Too short to gain from compression (``quick_log_claims`` reads either form).
         return self._signer.sign_object(claims)
 

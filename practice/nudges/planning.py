@@ -163,7 +163,7 @@ def batch_writer() -> Iterator[Callable[[Sequence[NudgeRow]], None]]:
         yield insert_in_line
         return
 
-    def execute(statements: list[bytes]) -> None:
+    def execute(statements: list[str]) -> None:
         with connection.cursor() as cursor:
             for statement in statements:
                 cursor.execute(statement)
@@ -180,7 +180,8 @@ def batch_writer() -> Iterator[Callable[[Sequence[NudgeRow]], None]]:
             # Python's interpreter lock only to hand them over: the planner runs on.
             with connection.cursor() as cursor:
                 statements = [
-                    cursor.mogrify(sql, params) for sql, params in nudges_insert_statements(rows)
+                    cursor.mogrify(sql, params).decode()
+                    for sql, params in nudges_insert_statements(rows)
                 ]
             if pending is not None:
                 pending.result()  # raises what the previous write raised
