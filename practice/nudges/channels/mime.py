@@ -53,7 +53,7 @@ _ADDRESS_HEADERS_SET_FIRST = {"from", "to", "cc", "reply-to"}
 _folding: dict[str, Compat32] = {}
 
 
-def _header_line(name: str, value: Any, linesep: str) -> str:
+def header_line(name: str, value: Any, linesep: str) -> str:
     """``name: value`` and its line ending(s), as the generator writes it under compat32."""
     if isinstance(value, str) and _PLAIN_WORDS.fullmatch(value):
         if len(name) + 2 + len(value) <= _MAX_HEADER_LINE:
@@ -76,7 +76,7 @@ def _header_line(name: str, value: Any, linesep: str) -> str:
     return policy.fold_binary(name, value).decode("ascii", "surrogateescape")
 
 
-def _store(message: Message, name: str, value: Any) -> None:
+def header_store(message: Message, name: str, value: Any) -> None:
     """``message[name] = value`` as Django's ``Safe*`` classes store it (refusing line
     breaks, encoding non-ASCII), skipping their checks for a value they keep as it is."""
     if (
@@ -97,7 +97,7 @@ def _write(part: Message, linesep: str, out: list[str]) -> bool:
     if part.preamble is not None or part.epilogue is not None or part.policy is not compat32:
         return False
     for name, value in part.raw_items():
-        out.append(_header_line(name, value, linesep))
+        out.append(header_line(name, value, linesep))
     out.append(linesep)
     payload = part._payload
     if isinstance(part, _OnePassMultipart):
@@ -119,7 +119,7 @@ def _write(part: Message, linesep: str, out: list[str]) -> bool:
     return True
 
 
-class _OnePassMixin:
+class OnePassMixin:
     def as_bytes(self, unixfrom: bool = False, linesep: str = "\n") -> bytes:
         out: list[str] = []
         if not unixfrom and _write(self, linesep, out):  # type: ignore[arg-type]
@@ -130,24 +130,24 @@ class _OnePassMixin:
         return self.as_bytes()
 
 
-class _OnePassText(_OnePassMixin, SafeMIMEText):  # type: ignore[misc]
+class _OnePassText(OnePassMixin, SafeMIMEText):  # type: ignore[misc]
     """A UTF-8 text part without long lines, as ``SafeMIMEText`` builds it."""
 
     def __init__(self, text: str, subtype: str) -> None:
         Message.__init__(self)
         self.encoding = "utf-8"
-        _store(self, "Content-Type", f'text/{subtype}; charset="utf-8"')
-        _store(self, "MIME-Version", "1.0")
+        header_store(self, "Content-Type", f'text/{subtype}; charset="utf-8"')
+        header_store(self, "MIME-Version", "1.0")
         if text.isascii():
-            _store(self, "Content-Transfer-Encoding", "7bit")
+            header_store(self, "Content-Transfer-Encoding", "7bit")
             self._payload = text
         else:
-            _store(self, "Content-Transfer-Encoding", "8bit")
+            header_store(self, "Content-Transfer-Encoding", "8bit")
             self._payload = text.encode("utf-8").decode("ascii", "surrogateescape")
         self._charset = utf8_charset
 
 
-class _OnePassMultipart(_OnePassMixin, SafeMIMEMultipart):  # type: ignore[misc]
+class _OnePassMultipart(OnePassMixin, SafeMIMEMultipart):  # type: ignore[misc]
     """A multipart with its boundary chosen up front (none of its parts contains it)."""
 
     def __init__(self, subtype: str, parts: list[_OnePassText]) -> None:
@@ -158,8 +158,8 @@ class _OnePassMultipart(_OnePassMixin, SafeMIMEMultipart):  # type: ignore[misc]
             boundary = f"{'=' * 15}{random.randrange(sys.maxsize):019d}=="
             if not any(boundary in part._payload for part in parts):
                 break
-        _store(self, "Content-Type", f'multipart/{subtype}; boundary="{boundary}"')
-        _store(self, "MIME-Version", "1.0")
+        header_store(self, "Content-Type", f'multipart/{subtype}; boundary="{boundary}"')
+        header_store(self, "MIME-Version", "1.0")
         self._payload = list(parts)
 
 
@@ -204,18 +204,18 @@ class OnePassEmail(EmailMultiAlternatives):
                 ([body] if self.body else []) + [_OnePassText(*part) for part in parts[1:]],
             )
         # The headers of EmailMessage.message(), in its order.
-        _store(message, "Subject", self.subject)
-        _store(message, "From", self.extra_headers.get("From", self.from_email))
+        header_store(message, "Subject", self.subject)
+        header_store(message, "From", self.extra_headers.get("From", self.from_email))
         for name, addresses in (("To", self.to), ("Cc", self.cc), ("Reply-To", self.reply_to)):
             if addresses:
                 value = self.extra_headers.get(name, ", ".join(str(a) for a in addresses))
-                _store(message, name, value)
+                header_store(message, name, value)
         header_names = {name.lower() for name in self.extra_headers}
         if "date" not in header_names:
-            _store(message, "Date", formatdate(localtime=settings.EMAIL_USE_LOCALTIME))
+            header_store(message, "Date", formatdate(localtime=settings.EMAIL_USE_LOCALTIME))
         if "message-id" not in header_names:
-            _store(message, "Message-ID", make_msgid(domain=DNS_NAME))
+            header_store(message, "Message-ID", make_msgid(domain=DNS_NAME))
         for name, value in self.extra_headers.items():
             if name.lower() not in _ADDRESS_HEADERS_SET_FIRST:
-                _store(message, name, value)
+                header_store(message, name, value)
         return message

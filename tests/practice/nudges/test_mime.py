@@ -13,7 +13,7 @@ import time_machine
 from django.core.mail import BadHeaderError, EmailMultiAlternatives
 from django.core.mail.message import SafeMIMEText
 
-from practice.nudges.channels.mime import OnePassEmail, _header_line, _OnePassMixin, _store
+from practice.nudges.channels.mime import OnePassEmail, OnePassMixin, header_line, header_store
 
 UNSUBSCRIBE = (
     "<http://127.0.0.1:8000/nudges/unsubscribe/eJyrVipVsjI0NjQ2MDGxMDU1tDCqBQBGXQWP:1tZ3:a/>"
@@ -126,7 +126,7 @@ def test_one_pass_email_bytes_are_djangos(name, settings):
         theirs.set_boundary(ours.get_boundary())
     assert isinstance(ours, type(theirs))
     # Only a line longer than RFC 5322 allows is left to Django here.
-    assert isinstance(ours, _OnePassMixin) == (name != "long line")
+    assert isinstance(ours, OnePassMixin) == (name != "long line")
     for linesep in ("\n", "\r\n"):
         assert ours.as_bytes(linesep=linesep) == theirs.as_bytes(linesep=linesep)
     assert bytes(ours) == bytes(theirs)
@@ -167,8 +167,8 @@ def test_one_pass_header_lines_are_the_email_packages():
         name = rng.choice(["To", "Subject", "List-Unsubscribe", "X-Micromastery-Nudge"])
         for linesep in ("\n", "\r\n"):
             expected = compat32.clone(linesep=linesep).fold_binary(name, value).decode()
-            assert _header_line(name, value, linesep) == expected, (name, value)
-        assert _stored(_store, name, value) == _stored(SafeMIMEText.__setitem__, name, value)
+            assert header_line(name, value, linesep) == expected, (name, value)
+        assert _stored(header_store, name, value) == _stored(SafeMIMEText.__setitem__, name, value)
 
 
 def _stored(store, name: str, value: str) -> object:
