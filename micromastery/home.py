@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.selectors import teams_managed
+from courses.models import MicromasteryVersion
 from payoff.models import PayoffMeasurement
 from practice.cohorts.selectors import assignment_memberships
 from practice.models import Enrollment
@@ -25,16 +26,7 @@ from practice.teachback.selectors import teachback_home_sessions
 # What the home page never shows of a micromastery version (only its title): long texts.
 VERSION_CONTENT = tuple(
     f"version__{name}"
-    for name in (
-        "summary",
-        "context_challenge",
-        "context_audience",
-        "context_why_it_matters",
-        "way_in_insight",
-        "way_in_missing_link",
-        "way_in_media_url",
-        "rendered_html",
-    )
+    for name in (*MicromasteryVersion.MARKDOWN_FIELDS, "way_in_media_url", "rendered_html")
 )
 
 

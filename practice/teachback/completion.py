@@ -51,7 +51,15 @@ class TeachBackProposalHook:
         key = _COMPLETION_CARD_CACHE_KEY.format(
             get_language(),
             timezone.get_current_timezone_name(),
-            *(session.values() if session else ("", "", "")),
+            *(
+                (
+                    session["pk"],
+                    session["status"],
+                    session["starts_at"] and session["starts_at"].isoformat(),
+                )
+                if session
+                else ("", "", "")
+            ),
         )
         html: str | None = cache.get(key)
         if html is None:
