@@ -34,17 +34,17 @@ The rules, in one place:
 Learners are planned in batches by primary key with a fixed number of queries per batch.
 Planning reads plain values and writes plain rows (``NudgeRow``): a batch's nudges go to
 the database in one multi-row ``INSERT ... ON CONFLICT DO NOTHING``, never as model
-instances. On PostgreSQL that insert runs on a connection of its own while the next batch
-is planned (``batch_writer``).
+instances. On PostgreSQL batches are planned on a few threads side by side, so that one
+works in Python while another waits for the database (``BatchPlanners``).
 """
 
 from __future__ import annotations
 
 import json
+import queue
+import threading
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
@@ -52,7 +52,7 @@ from typing import Any, NamedTuple
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
 from django.db.models import Max, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import ngettext
 
 from accounts.models import Organization, User
@@ -72,6 +72,8 @@ from practice.nudges.sources import DueItem, due_items_collect
 MIN_GAP = timedelta(hours=3)
 QUIET_AFTER_PRACTICE = timedelta(hours=1)
 PLANNER_BATCH_SIZE = 500
+# Threads planning batches side by side on PostgreSQL (``BatchPlanners``).
+PLANNER_THREADS = 2
 # How far ahead a slot is searched for (a long pause plans nothing until it nears its end).
 HORIZON_DAYS = 14
 ON_ITS_WAY = (NudgeStatus.PLANNED, NudgeStatus.SENDING)
@@ -92,18 +94,54 @@ class NudgeRow(NamedTuple):
 
 # Rows a database statement may carry at most (SQLite allows 32,766 parameters).
 INSERT_CHUNK = 1000
+# The columns a planned nudge is written with, and the values every planned nudge starts with.
+INSERT_COLUMNS = (
+    "created_at, updated_at, recipient_id, kind, channel, subject_ref, local_date, "
+    "due_at, dedupe_key, payload, webhook_id, status, attempts, last_error"
+)
 
 
 def nudges_insert_statements(rows: Sequence[NudgeRow]) -> list[tuple[str, list[Any]]]:
-    """The statements (SQL and parameters) that insert planned nudges, in chunks; a row
-    that would break the dedupe key or the daily cap is dropped by the database."""
+    """The statements (SQL and parameters) that insert planned nudges; a row that would
+    break the dedupe key or the daily cap is dropped by the database.
+
+    On PostgreSQL the rows travel as one JSON document that the server turns into rows
+    (``json_populate_recordset``): the database parses it on its own core, where a
+    parameter per value would cost the planner a few microseconds each to quote. Elsewhere
+    they go as a multi-row ``VALUES``, in chunks.
+    """
+    if not rows:
+        return []
     ops = connection.ops
     table = ops.quote_name(Nudge._meta.db_table)
-    columns = (
-        "created_at, updated_at, recipient_id, kind, channel, subject_ref, local_date, "
-        "due_at, dedupe_key, payload, webhook_id, status, attempts, last_error"
-    )
-    now = ops.adapt_datetimefield_value(timezone.now())
+    now = timezone.now()
+    if connection.vendor == "postgresql":
+        document = json.dumps(
+            [
+                {
+                    "recipient_id": row.recipient_id,
+                    "kind": row.kind,
+                    "channel": row.channel,
+                    "subject_ref": row.subject_ref,
+                    "local_date": row.local_date.isoformat(),
+                    "due_at": row.due_at.isoformat(),
+                    "dedupe_key": row.dedupe_key,
+                    "payload": row.payload,
+                    "webhook_id": row.webhook_id,
+                }
+                for row in rows
+            ],
+            cls=DjangoJSONEncoder,
+        )
+        # Names are the model's own and every value is a parameter.
+        sql = (
+            f"INSERT INTO {table} ({INSERT_COLUMNS}) "  # noqa: S608
+            "SELECT %s, %s, recipient_id, kind, channel, subject_ref, local_date, due_at, "
+            "dedupe_key, payload, webhook_id, %s, 0, '' "
+            f"FROM json_populate_recordset(NULL::{table}, %s) ON CONFLICT DO NOTHING"
+        )
+        return [(sql, [now, now, NudgeStatus.PLANNED, document])]
+    stamp = ops.adapt_datetimefield_value(now)
     statements = []
     for start in range(0, len(rows), INSERT_CHUNK):
         chunk = rows[start : start + INSERT_CHUNK]
@@ -116,8 +154,8 @@ def nudges_insert_statements(rows: Sequence[NudgeRow]) -> list[tuple[str, list[A
             if payload is None:
                 payload = encoded[id(row.payload)] = json.dumps(row.payload, cls=DjangoJSONEncoder)
             params += (
-                now,
-                now,
+                stamp,
+                stamp,
                 row.recipient_id,
                 row.kind,
                 row.channel,
@@ -130,7 +168,7 @@ def nudges_insert_statements(rows: Sequence[NudgeRow]) -> list[tuple[str, list[A
                 NudgeStatus.PLANNED,
             )
         # Names are the model's own and every value is a parameter.
-        sql = f"INSERT INTO {table} ({columns}) VALUES {values} ON CONFLICT DO NOTHING"  # noqa: S608
+        sql = f"INSERT INTO {table} ({INSERT_COLUMNS}) VALUES {values} ON CONFLICT DO NOTHING"  # noqa: S608
         statements.append((sql, params))
     return statements
 
@@ -143,58 +181,60 @@ def nudges_insert(rows: Sequence[NudgeRow]) -> int:
     return len(rows)
 
 
-@contextmanager
-def batch_writer() -> Iterator[Callable[[Sequence[NudgeRow]], None]]:
-    """``write(rows)``: insert a batch's nudges, on PostgreSQL on a connection of its own
-    while the planner works out the next batch.
+class BatchPlanners:
+    """Plan and write batches of people on ``PLANNER_THREADS`` threads, each with a
+    database connection of its own.
 
-    The database's work for a batch (its indexes, the foreign key checks at commit) then
-    runs on another core beside the planner's Python instead of after it. One batch at a
-    time is on its way; a failed write stops the planner at its next batch. Each batch is
-    about other people than the one being planned, so nothing it reads waits for the
-    write. Inside a transaction (a caller's, or a test's), and on SQLite with its single
-    writer, the rows are written in line.
+    A batch spends about a third of its time waiting for the database (its reads, then its
+    insert with the indexes and foreign key checks); meanwhile another thread works out
+    its own batch in Python. Batches are about different people, so none waits for
+    another's rows, and the database's daily cap and dedupe key hold across threads as
+    they do across planner processes. After a failure the remaining batches are skipped
+    and ``close`` raises it; what was written stays (the next run plans the rest).
     """
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
 
-        def insert_in_line(rows: Sequence[NudgeRow]) -> None:
-            nudges_insert(rows)
+    def __init__(self, plan: Callable[[list[User]], tuple[int, int]], threads: int) -> None:
+        self._plan = plan
+        self._queue: queue.Queue[list[User] | None] = queue.Queue(maxsize=threads)
+        self._done: list[tuple[int, int]] = []
+        self._failures: list[BaseException] = []
+        self._threads = [
+            threading.Thread(target=self._work, name=f"nudge-planner-{n}", daemon=True)
+            for n in range(threads)
+        ]
+        for thread in self._threads:
+            thread.start()
 
-        yield insert_in_line
-        return
-
-    def execute(statements: list[str]) -> None:
-        with connection.cursor() as cursor:
-            for statement in statements:
-                cursor.execute(statement)
-
-    def close() -> None:
-        connection.close()  # run on the writer thread: its own connection
-
-    pending: Future[None] | None = None
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="nudge-planner-writer") as pool:
-
-        def write(rows: Sequence[NudgeRow]) -> None:
-            nonlocal pending
-            # The statements are put together here, so that the writer thread holds
-            # Python's interpreter lock only to hand them over: the planner runs on.
-            with connection.cursor() as cursor:
-                statements = [
-                    cursor.mogrify(sql, params).decode()
-                    for sql, params in nudges_insert_statements(rows)
-                ]
-            if pending is not None:
-                pending.result()  # raises what the previous write raised
-            pending = pool.submit(execute, statements)
-
+    def _work(self) -> None:
         try:
-            yield write
+            while (learners := self._queue.get()) is not None:
+                if self._failures:
+                    continue  # drain: a batch after a failure is left for the next run
+                try:
+                    self._done.append(self._plan(learners))
+                except BaseException as error:  # handed to the caller by close()
+                    self._failures.append(error)
         finally:
-            try:
-                if pending is not None:
-                    pending.result()
-            finally:
-                pool.submit(close).result()
+            connection.close()  # this thread's own connection
+
+    @property
+    def failed(self) -> bool:
+        return bool(self._failures)
+
+    def submit(self, learners: list[User]) -> None:
+        """Hand a batch over; waits while every thread already has one waiting."""
+        self._queue.put(learners)
+
+    def close(self) -> tuple[int, int]:
+        """Wait for the batches handed over; the sums of what ``plan`` answered for them.
+        Raises the first failure."""
+        for _ in self._threads:
+            self._queue.put(None)
+        for thread in self._threads:
+            thread.join()
+        if self._failures:
+            raise self._failures[0]
+        return sum(seen for seen, _ in self._done), sum(offered for _, offered in self._done)
 
 
 @dataclass
@@ -440,40 +480,64 @@ def _plan_batch(learners: list[User], now: datetime) -> list[NudgeRow]:
     return nudges
 
 
+def people_batch_plan(people: list[User], now: datetime) -> tuple[int, int]:
+    """Plan and write the nudges of a batch of people (their organizations attached).
+    Returns (learners planned for, rows offered)."""
+    preferences_attach(people)
+    learners = [person for person in people if preference_of(person).unsubscribed_at is None]
+    rows = _plan_batch(learners, now)
+    return len(learners), nudges_insert(rows)
+
+
 def nudges_plan(*, now: datetime | None = None, batch_size: int = PLANNER_BATCH_SIZE) -> PlanResult:
     """Plan the next nudge of every learner who has something due (rules: module docstring).
 
     Safe to run from several processes at once: inserts that would break the dedupe key or
-    the daily cap are dropped by the database.
+    the daily cap are dropped by the database. On PostgreSQL, outside a transaction,
+    batches are planned on several threads (``BatchPlanners``); inside one (a caller's, or
+    a test's) and on SQLite, with its single writer, one after another.
     """
     now = now or timezone.now()
     result = PlanResult()
     last_pk = 0
     organizations: dict[int, Organization] = {}
-    with batch_writer() as write:
-        while True:
-            # Two index lookups a batch, whatever the table statistics say: the next people by
-            # primary key, then their preferences (a join or a filter on the preference would
-            # let PostgreSQL sort every remaining person for each batch).
+    planners: BatchPlanners | None = None
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        # Texts written outside a source's own language (a digest's subject) keep the
+        # caller's language on every thread.
+        language = translation.get_language()
+
+        def plan_in_language(people: list[User]) -> tuple[int, int]:
+            with translation.override(language):
+                return people_batch_plan(people, now)
+
+        planners = BatchPlanners(plan_in_language, PLANNER_THREADS)
+    try:
+        while planners is None or not planners.failed:
+            # One index lookup a batch, whatever the table statistics say: the next people
+            # by primary key (a join or a filter on their preference would let PostgreSQL
+            # sort every remaining person for each batch).
             people = list(
                 User.objects.filter(
                     pk__gt=last_pk, is_active=True, organization__isnull=False
                 ).order_by("pk")[:batch_size]
             )
             if not people:
-                return result
+                break
             last_pk = people[-1].pk
+            result.batches += 1
             # The organization's language writes the nudges of people who chose none.
             organizations_attach(people, organizations)
-            preferences_attach(people)
-            learners = [
-                person for person in people if preference_of(person).unsubscribed_at is None
-            ]
-            result.batches += 1
-            result.learners_seen += len(learners)
-            rows = _plan_batch(learners, now)
-            write(rows)
-            result.nudges_offered += len(rows)
+            if planners is None:
+                seen, offered = people_batch_plan(people, now)
+                result.learners_seen += seen
+                result.nudges_offered += offered
+            else:
+                planners.submit(people)
+    finally:
+        if planners is not None:
+            result.learners_seen, result.nudges_offered = planners.close()
+    return result
 
 
 def nudges_replan_for(*, user: User) -> int:

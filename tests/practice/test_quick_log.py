@@ -303,3 +303,18 @@ def test_quick_log_shows_the_action_in_a_line_as_text_never_markup(client, enrol
     assert "Write the decision" in summary and "**" not in summary
     assert "<script>" not in content.split("<main")[1]
     assert len(summary) < 400
+
+
+def test_quick_log_token_is_the_one_django_signing_writes_for_its_claims(monkeypatch):
+    # Links are put together by hand for speed; they must stay exactly what
+    # ``signing.dumps`` writes, so that every link ever sent still reads back.
+    monkeypatch.setattr("secrets.token_hex", lambda _bytes: "0f" * 16)
+    with time_machine.travel("2026-03-02 10:00:00+00:00", tick=False):
+        path = quick_log_path(learner_id=12, enrollment_id=345, step_id=6789)
+        expected = signing.dumps(
+            {"l": 12, "e": 345, "s": 6789, "n": "0f" * 16}, salt=QUICK_LOG_SALT
+        )
+        claims = quick_log_claims(expected)
+    assert path == reverse("practice:quick-log", args=[expected])
+    assert (claims.learner_id, claims.enrollment_id, claims.step_id) == (12, 345, 6789)
+    assert claims.nonce == uuid.UUID(hex="0f" * 16)

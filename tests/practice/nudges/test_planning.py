@@ -300,11 +300,11 @@ def test_plan_asks_again_only_about_learners_whose_nudge_has_gone(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_plan_in_batches_writes_every_batch_whether_or_not_a_writer_runs_beside_it(organization):
-    # Outside a transaction on PostgreSQL, a batch is written on a connection of its own
-    # while the next is planned; everywhere else in line. Both plan everyone, once.
+def test_plan_in_batches_writes_every_batch_whether_planned_on_threads_or_in_line(organization):
+    # Outside a transaction on PostgreSQL, batches are planned on threads side by side,
+    # each with a connection of its own; everywhere else in line. Both plan everyone, once.
     version = published_version(organization, steps=1)
-    # Written as a finished statement on PostgreSQL: a "%" in author text stays text.
+    # A "%" in author text stays text, whichever way the rows are written.
     type(version).objects.filter(pk=version.pk).update(title="Say no, 100% kindly")
     people = [UserFactory(organization=organization) for _ in range(7)]
     for person in people:
