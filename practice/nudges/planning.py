@@ -314,6 +314,45 @@ def next_slot(
     )
 
 
+class Slots:
+    """The planner's slots, each worked out once for everyone who shares it.
+
+    People in the same time zone with the same working hours and days, not paused or paused
+    until the same day, asked from the same moment with the same days already taken, get
+    the same slot: most of an organization, most minutes. ``find`` answers (the slot, the
+    working day it counts for) or None.
+    """
+
+    def __init__(self) -> None:
+        self._found: dict[tuple[Any, ...], tuple[datetime, date] | None] = {}
+
+    def find(
+        self,
+        *,
+        earliest: datetime,
+        user: User,
+        preference: NudgePreference,
+        skip_days: Iterable[date] = (),
+    ) -> tuple[datetime, date] | None:
+        skipped = frozenset(skip_days)
+        key = (
+            earliest,
+            user.time_zone,
+            user.work_starts_at,
+            user.work_ends_at,
+            user.working_weekdays,
+            preference.paused_until,
+            skipped,
+        )
+        if key in self._found:
+            return self._found[key]
+        slot = next_slot(earliest=earliest, user=user, preference=preference, skip_days=skipped)
+        # The day the slot's working window started on: one nudge per shift, even across
+        # midnight.
+        found = self._found[key] = None if slot is None else (slot, working_day_of(user, slot))
+        return found
+
+
 def nudge_channels(
     *, preference: NudgePreference, webhook: TeamWebhook | None
 ) -> list[tuple[str, TeamWebhook | None]]:
@@ -427,6 +466,7 @@ def _plan_batch(learners: list[User], now: datetime) -> list[NudgeRow]:
     last_attempt_at = last_practised_at(list(due))
     webhooks = team_webhooks_of(learner_ids)
 
+    slots = Slots()
     nudges: list[NudgeRow] = []
     for learner in learners:
         all_items = due.get(learner.pk, [])
@@ -446,17 +486,15 @@ def _plan_batch(learners: list[User], now: datetime) -> list[NudgeRow]:
         practised_at = last_attempt_at.get(learner.pk)
         if practised_at is not None:
             earliest = max(earliest, practised_at + QUIET_AFTER_PRACTICE)
-        slot = next_slot(
+        found = slots.find(
             earliest=earliest,
             user=learner,
             preference=preference,
             skip_days=counted_days[learner.pk],
         )
-        if slot is None:
+        if found is None:
             continue
-        # The day the slot's working window started on: one nudge per shift, even across
-        # midnight.
-        local_date = working_day_of(learner, slot)
+        slot, local_date = found
         kind, subject_ref, subject = nudge_content(items)
         payload = {"subject": subject, "items": [item.as_payload() for item in items]}
         for channel, webhook in nudge_channels(

@@ -69,6 +69,45 @@ def test_plan_never_during_a_pause(learner):
     assert nudges_of(learner)[0].due_at == day(4, 9)  # Friday morning
 
 
+def test_plan_gives_colleagues_in_one_batch_each_their_own_slot(learner, organization):
+    # Slots are worked out once for people who share them: whatever sets a slot apart
+    # (time zone, hours, days, a pause, a day already taken) must still set it apart.
+    def colleague(**fields):
+        person = UserFactory(organization=organization, **fields)
+        enrol(person)
+        return person
+
+    same = colleague()
+    new_york = colleague(time_zone="America/New_York")
+    late = colleague(work_starts_at=time(13, 0))
+    early = colleague(work_ends_at=time(9, 30))
+    weekends = colleague(working_days=[6, 7])
+    paused = colleague()
+    NudgePreferenceFactory(user=paused, paused_until=date(2026, 3, 5))
+    taken = colleague()
+    Nudge.objects.create(
+        recipient=taken,
+        kind="practice_due",
+        channel="email",
+        subject_ref="earlier",
+        local_date=date(2026, 3, 3),
+        due_at=day(1, 8),
+        dedupe_key="earlier",
+        status=NudgeStatus.SENT,
+        sent_at=day(0, 8),
+    )
+    enrol(learner)
+    plan(day(1, 10))
+    assert nudges_of(learner)[0].due_at == nudges_of(same)[0].due_at == day(1, 10)
+    assert nudges_of(new_york)[0].due_at == day(1, 14)  # 09:00 in New York
+    assert nudges_of(late)[0].due_at == day(1, 13)
+    assert nudges_of(early)[0].due_at == day(2, 9)  # today's hours are over
+    assert nudges_of(weekends)[0].due_at == day(5, 9)  # Saturday
+    assert nudges_of(paused)[0].due_at == day(4, 9)  # Friday, after the pause
+    later = [n for n in nudges_of(taken) if n.status == NudgeStatus.PLANNED]
+    assert later[0].local_date == date(2026, 3, 4)  # Tuesday already had its nudge
+
+
 def test_plan_combines_several_due_items_into_one_digest_a_day(learner):
     enrol(learner)
     enrol(learner)
