@@ -238,17 +238,13 @@ def main(argv: list[str]) -> int:
         for name in ("dispatch_1w", "dispatch_2w"):
             print(f"{name}: {seconds[name]:.2f} s ({backlog / seconds[name]:,.0f} nudges/s)")
         print(f"noop_2w: {seconds['noop_2w']:.2f} s ({backlog / seconds['noop_2w']:,.0f} tasks/s)")
-        print(
-            ratio_line(
-                {
-                    "planner_100k_seconds": seconds["planner"] * ENROLMENTS / enrolments,
-                    "dispatch_vs_noop": seconds["noop_2w"] / seconds["dispatch_2w"],
-                    "two_workers_vs_one": seconds["dispatch_1w"] / seconds["dispatch_2w"],
-                }
-            ),
-            flush=True,
+        ratios = ratio_line(
+            {
+                "planner_100k_seconds": seconds["planner"] * ENROLMENTS / enrolments,
+                "dispatch_vs_noop": seconds["noop_2w"] / seconds["dispatch_2w"],
+                "two_workers_vs_one": seconds["dispatch_1w"] / seconds["dispatch_2w"],
+            }
         )
-        return 0
     finally:
         for worker in workers:
             stop_celery_worker(worker)
@@ -258,3 +254,6 @@ def main(argv: list[str]) -> int:
                     broker.default_channel.queue_purge(queue)
         connection.close()
         teardown_databases(old, verbosity=0)
+    # Last, after the workers have said goodbye on the same output: the ratios.
+    print(ratios, flush=True)
+    return 0
