@@ -38,6 +38,7 @@ from practice.nudges.channels import (
 )
 from practice.nudges.channels import email as email_channel
 from practice.nudges.channels import webhook as webhook_channel
+from practice.nudges.channels.mime import OnePassEmail
 from practice.nudges.claims import (
     row_finish,
     row_record_delivered,
@@ -243,8 +244,9 @@ def outbox_dispatch(
 
 
 def outbox_email(message: OutboxMessage, *, connection: Any = None) -> EmailMultiAlternatives:
-    """The stored message as an email; every attempt has the same Message-ID."""
-    email = EmailMultiAlternatives(
+    """The stored message as an email; every attempt has the same Message-ID. Written in
+    one pass like a nudge's (``OnePassEmail``); with attachments, by Django."""
+    email = OnePassEmail(
         subject=message.subject,
         body=message.text,
         from_email=settings.DEFAULT_FROM_EMAIL,

@@ -267,3 +267,34 @@ def test_admin_outbox_list_queries_do_not_grow_with_rows(
     # Session, user, two counts, permissions (2), the single sign-on check, the page.
     with django_assert_num_queries(8):
         assert client.get(url).status_code == 200
+
+
+def test_outbox_emails_are_written_in_one_pass_unless_they_carry_attachments(learner):
+    from email import message_from_bytes
+
+    from practice.nudges.channels.mime import OnePassMixin
+
+    outbox.outbox_enqueue(
+        [
+            email(learner, key="plain", html="<p>Come along.</p>"),
+            email(
+                learner,
+                key="invite",
+                attachments=[Attachment("a.ics", "BEGIN:VCALENDAR", "text/calendar")],
+            ),
+        ]
+    )
+    messages = {
+        "invite" if row.attachments else "plain": outbox.outbox_email(row).message()
+        for row in OutboxMessage.objects.all()
+    }
+    assert isinstance(messages["plain"], OnePassMixin)
+    assert not isinstance(messages["invite"], OnePassMixin)  # Django writes attachments
+    for message in messages.values():
+        parsed = message_from_bytes(message.as_bytes(linesep="\r\n"))
+        assert parsed["Subject"] == "You are invited"
+        assert parsed["To"] == learner.email
+    plain = message_from_bytes(messages["plain"].as_bytes())
+    assert [part.get_content_type() for part in plain.walk()] == [
+        "multipart/alternative", "text/plain", "text/html",
+    ]  # fmt: skip
