@@ -10,6 +10,7 @@ from courses.models import PayoffMetric
 from practice.nudges import planning, services
 from practice.nudges.models import Nudge, NudgeStatus
 from tests.factories import (
+    NudgeFactory,
     NudgePreferenceFactory,
     TeamFactory,
     TeamWebhookFactory,
@@ -85,17 +86,8 @@ def test_plan_gives_colleagues_in_one_batch_each_their_own_slot(learner, organiz
     paused = colleague()
     NudgePreferenceFactory(user=paused, paused_until=date(2026, 3, 5))
     taken = colleague()
-    Nudge.objects.create(
-        recipient=taken,
-        kind="practice_due",
-        channel="email",
-        subject_ref="earlier",
-        local_date=date(2026, 3, 3),
-        due_at=day(1, 8),
-        dedupe_key="earlier",
-        status=NudgeStatus.SENT,
-        sent_at=day(0, 8),
-    )
+    # Sent at 08:00 today: today is taken.
+    NudgeFactory(recipient=taken, due_at=day(1, 8), local_date=date(2026, 3, 3))
     enrol(learner)
     plan(day(1, 10))
     assert nudges_of(learner)[0].due_at == nudges_of(same)[0].due_at == day(1, 10)
