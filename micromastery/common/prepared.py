@@ -1,0 +1,246 @@
+"""Reads whose queryset is built and compiled once per thread and shape, then only run.
+
+Building a queryset of several subqueries and compiling it to SQL costs milliseconds of
+Python on every request, more than the database takes to answer it. For a page that asks
+the same question of every visitor, :class:`PreparedRead` builds the queryset twice with
+made-up ("probe") values, compiles both, and keeps the SQL with a recipe for its
+parameters: the positions where the two probes differ are the visitor's ids and moments.
+Later calls fill those positions in and run the SQL, reading rows into instances as the
+ORM would (converters, ``select_related``, annotations).
+
+A position whose probe values cannot be told apart as an id or a moment shifted by a fixed
+interval (some other value worked out from an input) makes the read unpreparable: it
+then runs through the ORM on every call, which is slower but never wrong.
+
+``shape`` is the caller's promise: everything but ids and moments that changes the SQL
+(a role that widens a filter, the length of a list) is in it.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Generic, TypeVar
+
+from django.db.models import Model, QuerySet
+from django.db.models.query import (  # type: ignore[attr-defined]
+    ModelIterable,
+    get_related_populators,
+)
+from django.db.models.sql.compiler import SQLCompiler
+from django.utils import timezone
+
+M = TypeVar("M", bound=Model)
+
+# Probe ids: far above any real id yet within a 32-bit integer column; two apart per input.
+_PROBE_ID_BASE = (1_900_000_001, 1_950_000_003)
+_PROBE_MOMENTS = (
+    datetime(2003, 4, 5, 6, 7, 8, 123457, tzinfo=UTC),
+    datetime(2011, 9, 10, 11, 12, 13, 654321, tzinfo=UTC),
+)
+
+
+@dataclass(frozen=True)
+class _Constant:
+    value: Any
+
+
+@dataclass(frozen=True)
+class _Id:
+    name: str
+    attname: str
+
+
+@dataclass(frozen=True)
+class _Moment:
+    name: str
+    offset: timedelta
+
+
+_Param = _Constant | _Id | _Moment
+
+
+@dataclass(frozen=True)
+class _Statement:
+    sql: str
+    params: tuple[_Param, ...]
+    # Compiled from a probe: what it knows of the rows (columns, converters, related
+    # models, annotations) is the same whatever the parameters.
+    compiler: SQLCompiler
+
+
+class _Unpreparable:
+    """The read runs through the ORM every time (see the module's docstring)."""
+
+
+_UNPREPARABLE = _Unpreparable()
+
+
+class PreparedRead(Generic[M]):
+    """``build(**values)`` as a list of instances, compiled once per thread and shape.
+
+    Each value is a model instance (its pk and foreign keys are the ids that vary), an
+    int id, or an aware datetime. Any other attribute the queryset reads from a model
+    instance must be covered by the ``shape`` given to :meth:`list`.
+    """
+
+    def __init__(self, build: Callable[..., QuerySet[M]]) -> None:
+        self.build = build
+        self._local = threading.local()
+
+    def list(self, *, shape: Hashable, **values: Any) -> list[M]:
+        statements: dict[Hashable, _Statement | _Unpreparable] = (
+            getattr(self._local, "statements", None) or self._new_statements()
+        )
+        statement = statements.get(shape)
+        if statement is None:
+            statement = statements[shape] = self._prepare(values)
+        if isinstance(statement, _Unpreparable):
+            return list(self.build(**values))
+        return _run(statement, values)
+
+    def is_prepared(self, *, shape: Hashable) -> bool:
+        """Whether calls of this shape on this thread run the kept SQL (for tests)."""
+        statements = getattr(self._local, "statements", {})
+        return isinstance(statements.get(shape), _Statement)
+
+    def _new_statements(self) -> dict[Hashable, _Statement | _Unpreparable]:
+        self._local.statements = {}
+        return self._local.statements
+
+    def _prepare(self, values: dict[str, Any]) -> _Statement | _Unpreparable:
+        compiled = []
+        for probe in (0, 1):
+            try:
+                queryset = self.build(**_probe_values(values, probe))
+            except Exception:
+                return _UNPREPARABLE
+            if (
+                queryset._iterable_class is not ModelIterable
+                or queryset._prefetch_related_lookups  # type: ignore[attr-defined]
+                or queryset._known_related_objects  # type: ignore[attr-defined]
+            ):
+                return _UNPREPARABLE
+            compiler = queryset.query.get_compiler(using=queryset.db)
+            sql, params = compiler.as_sql()
+            compiled.append((compiler, sql, tuple(params)))
+        (compiler, sql, first), (_, other_sql, second) = compiled
+        if sql != other_sql or len(first) != len(second):
+            return _UNPREPARABLE
+        recipe: list[_Param] = []
+        for a, b in zip(first, second, strict=True):
+            param = _Constant(a) if a == b else _recognise(a, b, values, compiler)
+            if param is None:
+                return _UNPREPARABLE
+            recipe.append(param)
+        return _Statement(sql=sql, params=tuple(recipe), compiler=compiler)
+
+
+def _probe_values(values: dict[str, Any], probe: int) -> dict[str, Any]:
+    probed: dict[str, Any] = {}
+    for index, (name, value) in enumerate(values.items()):
+        if isinstance(value, Model):
+            instance = copy.copy(value)
+            for offset, attname in enumerate(_id_attnames(value)):
+                setattr(instance, attname, _probe_id(probe, index, offset))
+            probed[name] = instance
+        elif isinstance(value, datetime):
+            probed[name] = _probe_moment(probe, index)
+        elif isinstance(value, int):
+            probed[name] = _probe_id(probe, index, 0)
+        else:
+            raise TypeError(f"PreparedRead: {name} is neither a model instance, an id nor a moment")
+    return probed
+
+
+def _probe_id(probe: int, index: int, offset: int) -> int:
+    return _PROBE_ID_BASE[probe] + 1_000 * index + 2 * offset
+
+
+def _probe_moment(probe: int, index: int) -> datetime:
+    # The probes of each moment are a different number of days apart, so that a parameter
+    # worked out from one moment is never taken for another's.
+    return _PROBE_MOMENTS[probe] + timedelta(days=17 * index * (probe + 1))
+
+
+def _id_attnames(instance: Model) -> list[str]:
+    """The pk and each foreign key of a model instance: what differs between two people
+    of the same shape."""
+    meta = instance._meta
+    return [meta.pk.attname] + [
+        field.attname
+        for field in meta.concrete_fields
+        if field.is_relation and field.many_to_one and field.attname != meta.pk.attname
+    ]
+
+
+def _recognise(
+    first: Any, second: Any, values: dict[str, Any], compiler: SQLCompiler
+) -> _Param | None:
+    """The input a parameter comes from, checked against both probes; None if none."""
+    for index, (name, value) in enumerate(values.items()):
+        if isinstance(value, Model):
+            for offset, attname in enumerate(_id_attnames(value)):
+                if (first, second) == (_probe_id(0, index, offset), _probe_id(1, index, offset)):
+                    return _Id(name, attname)
+        elif isinstance(value, datetime):
+            probes = [_probe_moment(probe, index) for probe in (0, 1)]
+            moment = _Moment(name, _offset(first, probes[0], compiler))
+            adapt = compiler.connection.ops.adapt_datetimefield_value
+            if [adapt(probe + moment.offset) for probe in probes] == [first, second]:
+                return moment
+        elif isinstance(value, int) and (first, second) == (
+            _probe_id(0, index, 0),
+            _probe_id(1, index, 0),
+        ):
+            return _Id(name, "")
+    return None
+
+
+def _offset(param: Any, probe: datetime, compiler: SQLCompiler) -> timedelta:
+    """How far a datetime parameter is from the probe moment (SQLite passes it as text)."""
+    if isinstance(param, str):
+        try:
+            param = datetime.fromisoformat(param)
+        except ValueError:
+            return timedelta(0)
+    if not isinstance(param, datetime):
+        return timedelta(0)
+    if timezone.is_naive(param):
+        param = timezone.make_aware(param, compiler.connection.timezone)
+    return param - probe
+
+
+def _param(recipe: _Param, values: dict[str, Any], compiler: SQLCompiler) -> Any:
+    if isinstance(recipe, _Constant):
+        return recipe.value
+    value = values[recipe.name]
+    if isinstance(recipe, _Id):
+        return getattr(value, recipe.attname) if recipe.attname else value
+    return compiler.connection.ops.adapt_datetimefield_value(value + recipe.offset)
+
+
+def _run(statement: _Statement, values: dict[str, Any]) -> list[M]:
+    compiler = statement.compiler
+    model_cls = compiler.klass_info["model"]
+    db = compiler.using
+    params = [_param(recipe, values, compiler) for recipe in statement.params]
+    with compiler.connection.cursor() as cursor:
+        cursor.execute(statement.sql, params)
+        rows = cursor.fetchall()
+    select, klass_info = compiler.select, compiler.klass_info
+    start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+    init_list = [column[0].target.attname for column in select[start:end]]
+    populators = get_related_populators(klass_info, select, db)
+    instances = []
+    for row in compiler.results_iter([rows]):
+        instance = model_cls.from_db(db, init_list, row[start:end])
+        for populator in populators:
+            populator.populate(row, instance)
+        for name, position in compiler.annotation_col_map.items():
+            setattr(instance, name, row[position])
+        instances.append(instance)
+    return instances
