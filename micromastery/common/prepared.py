@@ -28,12 +28,13 @@ from typing import Any, Generic, TypeVar
 from django.db.models import Model, QuerySet
 from django.db.models.query import (  # type: ignore[attr-defined]
     ModelIterable,
+    ValuesListIterable,
     get_related_populators,
 )
 from django.db.models.sql.compiler import SQLCompiler
 from django.utils import timezone
 
-M = TypeVar("M", bound=Model)
+R = TypeVar("R")
 
 # Probe ids: far above any real id yet within a 32-bit integer column; two apart per input.
 _PROBE_ID_BASE = (1_900_000_001, 1_950_000_003)
@@ -55,12 +56,18 @@ class _Id:
 
 
 @dataclass(frozen=True)
+class _Element:
+    name: str
+    index: int
+
+
+@dataclass(frozen=True)
 class _Moment:
     name: str
     offset: timedelta
 
 
-_Param = _Constant | _Id | _Moment
+_Param = _Constant | _Id | _Element | _Moment
 
 
 @dataclass(frozen=True)
@@ -70,6 +77,8 @@ class _Statement:
     # Compiled from a probe: what it knows of the rows (columns, converters, related
     # models, annotations) is the same whatever the parameters.
     compiler: SQLCompiler
+    # Model instances, or the tuples of values_list().
+    models: bool
 
 
 class _Unpreparable:
@@ -79,22 +88,27 @@ class _Unpreparable:
 _UNPREPARABLE = _Unpreparable()
 
 
-class PreparedRead(Generic[M]):
-    """``build(**values)`` as a list of instances, compiled once per thread and shape.
+class PreparedRead(Generic[R]):
+    """``build(**values)`` as a list of instances (or of ``values_list()`` tuples),
+    compiled once per thread and shape.
 
     Each value is a model instance (its pk and foreign keys are the ids that vary), an
-    int id, or an aware datetime. Any other attribute the queryset reads from a model
-    instance must be covered by the ``shape`` given to :meth:`list`.
+    int id, a list of int ids (its length is part of the shape), or an aware datetime.
+    Any other attribute the queryset reads from a model instance must be covered by the
+    ``shape`` given to :meth:`list`.
     """
 
-    def __init__(self, build: Callable[..., QuerySet[M]]) -> None:
+    def __init__(self, build: Callable[..., QuerySet[Any, R]]) -> None:
         self.build = build
         self._local = threading.local()
 
-    def list(self, *, shape: Hashable, **values: Any) -> list[M]:
-        statements: dict[Hashable, _Statement | _Unpreparable] = (
-            getattr(self._local, "statements", None) or self._new_statements()
+    def list(self, *, shape: Hashable, **values: Any) -> list[R]:
+        statements: dict[Hashable, _Statement | _Unpreparable] | None = getattr(
+            self._local, "statements", None
         )
+        if statements is None:
+            statements = self._local.statements = {}
+        shape = (shape, _lengths(values))
         statement = statements.get(shape)
         if statement is None:
             statement = statements[shape] = self._prepare(values)
@@ -105,11 +119,11 @@ class PreparedRead(Generic[M]):
     def is_prepared(self, *, shape: Hashable) -> bool:
         """Whether calls of this shape on this thread run the kept SQL (for tests)."""
         statements = getattr(self._local, "statements", {})
-        return isinstance(statements.get(shape), _Statement)
-
-    def _new_statements(self) -> dict[Hashable, _Statement | _Unpreparable]:
-        self._local.statements = {}
-        return self._local.statements
+        return any(
+            isinstance(statement, _Statement)
+            for (kept, _), statement in statements.items()
+            if kept == shape
+        )
 
     def _prepare(self, values: dict[str, Any]) -> _Statement | _Unpreparable:
         compiled = []
@@ -119,7 +133,7 @@ class PreparedRead(Generic[M]):
             except Exception:
                 return _UNPREPARABLE
             if (
-                queryset._iterable_class is not ModelIterable
+                queryset._iterable_class not in (ModelIterable, ValuesListIterable)
                 or queryset._prefetch_related_lookups  # type: ignore[attr-defined]
                 or queryset._known_related_objects  # type: ignore[attr-defined]
             ):
@@ -136,7 +150,12 @@ class PreparedRead(Generic[M]):
             if param is None:
                 return _UNPREPARABLE
             recipe.append(param)
-        return _Statement(sql=sql, params=tuple(recipe), compiler=compiler)
+        return _Statement(
+            sql=sql,
+            params=tuple(recipe),
+            compiler=compiler,
+            models=queryset._iterable_class is ModelIterable,
+        )
 
 
 def _probe_values(values: dict[str, Any], probe: int) -> dict[str, Any]:
@@ -149,11 +168,17 @@ def _probe_values(values: dict[str, Any], probe: int) -> dict[str, Any]:
             probed[name] = instance
         elif isinstance(value, datetime):
             probed[name] = _probe_moment(probe, index)
-        elif isinstance(value, int):
+        elif isinstance(value, int) and not isinstance(value, bool):
             probed[name] = _probe_id(probe, index, 0)
+        elif isinstance(value, list | tuple) and all(isinstance(item, int) for item in value):
+            probed[name] = [_probe_id(probe, index, offset) for offset in range(len(value))]
         else:
             raise TypeError(f"PreparedRead: {name} is neither a model instance, an id nor a moment")
     return probed
+
+
+def _lengths(values: dict[str, Any]) -> tuple[int, ...]:
+    return tuple(len(value) for value in values.values() if isinstance(value, list | tuple))
 
 
 def _probe_id(probe: int, index: int, offset: int) -> int:
@@ -197,6 +222,10 @@ def _recognise(
             _probe_id(1, index, 0),
         ):
             return _Id(name, "")
+        elif isinstance(value, list | tuple):
+            for offset in range(len(value)):
+                if (first, second) == (_probe_id(0, index, offset), _probe_id(1, index, offset)):
+                    return _Element(name, offset)
     return None
 
 
@@ -220,17 +249,21 @@ def _param(recipe: _Param, values: dict[str, Any], compiler: SQLCompiler) -> Any
     value = values[recipe.name]
     if isinstance(recipe, _Id):
         return getattr(value, recipe.attname) if recipe.attname else value
+    if isinstance(recipe, _Element):
+        return value[recipe.index]
     return compiler.connection.ops.adapt_datetimefield_value(value + recipe.offset)
 
 
-def _run(statement: _Statement, values: dict[str, Any]) -> list[M]:
+def _run(statement: _Statement, values: dict[str, Any]) -> list[Any]:
     compiler = statement.compiler
-    model_cls = compiler.klass_info["model"]
-    db = compiler.using
     params = [_param(recipe, values, compiler) for recipe in statement.params]
     with compiler.connection.cursor() as cursor:
         cursor.execute(statement.sql, params)
         rows = cursor.fetchall()
+    if not statement.models:
+        return list(compiler.results_iter([rows], tuple_expected=True))
+    db = compiler.using
+    model_cls = compiler.klass_info["model"]
     select, klass_info = compiler.select, compiler.klass_info
     start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
     init_list = [column[0].target.attname for column in select[start:end]]

@@ -56,3 +56,18 @@ def test_prepared_read_of_a_value_it_cannot_trace_runs_through_the_orm(organizat
     assert read.list(shape="any", person=people[0]) == [people[1]]
     assert not read.is_prepared(shape="any")
     assert read.list(shape="any", person=people[1]) == [people[2]]
+
+
+def test_prepared_read_of_values_and_lists_of_ids_answers_each_length(organization):
+    people = [UserFactory(organization=organization) for _ in range(3)]
+
+    def emails(*, ids):
+        return User.objects.filter(pk__in=ids).order_by("pk").values_list("pk", "email")
+
+    read = PreparedRead(emails)
+    expected = [(person.pk, person.email) for person in people]
+    assert read.list(shape=None, ids=[people[0].pk]) == expected[:1]
+    assert read.is_prepared(shape=None)
+    assert read.list(shape=None, ids=[people[1].pk]) == expected[1:2]
+    assert read.list(shape=None, ids=[person.pk for person in people]) == expected
+    assert read.list(shape=None, ids=[people[2].pk, people[0].pk]) == [expected[0], expected[2]]
