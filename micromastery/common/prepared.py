@@ -23,6 +23,7 @@ import threading
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import Any, Generic, TypeVar
 
 from django.db.models import Model, QuerySet
@@ -108,7 +109,7 @@ class PreparedRead(Generic[R]):
         )
         if statements is None:
             statements = self._local.statements = {}
-        shape = (shape, _lengths(values))
+        shape = (shape, _variant(values))
         statement = statements.get(shape)
         if statement is None:
             statement = statements[shape] = self._prepare(values)
@@ -163,8 +164,10 @@ def _probe_values(values: dict[str, Any], probe: int) -> dict[str, Any]:
     for index, (name, value) in enumerate(values.items()):
         if isinstance(value, Model):
             instance = copy.copy(value)
-            for offset, attname in enumerate(_id_attnames(value)):
-                setattr(instance, attname, _probe_id(probe, index, offset))
+            for offset, attname in enumerate(_id_attnames(type(value))):
+                # An empty foreign key stays empty: it is compared with IS NULL, not a value.
+                if getattr(value, attname) is not None:
+                    setattr(instance, attname, _probe_id(probe, index, offset))
             probed[name] = instance
         elif isinstance(value, datetime):
             probed[name] = _probe_moment(probe, index)
@@ -177,8 +180,16 @@ def _probe_values(values: dict[str, Any], probe: int) -> dict[str, Any]:
     return probed
 
 
-def _lengths(values: dict[str, Any]) -> tuple[int, ...]:
-    return tuple(len(value) for value in values.values() if isinstance(value, list | tuple))
+def _variant(values: dict[str, Any]) -> tuple[object, ...]:
+    """What changes the SQL besides the caller's shape: each list's length, and which ids
+    of each model instance are empty."""
+    return tuple(
+        len(value)
+        if isinstance(value, list | tuple)
+        else tuple(getattr(value, attname) is None for attname in _id_attnames(type(value)))
+        for value in values.values()
+        if isinstance(value, list | tuple | Model)
+    )
 
 
 def _probe_id(probe: int, index: int, offset: int) -> int:
@@ -191,15 +202,19 @@ def _probe_moment(probe: int, index: int) -> datetime:
     return _PROBE_MOMENTS[probe] + timedelta(days=17 * index * (probe + 1))
 
 
-def _id_attnames(instance: Model) -> list[str]:
-    """The pk and each foreign key of a model instance: what differs between two people
-    of the same shape."""
-    meta = instance._meta
-    return [meta.pk.attname] + [
-        field.attname
-        for field in meta.concrete_fields
-        if field.is_relation and field.many_to_one and field.attname != meta.pk.attname
-    ]
+@cache
+def _id_attnames(model: type[Model]) -> tuple[str, ...]:
+    """The pk and each foreign key of a model: what differs between two people of the
+    same shape."""
+    meta = model._meta
+    return (
+        meta.pk.attname,
+        *(
+            field.attname
+            for field in meta.concrete_fields
+            if field.is_relation and field.many_to_one and field.attname != meta.pk.attname
+        ),
+    )
 
 
 def _recognise(
@@ -208,7 +223,7 @@ def _recognise(
     """The input a parameter comes from, checked against both probes; None if none."""
     for index, (name, value) in enumerate(values.items()):
         if isinstance(value, Model):
-            for offset, attname in enumerate(_id_attnames(value)):
+            for offset, attname in enumerate(_id_attnames(type(value))):
                 if (first, second) == (_probe_id(0, index, offset), _probe_id(1, index, offset)):
                     return _Id(name, attname)
         elif isinstance(value, datetime):

@@ -71,3 +71,16 @@ def test_prepared_read_of_values_and_lists_of_ids_answers_each_length(organizati
     assert read.list(shape=None, ids=[people[1].pk]) == expected[1:2]
     assert read.list(shape=None, ids=[person.pk for person in people]) == expected
     assert read.list(shape=None, ids=[people[2].pk, people[0].pk]) == [expected[0], expected[2]]
+
+
+def test_prepared_read_of_an_empty_foreign_key_compares_with_null(organization):
+    members = [UserFactory(organization=organization) for _ in range(2)]
+    platform = UserFactory(organization=None, is_superuser=True)
+
+    def same_organization(*, person):
+        return User.objects.filter(organization_id=person.organization_id).order_by("pk")
+
+    read = PreparedRead(same_organization)
+    assert read.list(shape=None, person=members[0]) == members
+    assert read.list(shape=None, person=platform) == [platform]
+    assert read.list(shape=None, person=members[1]) == members
