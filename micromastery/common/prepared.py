@@ -109,6 +109,8 @@ class PreparedRead(Generic[R]):
         )
         if statements is None:
             statements = self._local.statements = {}
+        if not _ids_in_range(values):
+            return list(self.build(**values))
         shape = (shape, _variant(values))
         statement = statements.get(shape)
         if statement is None:
@@ -164,7 +166,7 @@ def _probe_values(values: dict[str, Any], probe: int) -> dict[str, Any]:
     for index, (name, value) in enumerate(values.items()):
         if isinstance(value, Model):
             instance = copy.copy(value)
-            for offset, attname in enumerate(_id_attnames(type(value))):
+            for offset, attname in enumerate(_id_attnames(value.__class__)):
                 # An empty foreign key stays empty: it is compared with IS NULL, not a value.
                 if getattr(value, attname) is not None:
                     setattr(instance, attname, _probe_id(probe, index, offset))
@@ -180,13 +182,33 @@ def _probe_values(values: dict[str, Any], probe: int) -> dict[str, Any]:
     return probed
 
 
+# An id beyond 64 bits (from a URL, say) matches no row: the ORM knows without asking the
+# database, which may refuse the number (SQLite does), so such a call goes through it.
+_ID_RANGE = range(-(2**63), 2**63)
+
+
+def _ids_in_range(values: dict[str, Any]) -> bool:
+    for value in values.values():
+        if isinstance(value, Model):
+            ids = [getattr(value, attname) for attname in _id_attnames(value.__class__)]
+        elif isinstance(value, list | tuple):
+            ids = list(value)
+        elif isinstance(value, int):
+            ids = [value]
+        else:
+            continue
+        if any(isinstance(id_, int) and id_ not in _ID_RANGE for id_ in ids):
+            return False
+    return True
+
+
 def _variant(values: dict[str, Any]) -> tuple[object, ...]:
     """What changes the SQL besides the caller's shape: each list's length, and which ids
     of each model instance are empty."""
     return tuple(
         len(value)
         if isinstance(value, list | tuple)
-        else tuple(getattr(value, attname) is None for attname in _id_attnames(type(value)))
+        else tuple(getattr(value, attname) is None for attname in _id_attnames(value.__class__))
         for value in values.values()
         if isinstance(value, list | tuple | Model)
     )
@@ -205,7 +227,8 @@ def _probe_moment(probe: int, index: int) -> datetime:
 @cache
 def _id_attnames(model: type[Model]) -> tuple[str, ...]:
     """The pk and each foreign key of a model: what differs between two people of the
-    same shape."""
+    same shape. Callers pass ``value.__class__``: ``request.user`` is a lazy object whose
+    ``__class__`` is the model's, but whose ``type()`` is not."""
     meta = model._meta
     return (
         meta.pk.attname,
@@ -223,7 +246,7 @@ def _recognise(
     """The input a parameter comes from, checked against both probes; None if none."""
     for index, (name, value) in enumerate(values.items()):
         if isinstance(value, Model):
-            for offset, attname in enumerate(_id_attnames(type(value))):
+            for offset, attname in enumerate(_id_attnames(value.__class__)):
                 if (first, second) == (_probe_id(0, index, offset), _probe_id(1, index, offset)):
                     return _Id(name, attname)
         elif isinstance(value, datetime):

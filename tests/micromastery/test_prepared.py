@@ -84,3 +84,27 @@ def test_prepared_read_of_an_empty_foreign_key_compares_with_null(organization):
     assert read.list(shape=None, person=members[0]) == members
     assert read.list(shape=None, person=platform) == [platform]
     assert read.list(shape=None, person=members[1]) == members
+
+
+def test_prepared_read_takes_the_lazy_user_of_a_request(organization):
+    from django.utils.functional import SimpleLazyObject
+
+    people = [UserFactory(organization=organization) for _ in range(2)]
+
+    def me(*, person):
+        return User.objects.filter(pk=person.pk)
+
+    read = PreparedRead(me)
+    for person in people:
+        assert read.list(shape=None, person=SimpleLazyObject(lambda p=person: p)) == [person]
+    assert read.is_prepared(shape=None)
+
+
+def test_prepared_read_of_an_id_beyond_64_bits_finds_nothing(learner):
+    def person(*, person_id):
+        return User.objects.filter(pk=person_id)
+
+    read = PreparedRead(person)
+    assert read.list(shape=None, person_id=learner.pk) == [learner]
+    assert read.list(shape=None, person_id=10**30) == []
+    assert read.list(shape=None, person_id=learner.pk) == [learner]

@@ -9,6 +9,7 @@ import pytest
 from django.http import Http404
 from django.utils import timezone
 
+from accounts.models import STREAK_HORIZON_DAYS
 from practice import selectors
 from practice.nudges.models import Notification
 from tests.factories import AttemptFactory, EnrollmentFactory, UserFactory, published_version
@@ -83,5 +84,21 @@ def test_home_counts_each_learners_attempts_and_streak_at_the_moment_given(organ
         sum(step.attempts_total for step in row.progress.steps) for row in second_home.enrollments
     ) == [1, 2]
     assert second_home.streak == 2
-    # A week on, the streak has lapsed: the moment is the caller's, not the first call's.
-    assert home(first, now=timezone.now() + timedelta(days=7)).streak == 0
+
+
+def test_home_reads_the_streak_within_the_horizon_of_the_moment_given(organization):
+    version = published_version(organization, steps=1)
+    learner = UserFactory(organization=organization)
+    enrollment = EnrollmentFactory(learner=learner, version=version)
+    step = version.steps.get()
+    now = timezone.now()
+    long_ago = now - timedelta(days=3 * STREAK_HORIZON_DAYS)
+    AttemptFactory(enrollment=enrollment, step=step, practiced_at=long_ago)
+
+    def streak(at):
+        return selectors.learner_home(learner=learner, enrollments=[enrollment], now=at).streak
+
+    assert streak(now) == 0
+    # Seen from just after that attempt, it is within the horizon: the horizon is counted
+    # back from the moment given, not from the first visit's.
+    assert streak(long_ago + timedelta(minutes=1)) == 1
