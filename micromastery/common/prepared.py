@@ -13,7 +13,8 @@ interval (some other value worked out from an input) makes the read unpreparable
 then runs through the ORM on every call, which is slower but never wrong.
 
 ``shape`` is the caller's promise: everything but ids and moments that changes the SQL
-(a role that widens a filter, the length of a list) is in it.
+(a role that widens a filter, a flag worked out from an id) is in it. The lengths of
+lists and which foreign keys of an instance are empty are added to it here.
 """
 
 from __future__ import annotations
@@ -37,7 +38,8 @@ from django.utils import timezone
 
 R = TypeVar("R")
 
-# Probe ids: far above any real id yet within a 32-bit integer column; two apart per input.
+# Probe ids: far above any real id yet within a 32-bit integer column, a thousand apart
+# from one input to the next and two apart between the ids of one input.
 _PROBE_ID_BASE = (1_900_000_001, 1_950_000_003)
 _PROBE_MOMENTS = (
     datetime(2003, 4, 5, 6, 7, 8, 123457, tzinfo=UTC),
@@ -131,18 +133,21 @@ class PreparedRead(Generic[R]):
     def _prepare(self, values: dict[str, Any]) -> _Statement | _Unpreparable:
         compiled = []
         for probe in (0, 1):
+            # Whatever fails here (a build that reads a probe's row, a query that compiles
+            # to nothing, such as an empty list of ids) runs through the ORM instead, which
+            # answers it, or says what is wrong.
             try:
                 queryset = self.build(**_probe_values(values, probe))
+                if (
+                    queryset._iterable_class not in (ModelIterable, ValuesListIterable)
+                    or queryset._prefetch_related_lookups  # type: ignore[attr-defined]
+                    or queryset._known_related_objects  # type: ignore[attr-defined]
+                ):
+                    return _UNPREPARABLE
+                compiler = queryset.query.get_compiler(using=queryset.db)
+                sql, params = compiler.as_sql()
             except Exception:
                 return _UNPREPARABLE
-            if (
-                queryset._iterable_class not in (ModelIterable, ValuesListIterable)
-                or queryset._prefetch_related_lookups  # type: ignore[attr-defined]
-                or queryset._known_related_objects  # type: ignore[attr-defined]
-            ):
-                return _UNPREPARABLE
-            compiler = queryset.query.get_compiler(using=queryset.db)
-            sql, params = compiler.as_sql()
             compiled.append((compiler, sql, tuple(params)))
         (compiler, sql, first), (_, other_sql, second) = compiled
         if sql != other_sql or len(first) != len(second):

@@ -108,3 +108,13 @@ def test_prepared_read_of_an_id_beyond_64_bits_finds_nothing(learner):
     assert read.list(shape=None, person_id=learner.pk) == [learner]
     assert read.list(shape=None, person_id=10**30) == []
     assert read.list(shape=None, person_id=learner.pk) == [learner]
+
+
+def test_prepared_read_of_an_empty_list_answers_nothing_through_the_orm(learner):
+    def people(*, ids):
+        return User.objects.filter(pk__in=ids)
+
+    read = PreparedRead(people)
+    assert read.list(shape=None, ids=[]) == []
+    assert read.list(shape=None, ids=[learner.pk]) == [learner]
+    assert read.list(shape=None, ids=[]) == []
