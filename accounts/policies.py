@@ -37,6 +37,19 @@ def sees_whole_organization(user: User) -> bool:
     return bool(user.is_active and (user.is_superuser or user.is_org_admin or user.is_author))
 
 
+def role_signature(user: Any) -> tuple[bool, ...]:
+    """All the rules below read of a person besides their ids: two people with the same
+    signature get the same querysets, up to ids (micromastery.common.prepared)."""
+    return (
+        bool(getattr(user, "is_authenticated", False)),
+        bool(getattr(user, "is_active", False)),
+        bool(getattr(user, "is_superuser", False)),
+        bool(getattr(user, "is_org_admin", False)),
+        bool(getattr(user, "is_author", False)),
+        getattr(user, "organization_id", None) is None,
+    )
+
+
 def _is_member(user: Any) -> bool:
     return bool(getattr(user, "is_authenticated", False) and user.is_active)
 

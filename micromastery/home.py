@@ -11,12 +11,14 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Exists
+from django.db.models import Exists, QuerySet
 from django.utils import timezone
 
+from accounts import policies
 from accounts.models import User
 from accounts.selectors import teams_managed
 from courses.models import MicromasteryVersion
+from micromastery.common.prepared import PreparedRead
 from payoff.models import PayoffMeasurement
 from practice.cohorts.selectors import assignment_memberships
 from practice.models import Enrollment
@@ -61,6 +63,21 @@ def _sections(*, user: User, now: datetime) -> dict[str, Any]:
     }
 
 
+def _enrollments_with_sections(*, user: User, now: datetime) -> QuerySet[Enrollment]:
+    return (
+        Enrollment.objects.for_learner(user)
+        .select_related("version")
+        .defer(*VERSION_CONTENT)
+        .annotate(**_sections(user=user, now=now))
+        .order_by("-created_at")
+    )
+
+
+# Putting the five subqueries together and compiling them cost more than the database
+# takes to answer: the SQL is kept per role (policies.role_signature), only run.
+ENROLLMENTS_WITH_SECTIONS = PreparedRead(_enrollments_with_sections)
+
+
 def home_summary(*, user: User, now: datetime | None = None) -> HomeSummary:
     """The person's enrolments and which sections have rows, in one query.
 
@@ -69,17 +86,13 @@ def home_summary(*, user: User, now: datetime | None = None) -> HomeSummary:
     them from a query of their own.
     """
     now = now or timezone.now()
-    sections = _sections(user=user, now=now)
-    enrollments = list(
-        Enrollment.objects.for_learner(user)
-        .select_related("version")
-        .defer(*VERSION_CONTENT)
-        .annotate(**sections)
-        .order_by("-created_at")
+    enrollments = ENROLLMENTS_WITH_SECTIONS.list(
+        shape=policies.role_signature(user), user=user, now=now
     )
     if enrollments:
         first = enrollments[0]
         found = {name: getattr(first, name) for name in SECTIONS}
     else:
+        sections = _sections(user=user, now=now)
         found = User.objects.filter(pk=user.pk).annotate(**sections).values(*SECTIONS).get()
     return HomeSummary(HomeSections(**found), enrollments)

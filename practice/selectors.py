@@ -7,7 +7,8 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from functools import cached_property
+from functools import cached_property, partial
+from typing import Any
 
 from django.core.cache import cache
 from django.db.models import Count, FilteredRelation, Max, Prefetch, Q, QuerySet
@@ -15,6 +16,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from accounts import policies
 from accounts.models import STREAK_HORIZON_DAYS, User
 from courses.models import (
     Course,
@@ -27,6 +29,7 @@ from courses.models import (
     Topic,
 )
 from micromastery.common.errors import ApplicationError
+from micromastery.common.prepared import PreparedRead
 from practice.models import Enrollment, EnrollmentStatus, PracticeAttempt
 from practice.nudges.selectors import notification_unread_count_expression
 from practice.progress import (
@@ -109,16 +112,25 @@ def version_is_final(version: MicromasteryVersion) -> bool:
     return version.status != PublicationStatus.DRAFT
 
 
-def _tallies_by_step(enrollment_ids: list[int]) -> dict[int, StepTally]:
-    """Each step's tally of the enrolments' attempts, by step id. The database counts the
-    attempts by step and kind (at most four rows a step, however many attempts), which
-    is quicker to ask for than one row a step with five filtered aggregates."""
-    groups = (
+def _attempt_groups(*, enrollment_ids: list[int]) -> QuerySet[PracticeAttempt, tuple[Any, ...]]:
+    return (
         PracticeAttempt.objects.filter(enrollment_id__in=enrollment_ids)
         .values_list("step_id", "counts_as_repetition", "is_refresher")
         .annotate(attempts=Count("pk"), last_at=Max("practiced_at"))
         .order_by()
     )
+
+
+# Learner pages ask these on every visit: each is compiled once per thread (and role, or
+# number of enrolments), then only run (micromastery.common.prepared).
+_ATTEMPT_GROUPS = PreparedRead(_attempt_groups)
+
+
+def _tallies_by_step(enrollment_ids: list[int]) -> dict[int, StepTally]:
+    """Each step's tally of the enrolments' attempts, by step id. The database counts the
+    attempts by step and kind (at most four rows a step, however many attempts), which
+    is quicker to ask for than one row a step with five filtered aggregates."""
+    groups = _ATTEMPT_GROUPS.list(shape=None, enrollment_ids=enrollment_ids)
     tallies: dict[int, StepTally] = {}
     for step_id, is_repetition, is_refresher, attempts, last_at in groups:
         tally = tallies.get(step_id, StepTally())
@@ -391,6 +403,22 @@ def learner_home(
     )
 
 
+def _attempts_within_streak(
+    *, learner: User, now: datetime
+) -> QuerySet[PracticeAttempt, tuple[Any, ...]]:
+    return (
+        PracticeAttempt.objects.filter(
+            enrollment__learner=learner,
+            practiced_at__gte=now - timedelta(days=STREAK_HORIZON_DAYS),
+        )
+        .order_by("-practiced_at", "-pk")
+        .values_list("pk", "practiced_at", "enrollment_id", "step_id")
+    )
+
+
+_ATTEMPTS_WITHIN_STREAK = PreparedRead(_attempts_within_streak)
+
+
 def _streak_and_recent(
     *, learner: User, rows: list[EnrollmentWithProgress], all_enrollments: bool, now: datetime
 ) -> tuple[int, list[PracticeAttempt]]:
@@ -403,14 +431,7 @@ def _streak_and_recent(
     are all the learner's enrolments, so when their attempts add up to the ones read,
     there are no others.
     """
-    attempts = list(
-        PracticeAttempt.objects.filter(
-            enrollment__learner=learner,
-            practiced_at__gte=now - timedelta(days=STREAK_HORIZON_DAYS),
-        )
-        .order_by("-practiced_at", "-pk")
-        .values_list("pk", "practiced_at", "enrollment_id", "step_id")
-    )
+    attempts = _ATTEMPTS_WITHIN_STREAK.list(shape=None, learner=learner, now=now)
     streak = _streak_of(learner=learner, moments=[moment for _, moment, _, _ in attempts], now=now)
     shown = {
         (row.enrollment.pk, step.step.pk): (row.enrollment, step)
@@ -634,6 +655,31 @@ class StepPage:
 STEP_HISTORY_LIMIT = 20
 
 
+def _own_enrollment_with_bell(
+    *, learner: User, enrollment_id: int, with_version: bool
+) -> QuerySet[Enrollment]:
+    own: QuerySet[Enrollment] = Enrollment.objects.for_learner(learner).filter(pk=enrollment_id)
+    if with_version:
+        own = own.select_related("version")
+    # What .first() would ask: the lowest pk (there is at most one).
+    return own.annotate(
+        unread_notifications=notification_unread_count_expression(user=learner)
+    ).order_by("pk")[:1]
+
+
+_OWN_ENROLLMENT = PreparedRead(partial(_own_enrollment_with_bell, with_version=False))
+_OWN_ENROLLMENT_WITH_VERSION = PreparedRead(partial(_own_enrollment_with_bell, with_version=True))
+
+
+def _step_history(*, enrollment: Enrollment, step_id: int) -> QuerySet[PracticeAttempt]:
+    return PracticeAttempt.objects.filter(enrollment=enrollment, step_id=step_id).order_by(
+        "-practiced_at", "-pk"
+    )[:STEP_HISTORY_LIMIT]
+
+
+_STEP_HISTORY = PreparedRead(_step_history)
+
+
 def step_page_get(*, learner: User, enrollment_id: int, step_id: int) -> StepPage:
     """One step of the learner's own enrolment, with its latest attempts, or 404.
 
@@ -645,12 +691,11 @@ def step_page_get(*, learner: User, enrollment_id: int, step_id: int) -> StepPag
     # version, never the micromastery: no join for that.
     version_key = _STEP_VERSION_CACHE_KEY.format(step_id)
     known_version: MicromasteryVersion | None = cache.get(version_key)
-    own: QuerySet[Enrollment] = Enrollment.objects.for_learner(learner).filter(pk=enrollment_id)
-    if known_version is None:
-        own = own.select_related("version")
-    enrollment = own.annotate(
-        unread_notifications=notification_unread_count_expression(user=learner)
-    ).first()
+    read = _OWN_ENROLLMENT if known_version is not None else _OWN_ENROLLMENT_WITH_VERSION
+    found = read.list(
+        shape=policies.role_signature(learner), learner=learner, enrollment_id=enrollment_id
+    )
+    enrollment = found[0] if found else None
     if enrollment is None:
         raise Http404(gettext("No such enrolment."))
     not_in_version = gettext("This step is not part of your version of the micromastery.")
@@ -667,11 +712,7 @@ def step_page_get(*, learner: User, enrollment_id: int, step_id: int) -> StepPag
     practice_step = step.step
     assert isinstance(practice_step, PracticeStep)
     history = (
-        list(
-            PracticeAttempt.objects.filter(enrollment=row.enrollment, step_id=step_id).order_by(
-                "-practiced_at", "-pk"
-            )[:STEP_HISTORY_LIMIT]
-        )
+        _STEP_HISTORY.list(shape=None, enrollment=row.enrollment, step_id=step_id)
         if step.attempts_total
         else []
     )
@@ -681,7 +722,7 @@ def step_page_get(*, learner: User, enrollment_id: int, step_id: int) -> StepPag
         practice_step=practice_step,
         history=history,
         history_total=step.attempts_total,
-        unread_notifications=enrollment.unread_notifications,
+        unread_notifications=enrollment.unread_notifications,  # type: ignore[attr-defined]  # annotated
     )
 
 

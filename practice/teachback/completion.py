@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from django.core.cache import cache
+from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 from accounts.models import User
+from micromastery.common.prepared import PreparedRead
 from practice.models import Enrollment
 from practice.teachback.models import SessionStatus, TeachBackSession
 from practice.teachback.tasks import teachback_propose_task
@@ -19,6 +22,19 @@ logger = logging.getLogger(__name__)
 
 _COMPLETION_CARD_CACHE_KEY = "teachback:completion-card:1:{}:{}:{}:{}:{}"
 COMPLETION_CARD_CACHE_SECONDS = 60 * 60 * 24
+
+
+def _latest_session(*, enrollment: Enrollment) -> QuerySet[TeachBackSession, tuple[Any, ...]]:
+    return (
+        TeachBackSession.objects.filter(enrollment=enrollment)
+        .exclude(status=SessionStatus.CANCELLED)
+        .order_by("-pk")
+        .values_list("pk", "status", "starts_at")[:1]
+    )
+
+
+# Asked on every visit of a completed enrolment's step page: compiled once per thread.
+_LATEST_SESSION = PreparedRead(_latest_session)
 
 
 class TeachBackProposalHook:
@@ -39,12 +55,9 @@ class TeachBackProposalHook:
         """ "Teach it back", with a link to the enrolment's teach-back (one query)."""
         if enrollment.learner_id != learner.pk:
             return mark_safe("")
+        latest = _LATEST_SESSION.list(shape=None, enrollment=enrollment)
         session = (
-            TeachBackSession.objects.filter(enrollment=enrollment)
-            .exclude(status=SessionStatus.CANCELLED)
-            .order_by("-pk")
-            .values("pk", "status", "starts_at")
-            .first()
+            dict(zip(("pk", "status", "starts_at"), latest[0], strict=True)) if latest else None
         )
         # The card shows nothing but these values, in the reader's language and time zone:
         # with all of them in the key, it is rendered once and never goes stale.
