@@ -88,6 +88,8 @@ def test_plan_gives_colleagues_in_one_batch_each_their_own_slot(learner, organiz
     taken = colleague()
     # Sent at 08:00 today: today is taken.
     NudgeFactory(recipient=taken, due_at=day(1, 8), local_date=date(2026, 3, 3))
+    practised = colleague()
+    practise(enrol(practised), at=day(1, 9, 30))  # another micromastery, half an hour ago
     enrol(learner)
     plan(day(1, 10))
     assert nudges_of(learner)[0].due_at == nudges_of(same)[0].due_at == day(1, 10)
@@ -96,6 +98,7 @@ def test_plan_gives_colleagues_in_one_batch_each_their_own_slot(learner, organiz
     assert nudges_of(early)[0].due_at == day(2, 9)  # today's hours are over
     assert nudges_of(weekends)[0].due_at == day(5, 9)  # Saturday
     assert nudges_of(paused)[0].due_at == day(4, 9)  # Friday, after the pause
+    assert nudges_of(practised)[0].due_at == day(1, 10, 30)  # an hour after practising
     later = [n for n in nudges_of(taken) if n.status == NudgeStatus.PLANNED]
     assert later[0].local_date == date(2026, 3, 4)  # Tuesday already had its nudge
 
