@@ -55,6 +55,11 @@ class NudgeStatus(models.TextChoices):
 NOT_COUNTING_STATUSES = (NudgeStatus.CANCELLED, NudgeStatus.SUPPRESSED)
 
 
+def paused_on(paused_until: date | None, day: date) -> bool:
+    """The pause rule: no nudges up to and including the day the pause ends."""
+    return paused_until is not None and day <= paused_until
+
+
 class NudgePreference(BaseModel):
     """How a learner wants to be nudged. Missing row: every channel on, no pause."""
 
@@ -78,7 +83,7 @@ class NudgePreference(BaseModel):
         return f"Nudge preferences of {self.user}"
 
     def is_paused_on(self, day: date) -> bool:
-        return self.paused_until is not None and day <= self.paused_until
+        return paused_on(self.paused_until, day)
 
     def channel_enabled(self, channel: str) -> bool:
         return {

@@ -66,6 +66,7 @@ from practice.nudges.models import (
     NudgePreference,
     NudgeStatus,
     TeamWebhook,
+    paused_on,
 )
 from practice.nudges.sources import DueItem, due_items_collect
 
@@ -94,7 +95,8 @@ class NudgeRow(NamedTuple):
 
 # Rows a database statement may carry at most (SQLite allows 32,766 parameters).
 INSERT_CHUNK = 1000
-# The columns a planned nudge is written with, and the values every planned nudge starts with.
+# The columns a planned nudge is written with (the last three take the same start values
+# in every row: planned, no attempt, no error).
 INSERT_COLUMNS = (
     "created_at, updated_at, recipient_id, kind, channel, subject_ref, local_date, "
     "due_at, dedupe_key, payload, webhook_id, status, attempts, last_error"
@@ -289,7 +291,7 @@ class PlanPreference(NamedTuple):
     unsubscribed_at: datetime | None
 
     def is_paused_on(self, day: date) -> bool:
-        return self.paused_until is not None and day <= self.paused_until
+        return paused_on(self.paused_until, day)
 
 
 # Someone who never saved a preference has the model's defaults: every channel on.
